@@ -1,0 +1,68 @@
+// The operator implementation contract (DESIGN §6). An operator gets its arguments
+// (already bound against its signature in stdlib/signatures.h: defaults filled, types
+// checked), an attempt-private scratch directory, a cancellation token and progress /
+// heartbeat callbacks; it returns its output record or a classified error Status
+// (kTransient, kTimeout, kPermanent, kCancelled). Operators must be idempotent: write
+// under scratch_dir, publish with write + fsync + rename.
+//
+// Thread rules: Run() is called on a worker thread, possibly concurrently for
+// different tasks; an Operator object must be safe for that (keep state in locals).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/cancel.h"
+#include "base/status.h"
+#include "base/value.h"
+
+namespace dandori {
+
+struct OperatorContext {
+  Value args;               // a record matching the signature
+  std::string scratch_dir;  // exists, empty at the first attempt, private to this attempt
+  CancelToken* cancel = nullptr;
+  // done / total in `unit` ("frames", "cameras", "bytes"); also counts as a heartbeat.
+  std::function<void(int64_t done, int64_t total, std::string_view unit)> progress;
+  std::function<void()> heartbeat;
+  std::string job_id;
+  std::string task_id;  // stable across attempts
+  int attempt = 1;      // 1-based
+  std::string workdir;  // the directory dandori runs in (relative paths resolve here)
+
+  bool cancelled() const { return cancel && cancel->cancelled(); }
+  void Progress(int64_t done, int64_t total, std::string_view unit) const {
+    if (progress) progress(done, total, unit);
+  }
+  void Heartbeat() const {
+    if (heartbeat) heartbeat();
+  }
+};
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  virtual Result<Value> Run(OperatorContext& ctx) = 0;
+};
+
+// Maps operator names to implementations. Each stdlib family has a
+// Register...Operators(OperatorRegistry*) function; the binaries call the ones they link.
+class OperatorRegistry {
+ public:
+  // Aborts if `name` has no signature in stdlib/signatures.h: a signature lives in one
+  // place, and an implementation cannot invent one.
+  void Register(std::string name, std::unique_ptr<Operator> op);
+  Operator* Find(std::string_view name) const;
+  bool Has(std::string_view name) const { return Find(name) != nullptr; }
+
+ private:
+  std::map<std::string, std::unique_ptr<Operator>, std::less<>> ops_;
+};
+
+// Convenience: wraps a function as an Operator.
+std::unique_ptr<Operator> MakeOperator(std::function<Result<Value>(OperatorContext&)> fn);
+
+}  // namespace dandori
