@@ -61,9 +61,9 @@ Result<int64_t> ParseSizeLiteral(std::string_view text) {
   static const struct {
     std::string_view suffix;
     int64_t mult;
-  } kUnits[] = {{"KB", 1LL << 10}, {"MB", 1LL << 20}, {"GB", 1LL << 30}, {"TB", 1LL << 40},
-                {"k", 1000},       {"K", 1000},       {"M", 1000000},    {"G", 1000000000},
-                {"B", 1},          {"", 1}};
+  } kUnits[] = {
+      {"KB", 1LL << 10}, {"MB", 1LL << 20}, {"GB", 1LL << 30}, {"TB", 1LL << 40}, {"k", 1000},
+      {"K", 1000},       {"M", 1000000},    {"G", 1000000000}, {"B", 1},          {"", 1}};
   int64_t n = 0;
   size_t used = ReadDigits(text, &n);
   if (used == 0) return Status::Invalid(fmt::format("invalid size '{}'", text));

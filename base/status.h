@@ -86,10 +86,10 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-#define DANDORI_RETURN_IF_ERROR(expr)    \
-  do {                                   \
-    ::dandori::Status _st = (expr);      \
-    if (!_st.ok()) return _st;           \
+#define DANDORI_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::dandori::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 }  // namespace dandori

@@ -121,8 +121,8 @@ Result<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
   posix_spawnattr_setsigmask(setup.attr(), &none);
   posix_spawnattr_setsigdefault(setup.attr(), &defaults);
   posix_spawnattr_setpgroup(setup.attr(), 0);
-  posix_spawnattr_setflags(setup.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                             POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(setup.attr(),
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> argv_s = o.argv;
   std::vector<std::string> env_s = BuildEnv(o);
@@ -177,8 +177,7 @@ Result<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
       result.cancelled = true;
       stop = true;
     }
-    if (o.timeout_ms > 0 && now - start > o.timeout_ms && !result.timed_out &&
-        !result.cancelled) {
+    if (o.timeout_ms > 0 && now - start > o.timeout_ms && !result.timed_out && !result.cancelled) {
       result.timed_out = true;
       stop = true;
     }

@@ -17,13 +17,13 @@
 namespace dandori {
 
 struct SubprocessOptions {
-  std::vector<std::string> argv;                  // argv[0] looked up in PATH if no '/'
-  std::map<std::string, std::string> env_extra;   // added to (or overriding) our environment
-  bool clear_env = false;                          // start from an empty environment
-  std::string cwd;                                 // empty: inherit
-  std::string stdout_path;                         // empty: /dev/null (unless on_stdout_line)
-  std::string stderr_path;                         // empty: /dev/null
-  std::string stdin_path;                          // empty: /dev/null
+  std::vector<std::string> argv;                 // argv[0] looked up in PATH if no '/'
+  std::map<std::string, std::string> env_extra;  // added to (or overriding) our environment
+  bool clear_env = false;                        // start from an empty environment
+  std::string cwd;                               // empty: inherit
+  std::string stdout_path;                       // empty: /dev/null (unless on_stdout_line)
+  std::string stderr_path;                       // empty: /dev/null
+  std::string stdin_path;                        // empty: /dev/null
   // Called for each line the child writes to stdout (stdout is then a pipe; the lines
   // are also appended to stdout_path if set).
   std::function<void(const std::string& line)> on_stdout_line;
@@ -33,8 +33,8 @@ struct SubprocessOptions {
 };
 
 struct SubprocessResult {
-  int exit_code = -1;     // valid when !signaled
-  int term_signal = 0;    // the signal that ended the child, if any
+  int exit_code = -1;   // valid when !signaled
+  int term_signal = 0;  // the signal that ended the child, if any
   bool timed_out = false;
   bool cancelled = false;
   int64_t wall_ms = 0;

@@ -1,7 +1,7 @@
 #include "base/type.h"
 
-#include <charconv>
 #include <fmt/format.h>
+#include <charconv>
 
 #include "base/literal.h"
 
@@ -22,16 +22,46 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-TypePtr Type::Any() { static TypePtr t = Simple(Kind::kAny); return t; }
-TypePtr Type::Null() { static TypePtr t = Simple(Kind::kNull); return t; }
-TypePtr Type::Bool() { static TypePtr t = Simple(Kind::kBool); return t; }
-TypePtr Type::Int() { static TypePtr t = Simple(Kind::kInt); return t; }
-TypePtr Type::Float() { static TypePtr t = Simple(Kind::kFloat); return t; }
-TypePtr Type::String() { static TypePtr t = Simple(Kind::kString); return t; }
-TypePtr Type::Path() { static TypePtr t = Simple(Kind::kPath); return t; }
-TypePtr Type::Duration() { static TypePtr t = Simple(Kind::kDuration); return t; }
-TypePtr Type::Size() { static TypePtr t = Simple(Kind::kSize); return t; }
-TypePtr Type::Percent() { static TypePtr t = Simple(Kind::kPercent); return t; }
+TypePtr Type::Any() {
+  static TypePtr t = Simple(Kind::kAny);
+  return t;
+}
+TypePtr Type::Null() {
+  static TypePtr t = Simple(Kind::kNull);
+  return t;
+}
+TypePtr Type::Bool() {
+  static TypePtr t = Simple(Kind::kBool);
+  return t;
+}
+TypePtr Type::Int() {
+  static TypePtr t = Simple(Kind::kInt);
+  return t;
+}
+TypePtr Type::Float() {
+  static TypePtr t = Simple(Kind::kFloat);
+  return t;
+}
+TypePtr Type::String() {
+  static TypePtr t = Simple(Kind::kString);
+  return t;
+}
+TypePtr Type::Path() {
+  static TypePtr t = Simple(Kind::kPath);
+  return t;
+}
+TypePtr Type::Duration() {
+  static TypePtr t = Simple(Kind::kDuration);
+  return t;
+}
+TypePtr Type::Size() {
+  static TypePtr t = Simple(Kind::kSize);
+  return t;
+}
+TypePtr Type::Percent() {
+  static TypePtr t = Simple(Kind::kPercent);
+  return t;
+}
 
 TypePtr Type::ListOf(TypePtr elem) {
   auto t = std::make_shared<Type>();
@@ -57,17 +87,28 @@ const TypeField* Type::FindField(std::string_view field) const {
 
 std::string Type::ToString() const {
   switch (kind) {
-    case Kind::kAny: return "any";
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kString: return "string";
-    case Kind::kPath: return "path";
-    case Kind::kDuration: return "duration";
-    case Kind::kSize: return "size";
-    case Kind::kPercent: return "percent";
-    case Kind::kList: return "list<" + (elem ? elem->ToString() : "any") + ">";
+    case Kind::kAny:
+      return "any";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "string";
+    case Kind::kPath:
+      return "path";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kSize:
+      return "size";
+    case Kind::kPercent:
+      return "percent";
+    case Kind::kList:
+      return "list<" + (elem ? elem->ToString() : "any") + ">";
     case Kind::kRecord: {
       if (!name.empty()) return name;
       std::string out = "{";
@@ -86,9 +127,10 @@ Result<TypePtr> ParseType(std::string_view text, TypeResolver resolve) {
   static const struct {
     std::string_view name;
     TypePtr (*make)();
-  } kSimple[] = {{"any", Type::Any},         {"bool", Type::Bool},     {"int", Type::Int},
-                 {"float", Type::Float},     {"string", Type::String}, {"path", Type::Path},
-                 {"duration", Type::Duration}, {"size", Type::Size},   {"percent", Type::Percent}};
+  } kSimple[] = {
+      {"any", Type::Any},           {"bool", Type::Bool},     {"int", Type::Int},
+      {"float", Type::Float},       {"string", Type::String}, {"path", Type::Path},
+      {"duration", Type::Duration}, {"size", Type::Size},     {"percent", Type::Percent}};
   for (const auto& s : kSimple) {
     if (text == s.name) return s.make();
   }
@@ -169,8 +211,10 @@ Result<Value> CoerceValue(const Value& v, const Type& to) {
         fmt::format("expected {}, got {} '{}'", to.ToString(), KindName(v.kind()), v.ToString()));
   };
   switch (to.kind) {
-    case K::kAny: return v;
-    case K::kNull: return v.is_null() ? Result<Value>(v) : Result<Value>(mismatch());
+    case K::kAny:
+      return v;
+    case K::kNull:
+      return v.is_null() ? Result<Value>(v) : Result<Value>(mismatch());
     case K::kBool:
       if (v.kind() == VK::kBool) return v;
       if (v.kind() == VK::kString && (v.as_string() == "true" || v.as_string() == "false")) {

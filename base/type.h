@@ -26,8 +26,20 @@ struct TypeField {
 };
 
 struct Type {
-  enum class Kind { kAny, kNull, kBool, kInt, kFloat, kString, kPath, kDuration, kSize, kPercent,
-                    kList, kRecord };
+  enum class Kind {
+    kAny,
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kPath,
+    kDuration,
+    kSize,
+    kPercent,
+    kList,
+    kRecord
+  };
   Kind kind = Kind::kAny;
   TypePtr elem;                   // kList
   std::string name;               // kRecord: named type, or empty for anonymous

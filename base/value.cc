@@ -20,14 +20,22 @@ const Value::Record& EmptyRecord() {
 nlohmann::json ToJsonTree(const Value& v) {
   using K = Value::Kind;
   switch (v.kind()) {
-    case K::kNull: return nullptr;
-    case K::kBool: return v.as_bool();
-    case K::kInt: return v.as_int();
-    case K::kFloat: return v.as_float();
-    case K::kString: return v.as_string();
-    case K::kDuration: return FormatDuration(v.duration_ms());
-    case K::kSize: return v.size_bytes();
-    case K::kPercent: return v.percent();
+    case K::kNull:
+      return nullptr;
+    case K::kBool:
+      return v.as_bool();
+    case K::kInt:
+      return v.as_int();
+    case K::kFloat:
+      return v.as_float();
+    case K::kString:
+      return v.as_string();
+    case K::kDuration:
+      return FormatDuration(v.duration_ms());
+    case K::kSize:
+      return v.size_bytes();
+    case K::kPercent:
+      return v.percent();
     case K::kList: {
       nlohmann::json a = nlohmann::json::array();
       for (const Value& item : v.list()) a.push_back(ToJsonTree(item));
@@ -62,10 +70,18 @@ Value FromJsonTree(const nlohmann::json& j) {
 void AppendString(const Value& v, bool nested, std::string* out) {
   using K = Value::Kind;
   switch (v.kind()) {
-    case K::kNull: *out += "null"; return;
-    case K::kBool: *out += v.as_bool() ? "true" : "false"; return;
-    case K::kInt: *out += std::to_string(v.as_int()); return;
-    case K::kFloat: *out += fmt::format("{}", v.as_float()); return;
+    case K::kNull:
+      *out += "null";
+      return;
+    case K::kBool:
+      *out += v.as_bool() ? "true" : "false";
+      return;
+    case K::kInt:
+      *out += std::to_string(v.as_int());
+      return;
+    case K::kFloat:
+      *out += fmt::format("{}", v.as_float());
+      return;
     case K::kString:
       if (nested) {
         *out += nlohmann::json(v.as_string()).dump();
@@ -73,9 +89,15 @@ void AppendString(const Value& v, bool nested, std::string* out) {
         *out += v.as_string();
       }
       return;
-    case K::kDuration: *out += FormatDuration(v.duration_ms()); return;
-    case K::kSize: *out += FormatSize(v.size_bytes()); return;
-    case K::kPercent: *out += fmt::format("{}%", v.percent()); return;
+    case K::kDuration:
+      *out += FormatDuration(v.duration_ms());
+      return;
+    case K::kSize:
+      *out += FormatSize(v.size_bytes());
+      return;
+    case K::kPercent:
+      *out += fmt::format("{}%", v.percent());
+      return;
     case K::kList: {
       *out += '[';
       bool first = true;
@@ -147,9 +169,12 @@ bool Value::operator==(const Value& other) const {
     return false;
   }
   switch (kind_) {
-    case Kind::kList: return list() == other.list();
-    case Kind::kRecord: return record() == other.record();
-    default: return v_ == other.v_;
+    case Kind::kList:
+      return list() == other.list();
+    case Kind::kRecord:
+      return record() == other.record();
+    default:
+      return v_ == other.v_;
   }
 }
 
@@ -170,16 +195,26 @@ Result<Value> Value::FromJson(std::string_view text) {
 std::string_view KindName(Value::Kind kind) {
   using K = Value::Kind;
   switch (kind) {
-    case K::kNull: return "null";
-    case K::kBool: return "bool";
-    case K::kInt: return "int";
-    case K::kFloat: return "float";
-    case K::kString: return "string";
-    case K::kDuration: return "duration";
-    case K::kSize: return "size";
-    case K::kPercent: return "percent";
-    case K::kList: return "list";
-    case K::kRecord: return "record";
+    case K::kNull:
+      return "null";
+    case K::kBool:
+      return "bool";
+    case K::kInt:
+      return "int";
+    case K::kFloat:
+      return "float";
+    case K::kString:
+      return "string";
+    case K::kDuration:
+      return "duration";
+    case K::kSize:
+      return "size";
+    case K::kPercent:
+      return "percent";
+    case K::kList:
+      return "list";
+    case K::kRecord:
+      return "record";
   }
   return "?";
 }
@@ -203,7 +238,7 @@ std::string FormatSize(int64_t bytes) {
   static const struct {
     int64_t unit;
     const char* name;
-  } kUnits[] = {{1000000000, "G"}, {1000000, "M"}, {1000, "k"}, {1LL << 40, "TB"},
+  } kUnits[] = {{1000000000, "G"}, {1000000, "M"},    {1000, "k"},      {1LL << 40, "TB"},
                 {1LL << 30, "GB"}, {1LL << 20, "MB"}, {1LL << 10, "KB"}};
   for (const auto& u : kUnits) {
     if (bytes != 0 && bytes % u.unit == 0) return fmt::format("{}{}", bytes / u.unit, u.name);

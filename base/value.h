@@ -1,8 +1,8 @@
 // Value: the runtime value of dandori expressions, parameters and operator outputs.
 //
 // Values are immutable; lists and records share their storage, so copying is cheap.
-// Durations are whole milliseconds, sizes whole units (bytes, or bits/s for rates), percentages a double in 0..100.
-// Paths travel as strings. Records keep their fields in insertion order.
+// Durations are whole milliseconds, sizes whole units (bytes, or bits/s for rates), percentages a
+// double in 0..100. Paths travel as strings. Records keep their fields in insertion order.
 #pragma once
 
 #include <cstdint>

@@ -83,12 +83,12 @@ struct Policy {
 
 // ---------------------------------------------------------------- statements
 enum class StmtKind {
-  kStage,      // stage NAME = op(args) [after a, b] [when EXPR] [{ policy }]
-  kForeach,    // foreach VAR in EXPR [parallel N] { body } [{ policy }]
-  kFanout,     // fanout VAR in EXPR [parallel N|all] [tolerate N|P%] { body } [{ policy }]
-  kRolling,    // rolling VAR in EXPR batch N|P% [tolerate N|P%] { body } [{ policy }]
-  kGroup,      // group NAME { body } [{ policy }]
-  kApprove,    // approve NAME "text" [after ...] [when EXPR]
+  kStage,    // stage NAME = op(args) [after a, b] [when EXPR] [{ policy }]
+  kForeach,  // foreach VAR in EXPR [parallel N] { body } [{ policy }]
+  kFanout,   // fanout VAR in EXPR [parallel N|all] [tolerate N|P%] { body } [{ policy }]
+  kRolling,  // rolling VAR in EXPR batch N|P% [tolerate N|P%] { body } [{ policy }]
+  kGroup,    // group NAME { body } [{ policy }]
+  kApprove,  // approve NAME "text" [after ...] [when EXPR]
 };
 
 struct Arg {
@@ -102,13 +102,13 @@ using StmtPtr = std::unique_ptr<Stmt>;
 
 struct Stmt {
   StmtKind kind = StmtKind::kStage;
-  Loc loc;          // of the keyword
+  Loc loc;           // of the keyword
   std::string name;  // stage / group / approve name; for loops: "" (named by var)
   Loc name_loc;
   // kStage
   std::string op;  // "media.encode"
   Loc op_loc;
-  Loc args_open;   // the '(' of the argument list
+  Loc args_open;  // the '(' of the argument list
   std::vector<Arg> args;
   // common
   std::vector<Ident> after;
@@ -118,10 +118,10 @@ struct Stmt {
   std::string var;
   Loc var_loc;
   ExprPtr items;
-  ExprPtr parallel;          // null: default (foreach: unlimited bounded by pools)
+  ExprPtr parallel;           // null: default (foreach: unlimited bounded by pools)
   bool parallel_all = false;  // `parallel all`
-  ExprPtr batch;             // rolling: int or percent
-  ExprPtr tolerate;          // fanout / rolling: int or percent
+  ExprPtr batch;              // rolling: int or percent
+  ExprPtr tolerate;           // fanout / rolling: int or percent
   std::vector<StmtPtr> body;  // loops and groups
   // kApprove
   ExprPtr message;
@@ -168,7 +168,7 @@ struct Workflow {
 
 struct Comment {
   Loc loc;
-  std::string text;  // including the // or /* */ markers
+  std::string text;      // including the // or /* */ markers
   bool own_line = true;  // false: trailing a line of code
 };
 

@@ -26,10 +26,8 @@ class Diagnostics {
   // A hard cap so pathological input cannot produce unbounded output.
   static constexpr size_t kMaxDiagnostics = 500;
 
-  void Error(Loc loc, std::string code, std::string message,
-             std::vector<std::string> notes = {});
-  void Warning(Loc loc, std::string code, std::string message,
-               std::vector<std::string> notes = {});
+  void Error(Loc loc, std::string code, std::string message, std::vector<std::string> notes = {});
+  void Warning(Loc loc, std::string code, std::string message, std::vector<std::string> notes = {});
 
   bool has_errors() const { return errors_ > 0; }
   int error_count() const { return errors_; }

@@ -28,8 +28,12 @@ ArgSpec Opt(std::string name, std::string_view type, std::optional<Value> def = 
   return ArgSpec{std::move(name), T(type), false, std::move(def), {}, std::move(doc)};
 }
 ArgSpec Choice(std::string name, std::vector<std::string> choices, std::string def) {
-  return ArgSpec{std::move(name), Type::String(), false, Value::String(std::move(def)),
-                 std::move(choices), ""};
+  return ArgSpec{std::move(name),
+                 Type::String(),
+                 false,
+                 Value::String(std::move(def)),
+                 std::move(choices),
+                 ""};
 }
 
 Value Ms(int64_t ms) { return Value::DurationMs(ms); }
@@ -46,16 +50,16 @@ void DefineType(std::string name, std::vector<TypeField> fields) {
 }
 
 void DefineTypes() {
-  DefineType("rendition", {F("name", "string"), F("height", "int"), F("width", "int", true),
-                           F("codec", "string", true), F("crf", "int", true),
-                           F("bitrate", "size", true), F("preset", "string", true),
-                           F("device", "string", true)});
-  DefineType("probe", {F("path", "path"), F("duration", "duration"), F("frames", "int"),
-                       F("fps", "string"), F("fps_num", "int"), F("fps_den", "int"),
-                       F("width", "int"), F("height", "int"), F("video_codec", "string"),
-                       F("pix_fmt", "string"), F("has_audio", "bool"),
-                       F("audio_streams", "int"), F("audio_codec", "string", true),
-                       F("keyframes", "list<int>"), F("bit_rate", "size")});
+  DefineType("rendition",
+             {F("name", "string"), F("height", "int"), F("width", "int", true),
+              F("codec", "string", true), F("crf", "int", true), F("bitrate", "size", true),
+              F("preset", "string", true), F("device", "string", true)});
+  DefineType("probe",
+             {F("path", "path"), F("duration", "duration"), F("frames", "int"), F("fps", "string"),
+              F("fps_num", "int"), F("fps_den", "int"), F("width", "int"), F("height", "int"),
+              F("video_codec", "string"), F("pix_fmt", "string"), F("has_audio", "bool"),
+              F("audio_streams", "int"), F("audio_codec", "string", true),
+              F("keyframes", "list<int>"), F("bit_rate", "size")});
   DefineType("chunk", {F("index", "int"), F("source", "path"), F("start_frame", "int"),
                        F("end_frame", "int"), F("frames", "int"), F("fps", "string"),
                        F("total_frames", "int"), F("path", "path", true)});
@@ -64,14 +68,14 @@ void DefineTypes() {
                          F("bytes", "size"), F("rendition", "string", true)});
   DefineType("track", {F("path", "path"), F("codec", "string"), F("bitrate", "size"),
                        F("duration", "duration")});
-  DefineType("video", {F("path", "path"), F("name", "string"), F("codec", "string"),
-                       F("codecs", "string"), F("width", "int"), F("height", "int"),
-                       F("bitrate", "size"), F("frames", "int"), F("duration", "duration"),
-                       F("has_audio", "bool")});
-  DefineType("server", {F("id", "string"), F("zone", "string"), F("admin", "string"),
-                        F("metrics", "string"), F("registry", "string"),
-                        F("restart_argv", "list<string>", true),
-                        F("distribute_argv", "list<string>", true)});
+  DefineType("video",
+             {F("path", "path"), F("name", "string"), F("codec", "string"), F("codecs", "string"),
+              F("width", "int"), F("height", "int"), F("bitrate", "size"), F("frames", "int"),
+              F("duration", "duration"), F("has_audio", "bool")});
+  DefineType("server",
+             {F("id", "string"), F("zone", "string"), F("admin", "string"), F("metrics", "string"),
+              F("registry", "string"), F("restart_argv", "list<string>", true),
+              F("distribute_argv", "list<string>", true)});
   DefineType("zone", {F("name", "string"), F("servers", "list<server>")});
 }
 
@@ -92,8 +96,7 @@ std::vector<OperatorSignature> DefineOperators() {
   // ---- core ----
   add("exec",
       {Req("argv", "list<string>", "program and arguments; never a shell string"),
-       Opt("env", "any", std::nullopt, "record of extra environment variables"),
-       Opt("cwd", "path"),
+       Opt("env", "any", std::nullopt, "record of extra environment variables"), Opt("cwd", "path"),
        Opt("transient_codes", "list<int>", Value::MakeList({Value::Int(75)}),
            "exit codes classified transient (default: 75, EX_TEMPFAIL)")},
       "{exit_code: int, stdout: string, stdout_path: path, stderr_path: path}", kAll, 1 * kSec,
@@ -133,9 +136,8 @@ std::vector<OperatorSignature> DefineOperators() {
       {Req("src", "path"), Choice("codec", {"aac", "opus"}, "aac"),
        Opt("bitrate", "size", Value::SizeBytes(128000))},
       "track", kAll, 1 * kMin, "Encodes the whole audio track once.");
-  add("media.merge",
-      {Req("chunks", "list<encoded>"), Opt("audio", "track"), Opt("name", "string")}, "video",
-      kAll, 1 * kMin, "Joins encoded chunks (and audio) into one file per rendition.");
+  add("media.merge", {Req("chunks", "list<encoded>"), Opt("audio", "track"), Opt("name", "string")},
+      "video", kAll, 1 * kMin, "Joins encoded chunks (and audio) into one file per rendition.");
   add("media.package",
       {Req("renditions", "list<video>"), Choice("format", {"hls", "dash"}, "hls"),
        Opt("segment", "duration", Ms(6 * kSec)), Opt("audio", "track")},
@@ -159,8 +161,8 @@ std::vector<OperatorSignature> DefineOperators() {
       "Moves a folder to the candidate root with the most free space, atomically.");
 
   // ---- fleet ----
-  add("fleet.inventory", {Req("path", "path")}, "{zones: list<zone>, servers: int}",
-      kPermOnly, 100, "Reads zones and servers from YAML or JSON.");
+  add("fleet.inventory", {Req("path", "path")}, "{zones: list<zone>, servers: int}", kPermOnly, 100,
+      "Reads zones and servers from YAML or JSON.");
   add("fleet.distribute",
       {Req("server", "server"), Req("artifact", "path"),
        Opt("argv", "list<string>", std::nullopt,

@@ -29,11 +29,11 @@ struct ArgSpec {
 };
 
 struct OperatorSignature {
-  std::string name;        // "media.encode"
-  std::string family;      // "media": the default worker pool
-  std::vector<ArgSpec> args;  // positional order = declaration order
-  TypePtr output;          // a record type
-  std::vector<Code> raises;   // error classes: kTransient, kTimeout, kPermanent, kCancelled
+  std::string name;            // "media.encode"
+  std::string family;          // "media": the default worker pool
+  std::vector<ArgSpec> args;   // positional order = declaration order
+  TypePtr output;              // a record type
+  std::vector<Code> raises;    // error classes: kTransient, kTimeout, kPermanent, kCancelled
   int64_t estimate_ms = 1000;  // default per-task duration estimate for `dandori plan`
   std::string doc;
 

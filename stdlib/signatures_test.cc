@@ -5,12 +5,28 @@
 namespace dandori {
 
 TEST_CASE("every operator of DESIGN §6 has a signature") {
-  for (const char* name :
-       {"exec", "http.request", "sleep", "notify.webhook", "fail", "noop", "media.probe",
-        "media.split", "media.encode", "media.encode_audio", "media.merge", "media.package",
-        "media.thumbnail", "media.sample", "storage.place", "fleet.inventory",
-        "fleet.distribute", "fleet.deregister", "fleet.drain", "fleet.restart", "fleet.health",
-        "fleet.register"}) {
+  for (const char* name : {"exec",
+                           "http.request",
+                           "sleep",
+                           "notify.webhook",
+                           "fail",
+                           "noop",
+                           "media.probe",
+                           "media.split",
+                           "media.encode",
+                           "media.encode_audio",
+                           "media.merge",
+                           "media.package",
+                           "media.thumbnail",
+                           "media.sample",
+                           "storage.place",
+                           "fleet.inventory",
+                           "fleet.distribute",
+                           "fleet.deregister",
+                           "fleet.drain",
+                           "fleet.restart",
+                           "fleet.health",
+                           "fleet.register"}) {
     INFO(name);
     const OperatorSignature* sig = FindOperator(name);
     REQUIRE(sig);
@@ -25,8 +41,8 @@ TEST_CASE("arguments bind with defaults and checks") {
   REQUIRE(bound.ok());
   CHECK(bound->Get("target") == Value::DurationMs(10000));
   CHECK_FALSE(BindArguments(*split, Value::MakeRecord({})).ok());
-  CHECK_FALSE(BindArguments(*split, Value::MakeRecord({{"src", Value::String("a")},
-                                                       {"bogus", Value::Int(1)}}))
+  CHECK_FALSE(BindArguments(*split, Value::MakeRecord(
+                                        {{"src", Value::String("a")}, {"bogus", Value::Int(1)}}))
                   .ok());
   const OperatorSignature* pkg = FindOperator("media.package");
   auto bad = BindArguments(*pkg, Value::MakeRecord({{"renditions", Value::MakeList({})},

@@ -1,0 +1,48 @@
+// The `dandori` binary: dispatches to the subcommands registered in cli/cmd_*.cc.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "cli/command.h"
+
+namespace dandori::cli {
+
+static std::vector<CommandSpec>& Registry() {
+  static std::vector<CommandSpec> specs;
+  return specs;
+}
+
+bool RegisterCommand(CommandSpec spec) {
+  Registry().push_back(std::move(spec));
+  return true;
+}
+
+const std::vector<CommandSpec>& Commands() { return Registry(); }
+
+}  // namespace dandori::cli
+
+int main(int argc, char** argv) {
+  using namespace dandori::cli;
+  CLI::App app{"dandori: declarative workflows, compiled and run durably"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dandori 0.1.0");
+  std::vector<CommandSpec> specs = Commands();
+  std::stable_sort(specs.begin(), specs.end(),
+                   [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  std::map<CLI::App*, CommandMain> mains;
+  for (const CommandSpec& spec : specs) {
+    CLI::App* sub = app.add_subcommand(spec.name, spec.help);
+    mains[sub] = spec.setup(sub);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+  for (auto& [sub, run] : mains) {
+    if (sub->parsed()) return run();
+  }
+  return kExitBadInput;
+}
