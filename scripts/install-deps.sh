@@ -10,7 +10,7 @@ pkgs=(
   libsqlite3-dev libpq-dev postgresql
   libyaml-cpp-dev libcpp-httplib-dev libssl-dev
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  clang libclang-rt-14-dev clang-format curl
+  curl
 )
 missing=()
 for p in "${pkgs[@]}"; do
