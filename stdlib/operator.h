@@ -32,6 +32,10 @@ struct OperatorContext {
   std::string task_id;  // stable across attempts
   int attempt = 1;      // 1-based
   std::string workdir;  // the directory dandori runs in (relative paths resolve here)
+  // MonotonicMs() (base/clock.h) at which this attempt's `timeout` fires; 0: no timeout.
+  // Operators that may finish early with a partial result (fleet.drain's stragglers)
+  // read it; the engine still enforces the timeout itself.
+  int64_t deadline_ms = 0;
 
   bool cancelled() const { return cancel && cancel->cancelled(); }
   void Progress(int64_t done, int64_t total, std::string_view unit) const {
