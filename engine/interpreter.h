@@ -12,7 +12,8 @@
 // zero, int overflow, a budget exceeded) are Status kInvalidArgument with a message
 // that names the problem; errors returned by EvalScope are passed through unchanged.
 // Budgets: at most kMaxSteps instructions and kMaxStack stack slots per evaluation;
-// range() and other builders refuse lists longer than kMaxListLength.
+// range(), flatten() and + refuse lists longer than kMaxListLength, + and string
+// templates strings longer than kMaxStringBytes.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@ namespace dandori::engine {
 inline constexpr int64_t kMaxSteps = 1'000'000;       // instructions per evaluation
 inline constexpr int64_t kMaxStack = 4'096;           // stack slots per evaluation
 inline constexpr int64_t kMaxListLength = 1'000'000;  // lists built by range() etc.
+inline constexpr size_t kMaxStringBytes = 16u << 20;  // strings built by + and templates
 
 // Answers the scope-dependent loads of a running expression.
 class EvalScope {
@@ -66,8 +68,8 @@ FlatCode Flatten(const dandori::v1::Code& code);
 std::vector<Value> ConstPool(const dandori::v1::Table& table);
 
 // Runs `code` and returns the single value left on the stack. An empty FlatCode is an
-// error (the caller decides what "absent" means). Messages are prefixed with nothing;
-// callers add the stage / source location.
+// error (the caller decides what "absent" means). Messages do not name the stage or
+// the source location: the caller adds them (code.source holds the expression text).
 Result<Value> Evaluate(const FlatCode& code, const std::vector<Value>& consts, EvalScope& scope);
 
 }  // namespace dandori::engine
