@@ -66,7 +66,9 @@ class SpawnSetup {
 
 void AddRedirect(posix_spawn_file_actions_t* a, int fd, const std::string& path, bool write) {
   const char* p = path.empty() ? "/dev/null" : path.c_str();
-  int flags = write ? (O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC) : (O_RDONLY | O_CLOEXEC);
+  // No O_CLOEXEC: posix_spawn closes `fd` first, so open() usually returns `fd` itself,
+  // and a close-on-exec flag there would close the redirect at exec.
+  int flags = write ? (O_WRONLY | O_CREAT | O_APPEND) : O_RDONLY;
   posix_spawn_file_actions_addopen(a, fd, p, flags, 0644);
 }
 

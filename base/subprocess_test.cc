@@ -1,6 +1,9 @@
 #include "base/subprocess.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <thread>
 
 namespace dandori {
@@ -50,6 +53,21 @@ TEST_CASE("a missing program is NotFound") {
   o.argv = {"/nonexistent/dandori-nope"};
   auto r = RunSubprocess(o);
   CHECK(r.status().code() == Code::kNotFound);
+}
+
+TEST_CASE("subprocess redirects stdout and stderr to files") {
+  std::string out = "/tmp/dandori-subprocess-test-" + std::to_string(::getpid()) + ".out";
+  std::string err = out + ".err";
+  SubprocessOptions o;
+  o.argv = {"sh", "-c", "echo to-out; echo to-err >&2"};
+  o.stdout_path = out;
+  o.stderr_path = err;
+  auto r = RunSubprocess(o);
+  REQUIRE(r.ok());
+  CHECK(TailOfFile(out) == "to-out\n");
+  CHECK(TailOfFile(err) == "to-err\n");
+  std::remove(out.c_str());
+  std::remove(err.c_str());
 }
 
 }  // namespace dandori
