@@ -1,0 +1,139 @@
+// The SQL statements of the PostgreSQL store, in one place. Each is a named prepared
+// statement; values are always parameters ($1, $2, ...), never spliced into the text.
+#pragma once
+
+#include "engine/pg/pg_conn.h"
+
+namespace dandori::engine::pg::sql {
+
+#define DANDORI_TASK_COLS                                                                     \
+  "key, stage, state, attempts, not_before_ms, owner, lease_until_ms, fence, output, error, " \
+  "error_class, updated_ms"
+#define DANDORI_JOB_COLS                                                                   \
+  "id, COALESCE(key, ''), workflow, state, table_pb, params, workdir, error, created_ms, " \
+  "updated_ms, owner, owner_until_ms"
+
+inline constexpr Sql kInsertJob{
+    "insert_job",
+    "INSERT INTO dandori.jobs(key, workflow, state, table_pb, params, workdir, created_ms, "
+    "updated_ms) VALUES(NULLIF($1, ''), $2, 0, $3, $4, $5, $6, $6) ON CONFLICT (key) DO NOTHING "
+    "RETURNING id"};
+inline constexpr Sql kJobByKey{"job_by_key",
+                               "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs WHERE key = $1"};
+inline constexpr Sql kJobById{"job_by_id",
+                              "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs WHERE id = $1"};
+inline constexpr Sql kListJobs{
+    "list_jobs", "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs ORDER BY id DESC LIMIT $1"};
+inline constexpr Sql kListJobsPage{
+    "list_jobs_page",
+    "SELECT " DANDORI_JOB_COLS
+    " FROM dandori.jobs WHERE ($1 < 0 OR state = $1) AND "
+    "($2 = '' OR workflow = $2) AND ($3 = 0 OR id < $3) ORDER BY id DESC LIMIT $4"};
+inline constexpr Sql kAcquireJob{
+    "acquire_job",
+    "UPDATE dandori.jobs SET owner = $2, owner_until_ms = $4 WHERE id = $1 AND "
+    "(owner = '' OR owner = $2 OR owner_until_ms < $3 OR $5) RETURNING id"};
+inline constexpr Sql kReleaseJob{
+    "release_job",
+    "UPDATE dandori.jobs SET owner = '', owner_until_ms = 0 WHERE id = $1 AND owner = $2"};
+inline constexpr Sql kSetJobState{
+    "set_job_state",
+    "UPDATE dandori.jobs SET state = $2, error = $3, "
+    "updated_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint WHERE id = $1"};
+inline constexpr Sql kTableOf{"table_of", "SELECT table_pb FROM dandori.jobs WHERE id = $1"};
+
+// Start: a first claim (fence 1) may insert the row; later ones need fence - 1 stored.
+inline constexpr Sql kStartFirst{
+    "start_first",
+    "INSERT INTO dandori.tasks(job, key, stage, op, state, attempts, not_before_ms, owner, "
+    "lease_until_ms, fence, output, error, error_class, updated_ms) "
+    "VALUES($1, $2, $3, $4, 1, $5, 0, $6, $7, 1, NULL, '', 0, $8) "
+    "ON CONFLICT (job, key) DO UPDATE SET state = 1, attempts = excluded.attempts, "
+    "owner = excluded.owner, lease_until_ms = excluded.lease_until_ms, fence = 1, "
+    "updated_ms = excluded.updated_ms WHERE dandori.tasks.fence = 0"};
+inline constexpr Sql kStartNext{
+    "start_next",
+    "UPDATE dandori.tasks SET state = 1, attempts = $3, owner = $4, lease_until_ms = $5, "
+    "fence = $6, updated_ms = $7 WHERE job = $1 AND key = $2 AND fence = $6 - 1"};
+inline constexpr Sql kFinish{
+    "finish",
+    "UPDATE dandori.tasks SET state = $4, output = NULLIF($5, ''::bytea), error = $6, "
+    "error_class = $7, not_before_ms = $8, owner = '', lease_until_ms = 0, updated_ms = $9 "
+    "WHERE job = $1 AND key = $2 AND fence = $3 AND state = 1"};
+inline constexpr Sql kPut{
+    "put_task",
+    "INSERT INTO dandori.tasks(job, op, " DANDORI_TASK_COLS
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''::bytea), $12, $13, $14) "
+    "ON CONFLICT (job, key) DO UPDATE SET stage = excluded.stage, state = excluded.state, "
+    "attempts = excluded.attempts, not_before_ms = excluded.not_before_ms, owner = "
+    "excluded.owner, lease_until_ms = excluded.lease_until_ms, fence = excluded.fence, output = "
+    "excluded.output, error = excluded.error, error_class = excluded.error_class, updated_ms = "
+    "excluded.updated_ms"};
+inline constexpr Sql kInsertEvent{
+    "insert_event",
+    "INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7)"};
+inline constexpr Sql kNotify{"notify_work", "SELECT pg_notify('dandori_work', '')"};
+
+// One statement claims: the rescue candidates (expired leases) first, then due ready
+// tasks, each locked with SKIP LOCKED so concurrent claimers never pick the same row;
+// the UPDATE bumps token, attempts and lease; the INSERT writes task.rescued /
+// task.started. $1 job (0: any running job), $2 owner, $3 now, $4 lease ms, $5 max,
+// $6 operator LIKE patterns (empty array: any).
+inline constexpr Sql kClaim{
+    "claim",
+    "WITH r AS (SELECT t.job, t.key, t.state AS old_state, t.owner AS old_owner "
+    "  FROM dandori.tasks t WHERE t.state = 1 AND t.lease_until_ms < $3 "
+    "  AND ($1 = 0 OR t.job = $1) "
+    "  AND (cardinality($6::text[]) = 0 OR t.op LIKE ANY($6)) "
+    "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = t.job AND j.state = 0) "
+    "  ORDER BY t.lease_until_ms LIMIT $5 FOR UPDATE OF t SKIP LOCKED), "
+    "a AS (SELECT t.job, t.key, t.state AS old_state, t.owner AS old_owner "
+    "  FROM dandori.tasks t WHERE t.state = 0 AND t.not_before_ms <= $3 "
+    "  AND ($1 = 0 OR t.job = $1) "
+    "  AND (cardinality($6::text[]) = 0 OR t.op LIKE ANY($6)) "
+    "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = t.job AND j.state = 0) "
+    "  ORDER BY t.not_before_ms LIMIT $5 FOR UPDATE OF t SKIP LOCKED), "
+    "c AS (SELECT * FROM (SELECT * FROM r UNION ALL SELECT * FROM a) x LIMIT $5), "
+    "u AS (UPDATE dandori.tasks t SET state = 1, attempts = t.attempts + 1, fence = t.fence + 1, "
+    "  owner = $2, lease_until_ms = $3 + $4, updated_ms = $3 FROM c "
+    "  WHERE t.job = c.job AND t.key = c.key "
+    "  RETURNING t.job, t.key, t.stage, t.state, t.attempts, t.not_before_ms, t.owner, "
+    "  t.lease_until_ms, t.fence, t.output, t.error, t.error_class, t.updated_ms, "
+    "  c.old_state, c.old_owner), "
+    "e AS (INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
+    "  SELECT u.job, $3, $2, v.what, u.key, "
+    "  CASE v.n WHEN 1 THEN u.attempts - 1 ELSE u.attempts END, "
+    "  CASE v.n WHEN 1 THEN 'lease of ' || u.old_owner || ' expired' ELSE '' END "
+    "  FROM u CROSS JOIN (VALUES (1, 'task.rescued'), (2, 'task.started')) AS v(n, what) "
+    "  WHERE v.n = 2 OR u.old_state = 1 ORDER BY u.job, u.key, v.n) "
+    "SELECT * FROM u"};
+inline constexpr Sql kHeartbeat{
+    "heartbeat",
+    "UPDATE dandori.tasks SET lease_until_ms = $4 WHERE job = $1 AND key = $2 AND fence = $3 "
+    "AND state = 1"};
+inline constexpr Sql kLoadTasks{"load_tasks",
+                                "SELECT " DANDORI_TASK_COLS " FROM dandori.tasks WHERE job = $1"};
+inline constexpr Sql kGetTask{
+    "get_task", "SELECT " DANDORI_TASK_COLS " FROM dandori.tasks WHERE job = $1 AND key = $2"};
+inline constexpr Sql kListEvents{
+    "list_events",
+    "SELECT seq, job, at_ms, who, what, task, attempt, detail FROM dandori.events "
+    "WHERE job = $1 AND seq > $2 ORDER BY seq LIMIT $3"};
+inline constexpr Sql kAddSignal{
+    "add_signal",
+    "INSERT INTO dandori.signals(job, kind, name, who, at_ms) VALUES($1, $2, $3, $4, $5) "
+    "ON CONFLICT DO NOTHING"};
+inline constexpr Sql kListSignals{"list_signals",
+                                  "SELECT kind, name, who, at_ms FROM dandori.signals "
+                                  "WHERE job = $1 ORDER BY at_ms, kind, name"};
+inline constexpr Sql kClearSignal{
+    "clear_signal", "DELETE FROM dandori.signals WHERE job = $1 AND kind = $2 AND name = $3"};
+inline constexpr Sql kCountTasks{
+    "count_tasks",
+    "SELECT state, op, count(*) FROM dandori.tasks t WHERE ($1 = 0 OR t.job = $1) "
+    "GROUP BY state, op"};
+inline constexpr Sql kCountJobs{"count_jobs",
+                                "SELECT state, count(*) FROM dandori.jobs GROUP BY state"};
+
+}  // namespace dandori::engine::pg::sql

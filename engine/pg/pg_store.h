@@ -1,0 +1,69 @@
+// The PostgreSQL store: the same Store contract as the embedded SQLite store
+// (engine/store.h), for several engine (`serve`) and worker processes on one or many
+// machines sharing one database.
+//
+// How it keeps the promises:
+//  * Claims are one statement: SELECT ... FOR UPDATE SKIP LOCKED picks due tasks that
+//    no concurrent claimer holds, and the same statement bumps their fencing token,
+//    attempts and lease and appends their events; nothing is handed out before the
+//    statement's transaction commits.
+//  * Start / Finish are conditional on the fencing token (UPDATE ... WHERE fence = ..),
+//    so of two engines advancing the same job only one can issue its next task, and a
+//    stalled worker's late result is refused.
+//  * Commit(Batch) is one transaction sent as one pipeline (one round trip, one WAL
+//    flush for the whole batch: group commit).
+//  * A commit that makes work due sends NOTIFY dandori_work (delivered at commit);
+//    WaitForWork() LISTENs on a second connection so an idle worker wakes within
+//    milliseconds instead of polling.
+//
+// Thread rules: like every Store, one thread at a time per object; open one PgStore per
+// thread (each has its own connections).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/store.h"
+
+namespace dandori::engine {
+
+struct PgStoreOptions {
+  // true: bring the schema up to date (serve); false: require it current (worker).
+  bool migrate = true;
+};
+
+class PgStore : public Store {
+ public:
+  // Waits up to timeout_ms for a NOTIFY that work became due (or a new job); returns
+  // true if one came. The first call starts listening.
+  virtual Result<bool> WaitForWork(int timeout_ms) = 0;
+  // ClaimTasks restricted to tasks whose operator matches one of `op_patterns`
+  // ("media.*", "core.noop"); empty: any operator. job 0: any running job.
+  virtual Result<std::vector<Claim>> ClaimTasksFor(int64_t job, const std::string& owner,
+                                                   int64_t now_ms, int64_t lease_ms, int max,
+                                                   const std::vector<std::string>& op_patterns) = 0;
+  // Jobs filtered by state (-1: any) and workflow (empty: any), id < before_id (0: no
+  // bound), newest first.
+  virtual Result<std::vector<JobInfo>> ListJobsPage(int state, const std::string& workflow,
+                                                    int64_t before_id, int limit) = 0;
+  // Tasks per (state, operator) over running and recent jobs, and claims waiting, for
+  // /metrics: rows of {state, op, count}.
+  struct TaskCount {
+    int state = 0;
+    std::string op;
+    int64_t count = 0;
+  };
+  virtual Result<std::vector<TaskCount>> CountTasks(int64_t job) = 0;
+  // Jobs per state.
+  virtual Result<std::vector<std::pair<int, int64_t>>> CountJobs() = 0;
+};
+
+// url: postgres://user@host:port/db (any libpq connection string works too).
+Result<std::unique_ptr<PgStore>> OpenPgStore(const std::string& url,
+                                             const PgStoreOptions& options = {});
+
+// Is `spec` a PostgreSQL URL (postgres:// or postgresql://)?
+bool IsPostgresUrl(const std::string& spec);
+
+}  // namespace dandori::engine
