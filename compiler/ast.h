@@ -78,6 +78,7 @@ struct PolicyItem {
 
 struct Policy {
   Loc loc;
+  Loc end;  // the closing '}' (used by fmt to keep comments inside)
   std::vector<PolicyItem> items;
 };
 
@@ -123,6 +124,7 @@ struct Stmt {
   ExprPtr batch;              // rolling: int or percent
   ExprPtr tolerate;           // fanout / rolling: int or percent
   std::vector<StmtPtr> body;  // loops and groups
+  Loc body_end;               // loops and groups: the '}' closing the body (for fmt)
   // kApprove
   ExprPtr message;
 
@@ -152,6 +154,7 @@ struct Import {
 struct Handler {
   bool on_failure = true;  // false: on success
   Loc loc;
+  Loc end;  // the '}' closing the body (for fmt)
   std::vector<StmtPtr> body;
 };
 
@@ -164,6 +167,7 @@ struct Workflow {
   std::optional<Policy> policy;    // workflow-level: timeout, tolerate
   std::vector<StmtPtr> body;
   std::vector<Handler> handlers;
+  Loc body_end;  // the '}' closing the body (for fmt)
 };
 
 struct Comment {

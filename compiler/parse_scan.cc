@@ -1,0 +1,266 @@
+#include "compiler/parse_scan.h"
+
+#include <fmt/format.h>
+
+namespace dandori::compiler {
+
+BytePos PositionOf(std::string_view text, size_t offset) {
+  BytePos p;
+  p.offset = offset;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      line_start = i + 1;
+    }
+  }
+  p.col = static_cast<int>(offset - line_start) + 1;
+  return p;
+}
+
+namespace {
+
+// Length of the UTF-8 sequence at s[i], or 0 when invalid.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+bool ValidateText(std::string_view text, BytePos* where, std::string* message) {
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\0') {
+      *where = PositionOf(text, i);
+      *message = "binary data (a NUL byte); .flow files are UTF-8 text";
+      return false;
+    }
+    size_t n = Utf8Length(text, i);
+    if (n == 0) {
+      *where = PositionOf(text, i);
+      *message = fmt::format("invalid UTF-8 (byte 0x{:02x}); .flow files are UTF-8 text",
+                             static_cast<unsigned char>(text[i]));
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// The nesting pre-scan mirrors the lexer: comments are skipped, strings end at the
+// closing quote or the line end, and inside ${ } braces and nested strings nest.
+bool CheckNesting(std::string_view text, int limit, BytePos* where) {
+  // Each frame: 'c' code (brackets), 's' string, 'i' interpolation.
+  std::vector<char> stack;
+  int depth = 0;  // openers and interpolations currently open
+  auto open = [&](char kind, size_t at) {
+    stack.push_back(kind);
+    if (kind != 's' && ++depth > limit) {
+      *where = PositionOf(text, at);
+      return false;
+    }
+    return true;
+  };
+  auto close = [&] {
+    if (stack.back() != 's') --depth;
+    stack.pop_back();
+  };
+  size_t i = 0, n = text.size();
+  while (i < n) {
+    char c = text[i];
+    char mode = stack.empty() ? 'c' : stack.back();
+    if (mode == 's') {
+      if (c == '"') {
+        close();
+      } else if (c == '\n' || c == '\r') {
+        // Unterminated: the lexer ends the string (and everything it opened) here.
+        while (!stack.empty() && (stack.back() == 's' || stack.back() == 'i')) close();
+        continue;
+      } else if (c == '\\' && i + 1 < n && text[i + 1] != '\n' && text[i + 1] != '\r') {
+        ++i;
+      } else if (c == '$' && i + 1 < n && text[i + 1] == '{') {
+        if (!open('i', i)) return false;
+        ++i;
+      }
+      ++i;
+      continue;
+    }
+    if (mode == 'i') {
+      if (c == '"') {
+        stack.push_back('s');
+      } else if (c == '{') {
+        if (!open('i', i)) return false;
+      } else if (c == '}') {
+        close();
+      } else if (c == '\n' || c == '\r') {
+        while (!stack.empty() && (stack.back() == 's' || stack.back() == 'i')) close();
+        continue;
+      }
+      ++i;
+      continue;
+    }
+    // Code.
+    if (c == '/' && i + 1 < n && text[i + 1] == '/') {
+      while (i < n && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && text[i + 1] == '*') {
+      size_t e = text.find("*/", i + 2);
+      i = e == std::string_view::npos ? n : e + 2;
+      continue;
+    }
+    if (c == '"') {
+      stack.push_back('s');
+    } else if (c == '(' || c == '[' || c == '{') {
+      if (!open('c', i)) return false;
+    } else if ((c == ')' || c == ']' || c == '}') && !stack.empty()) {
+      close();
+    }
+    ++i;
+  }
+  return true;
+}
+
+namespace {
+
+// End (exclusive) of the ${ body starting at `i` (just after "${"), mirroring the lexer:
+// braces and nested strings nest. Returns npos when it runs past `end`.
+size_t FindInterpEnd(std::string_view s, size_t i, size_t end) {
+  int braces = 0;
+  while (i < end) {
+    char c = s[i];
+    if (c == '"') {
+      // A nested string: skip it (its own escapes and interpolations included).
+      ++i;
+      while (i < end && s[i] != '"') {
+        if (s[i] == '\\') {
+          i += 2;
+        } else if (s[i] == '$' && i + 1 < end && s[i + 1] == '{') {
+          size_t e = FindInterpEnd(s, i + 2, end);
+          if (e == std::string_view::npos) return e;
+          i = e + 1;
+        } else {
+          ++i;
+        }
+      }
+      if (i >= end) return std::string_view::npos;
+      ++i;
+      continue;
+    }
+    if (c == '{') ++braces;
+    if (c == '}') {
+      if (braces == 0) return i;
+      --braces;
+    }
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::vector<StringPiece> SplitString(std::string_view source, size_t begin, size_t end,
+                                     bool terminated, std::vector<StringError>* errors) {
+  std::vector<StringPiece> pieces;
+  size_t stop = terminated ? end - 1 : end;  // before the closing quote
+  size_t i = begin + 1;
+  auto text_piece = [&](size_t at) -> StringPiece& {
+    if (pieces.empty() || pieces.back().is_expr) {
+      pieces.push_back(StringPiece{false, "", 0, 0, at});
+    }
+    return pieces.back();
+  };
+  while (i < stop) {
+    char c = source[i];
+    if (c == '\\') {
+      char e = i + 1 < stop ? source[i + 1] : '\0';
+      const char* out = nullptr;
+      switch (e) {
+        case 'n':
+          out = "\n";
+          break;
+        case 't':
+          out = "\t";
+          break;
+        case 'r':
+          out = "\r";
+          break;
+        case '\\':
+          out = "\\";
+          break;
+        case '"':
+          out = "\"";
+          break;
+        case '$':
+          out = "$";
+          break;
+        default:
+          break;
+      }
+      if (out) {
+        text_piece(i).text += out;
+      } else {
+        errors->push_back({i, e == '\0' ? "a string cannot end with a lone '\\'"
+                                        : fmt::format("unknown escape '\\{}' in string "
+                                                      "(known: \\n \\t \\r \\\\ \\\" \\$)",
+                                                      e)});
+      }
+      i += 2;
+      continue;
+    }
+    if (c == '$' && i + 1 < stop && source[i + 1] == '{') {
+      size_t body = i + 2;
+      size_t close = FindInterpEnd(source, body, stop);
+      if (close == std::string_view::npos) {
+        errors->push_back({i, "'${' is not closed by '}' in this string"});
+        return pieces;
+      }
+      std::string_view inner = source.substr(body, close - body);
+      if (inner.find_first_not_of(" \t") == std::string_view::npos) {
+        errors->push_back({i, "empty interpolation '${}'"});
+      } else {
+        pieces.push_back(StringPiece{true, "", body, close, i});
+      }
+      i = close + 1;
+      continue;
+    }
+    text_piece(i).text += c;
+    ++i;
+  }
+  return pieces;
+}
+
+bool StartsOwnLine(std::string_view text, size_t offset) {
+  while (offset > 0) {
+    char c = text[offset - 1];
+    if (c == '\n') return true;
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+    --offset;
+  }
+  return true;
+}
+
+}  // namespace dandori::compiler
