@@ -64,21 +64,30 @@ Result<int64_t> IntArith(ArithOp op, int64_t a, int64_t b, const Value& l, const
 }
 
 Result<double> FloatArith(ArithOp op, double a, double b, const Value& l, const Value& r) {
+  double out = 0;
   switch (op) {
     case ArithOp::kAdd:
-      return a + b;
+      out = a + b;
+      break;
     case ArithOp::kSub:
-      return a - b;
+      out = a - b;
+      break;
     case ArithOp::kMul:
-      return a * b;
+      out = a * b;
+      break;
     case ArithOp::kDiv:
     case ArithOp::kMod:
       if (b == 0)
         return Status::Invalid(fmt::format("division by zero: {} {} {}", Describe(l),
                                            op == ArithOp::kDiv ? "/" : "%", Describe(r)));
-      return op == ArithOp::kDiv ? a / b : std::fmod(a, b);
+      out = op == ArithOp::kDiv ? a / b : std::fmod(a, b);
+      break;
   }
-  return 0.0;
+  if (!std::isfinite(out)) {
+    return Status::Invalid(
+        fmt::format("float overflow: cannot {} {} and {}", OpVerb(op), Describe(l), Describe(r)));
+  }
+  return out;
 }
 
 // A unit quantity (duration or size) scaled by a number: rounds, checks the range.

@@ -30,6 +30,12 @@ TEST_CASE("Compare orders within kinds", "[value_ops]") {
   CHECK_FALSE(Compare(Value::Null(), Value::Int(1)).ok());
 }
 
+TEST_CASE("float overflow is an error, not infinity", "[value_ops]") {
+  auto r = Arith(ArithOp::kMul, Value::Float(1e308), Value::Int(10));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == "float overflow: cannot multiply float 1e+308 and int 10");
+}
+
 TEST_CASE("percent arithmetic", "[value_ops]") {
   CHECK(*Arith(ArithOp::kMul, Value::Percent(5), Value::Int(2)) == Value::Percent(10));
   CHECK(*Arith(ArithOp::kMul, Value::Int(2), Value::Percent(5)) == Value::Percent(10));
