@@ -1,0 +1,91 @@
+#include "examples/camfleet/faults.h"
+
+#include <sstream>
+
+namespace camfleet {
+namespace {
+
+std::string ParseCounted(const std::string& list, std::map<std::string, int>* out) {
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    auto colon = item.rfind(':');
+    if (colon == std::string::npos) return "expected ID:N, got '" + item + "'";
+    try {
+      (*out)[item.substr(0, colon)] = std::stoi(item.substr(colon + 1));
+    } catch (...) {
+      return "bad number in '" + item + "'";
+    }
+  }
+  return "";
+}
+
+void ParseSet(const std::string& list, std::set<std::string>* out) {
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out->insert(item);
+  }
+}
+
+}  // namespace
+
+std::string Faults::AddFromFlag(const std::string& kind, const std::string& list) {
+  if (kind == "unreachable") {
+    ParseSet(list, &unreachable);
+  } else if (kind == "broken") {
+    ParseSet(list, &broken);
+  } else if (kind == "flapping") {
+    ParseSet(list, &flapping);
+  } else if (kind == "stuck") {
+    return ParseCounted(list, &stuck);
+  } else if (kind == "slow_copy") {
+    return ParseCounted(list, &slow_copy_ms);
+  } else {
+    return "unknown fault kind '" + kind + "'";
+  }
+  return "";
+}
+
+std::string Faults::AddFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return "faults must be a JSON object";
+  try {
+    if (j.contains("clear")) {
+      for (const auto& k : j["clear"]) {
+        std::string kind = k.get<std::string>();
+        if (kind == "unreachable") unreachable.clear();
+        if (kind == "broken") broken.clear();
+        if (kind == "flapping") flapping.clear();
+        if (kind == "stuck") stuck.clear();
+        if (kind == "slow_copy") slow_copy_ms.clear();
+      }
+    }
+    for (const char* kind : {"unreachable", "broken", "flapping"}) {
+      if (!j.contains(kind)) continue;
+      auto& set = std::string(kind) == "unreachable" ? unreachable
+                  : std::string(kind) == "broken"    ? broken
+                                                     : flapping;
+      for (const auto& id : j[kind]) set.insert(id.get<std::string>());
+    }
+    if (j.contains("stuck")) {
+      for (auto& [id, n] : j["stuck"].items()) stuck[id] = n.get<int>();
+    }
+    if (j.contains("slow_copy")) {
+      for (auto& [id, ms] : j["slow_copy"].items()) slow_copy_ms[id] = ms.get<int>();
+    }
+  } catch (const std::exception& e) {
+    return std::string("bad faults JSON: ") + e.what();
+  }
+  return "";
+}
+
+nlohmann::json Faults::ToJson() const {
+  return {{"unreachable", unreachable},
+          {"stuck", stuck},
+          {"broken", broken},
+          {"flapping", flapping},
+          {"slow_copy", slow_copy_ms}};
+}
+
+}  // namespace camfleet

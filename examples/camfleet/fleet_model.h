@@ -1,0 +1,151 @@
+// The simulated fleet: zones of servers, each carrying cameras, advanced in simulated
+// time (sim_config.h). The HTTP layer (http_api.h) turns protocol requests into calls
+// here; every call first advances the model to "now".
+//
+// Rules: cameras move only to registered, serving, healthy servers of their own zone with
+// spare capacity, each after a heavy-tailed delay (camera_motion.h); a restart drops the
+// cameras still attached; unsafe actions (restart with cameras attached, drain of a
+// registered server, ...) are counted for the report (report.cc).
+//
+// Thread rules: all public methods lock mu_; Fleet is safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "examples/camfleet/faults.h"
+#include "examples/camfleet/sim_config.h"
+
+namespace camfleet {
+
+enum class ServerState { kServing, kDraining, kDrained, kStopped };
+const char* StateName(ServerState s);
+
+// Protocol requests each server received (the resume test checks these).
+struct Actions {
+  int drain_requests = 0;  // every POST drain
+  int drains = 0;          // drains that started (serving -> draining)
+  int restarts = 0;
+  int registers = 0;
+  int deregisters = 0;
+  int uploads = 0;
+};
+
+struct Server {
+  std::string id;
+  int zone = 0;
+  ServerState state = ServerState::kServing;
+  bool registered = true;
+  bool broken = false;
+  std::string version = "1.0";
+  std::string pending_version;
+  std::vector<int> cameras;
+  int capacity = 0;
+  int restarts_done = 0;
+  int scrapes = 0;
+  std::string artifact_sha256;
+  int64_t artifact_bytes = 0;
+  Actions actions;
+  int64_t drain_need_ms = -1;    // longest move delay drawn at its first drain (lower bound)
+  int64_t restart_need_ms = -1;  // duration drawn for its first restart
+};
+
+struct Camera {
+  int zone = 0;
+  int server = -1;  // -1: disconnected
+  int pos = -1;     // index in its server's camera list
+  bool stuck = false;
+  int draws = 0;     // move delays drawn so far
+  uint32_t gen = 0;  // invalidates scheduled moves
+};
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+struct UnsafeAction {
+  std::string kind;
+  std::string server;
+  int64_t at_ms;
+  int cameras;
+};
+
+class Fleet {
+ public:
+  Fleet(const Config& config, const Faults& faults);
+
+  Reply Drain(const std::string& id);
+  Reply Status(const std::string& id);
+  Reply Restart(const std::string& id, const std::string& version);
+  // `sha256` is the hash of the received bytes; `claimed` the one the client sent.
+  Reply Upload(const std::string& id, const std::string& claimed, const std::string& sha256,
+               int64_t bytes);
+  Reply Artifact(const std::string& id);
+  Reply Metrics(const std::string& id);
+  Reply SetRegistered(const std::string& zone, const std::string& id, bool on);
+  Reply SetFaults(const nlohmann::json& faults);
+  // Extra real milliseconds an upload to `id` takes (slow_copy fault).
+  int SlowCopyMs(const std::string& id);
+  bool Unreachable(const std::string& id);
+
+  void Tick();  // advance to now (called by a timer thread too)
+  // Live counts per zone: servers serving / draining / stopped, cameras connected.
+  nlohmann::json Summary();
+  nlohmann::json Report();                            // report.cc
+  nlohmann::json Inventory(const std::string& base);  // report.cc
+  const Config& config() const { return config_; }
+
+ private:
+  struct Event {
+    int64_t at;
+    int kind;  // 0: camera move, 1: restart done
+    int index;
+    uint32_t gen;
+    bool operator>(const Event& o) const { return at != o.at ? at > o.at : index > o.index; }
+  };
+
+  void AdvanceLocked(int64_t now);
+  void MoveCamera(int camera, int64_t at);
+  void FinishRestart(int server, int64_t at);
+  void Attach(int camera, int server);
+  void Detach(int camera);
+  void ScheduleMove(int camera, int64_t at);
+  void Unsafe(const std::string& kind, const Server& s, int cameras, int64_t at);
+  void UpdateZoneCapacity(int zone, int64_t at);
+  bool Accepting(const Server& s) const;
+  void ApplyStuck();
+  void MarkAction(int64_t at, bool finishing);
+  Server* Find(const std::string& id);
+
+  const Config config_;
+  SimClock clock_;
+  std::mutex mu_;
+  // All below guarded by mu_.
+  Faults faults_;
+  std::vector<Server> servers_;
+  std::vector<Camera> cameras_;
+  std::vector<std::vector<int>> zones_;  // server indices per zone
+  std::vector<std::string> zone_names_;
+  std::unordered_map<std::string, int> by_id_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  int64_t now_ms_ = 0;
+  int64_t disconnected_ = 0;
+  double disconnected_camera_ms_ = 0;
+  int64_t dropped_ = 0;
+  int64_t moves_ = 0;
+  std::vector<double> zone_min_fraction_;
+  std::vector<int64_t> zone_min_at_ms_;
+  std::vector<UnsafeAction> unsafe_;
+  int64_t first_action_ms_ = -1;
+  int64_t last_action_ms_ = -1;
+};
+
+}  // namespace camfleet

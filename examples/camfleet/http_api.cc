@@ -1,0 +1,105 @@
+#include "examples/camfleet/http_api.h"
+
+#include <chrono>
+#include <thread>
+
+#include <httplib.h>
+#include <openssl/evp.h>
+
+namespace camfleet {
+namespace {
+
+using json = nlohmann::json;
+
+void Send(httplib::Response& res, const Reply& r) {
+  res.status = r.status;
+  res.set_content(r.body, r.content_type.c_str());
+}
+
+void SendJson(httplib::Response& res, int status, const json& j) {
+  Send(res, Reply{status, j.dump(), "application/json"});
+}
+
+}  // namespace
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+struct HttpFront::Impl {
+  Fleet* fleet;
+  httplib::Server server;
+
+  void Install() {
+    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    server.set_payload_max_length(512ull << 20);
+    server.set_keep_alive_max_count(20);
+    server.Post(R"(/s/([^/]+)/admin/drain)",
+                [this](const auto& req, auto& res) { Send(res, fleet->Drain(req.matches[1])); });
+    server.Get(R"(/s/([^/]+)/admin/status)",
+               [this](const auto& req, auto& res) { Send(res, fleet->Status(req.matches[1])); });
+    server.Post(R"(/s/([^/]+)/admin/restart)", [this](const auto& req, auto& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("version") ||
+          !body["version"].is_string()) {
+        return SendJson(res, 400, {{"error", "body must be {\"version\": \"...\"}"}});
+      }
+      Send(res, fleet->Restart(req.matches[1], body["version"].template get<std::string>()));
+    });
+    server.Put(R"(/s/([^/]+)/admin/artifact)", [this](const auto& req, auto& res) {
+      std::string id = req.matches[1];
+      int slow = fleet->SlowCopyMs(id);
+      if (slow > 0) std::this_thread::sleep_for(std::chrono::milliseconds(slow));
+      Send(res, fleet->Upload(id, req.get_header_value("X-Sha256"), Sha256Hex(req.body),
+                              static_cast<int64_t>(req.body.size())));
+    });
+    server.Get(R"(/s/([^/]+)/admin/artifact)",
+               [this](const auto& req, auto& res) { Send(res, fleet->Artifact(req.matches[1])); });
+    server.Get(R"(/s/([^/]+)/metrics)",
+               [this](const auto& req, auto& res) { Send(res, fleet->Metrics(req.matches[1])); });
+    server.Put(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
+      Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], true));
+    });
+    server.Delete(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
+      Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], false));
+    });
+    server.Get("/report", [this](const auto&, auto& res) { SendJson(res, 200, fleet->Report()); });
+    server.Get("/summary",
+               [this](const auto&, auto& res) { SendJson(res, 200, fleet->Summary()); });
+    server.Get("/inventory", [this](const auto& req, auto& res) {
+      std::string base = "http://" + req.get_header_value("Host");
+      SendJson(res, 200, fleet->Inventory(base));
+    });
+    server.Post("/faults", [this](const auto& req, auto& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded()) return SendJson(res, 400, {{"error", "body is not JSON"}});
+      Send(res, fleet->SetFaults(body));
+    });
+  }
+};
+
+HttpFront::HttpFront(Fleet* fleet) : impl_(std::make_unique<Impl>()) {
+  impl_->fleet = fleet;
+  impl_->Install();
+}
+
+HttpFront::~HttpFront() = default;
+
+int HttpFront::Bind(int port) {
+  if (port == 0) return impl_->server.bind_to_any_port("127.0.0.1");
+  return impl_->server.bind_to_port("127.0.0.1", port) ? port : -1;
+}
+
+void HttpFront::Serve() { impl_->server.listen_after_bind(); }
+void HttpFront::Stop() { impl_->server.stop(); }
+
+}  // namespace camfleet

@@ -1,0 +1,42 @@
+// HTTP for the fleet operators: one call with a timeout, its failure classified the way
+// DESIGN §6 asks (connection refused / timed out, 5xx and 429: transient; other 4xx:
+// permanent). cpp-httplib stays inside fleet_http.cc.
+//
+// TODO(fleet): switch to stdlib/core/http_client.h once it lands; same classification.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "base/status.h"
+
+namespace dandori::fleet {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // http://host:port/path?query
+  std::string body;
+  std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;
+  int64_t timeout_ms = 10000;
+};
+
+// A 2xx reply, or a classified error: kTransient (unreachable, timed out, 5xx, 429),
+// kPermanent (other 4xx, a malformed URL). The message names the method, URL and status.
+Result<HttpReply> HttpCall(const HttpRequest& request);
+
+// Splits "http://host:port/base/path" into "http://host:port" and "/base/path"; false
+// when it is not an http(s) URL.
+bool SplitUrl(const std::string& url, std::string* origin, std::string* path);
+// "host" of an http URL ("" when none).
+std::string UrlHost(const std::string& url);
+// Percent-encodes a query parameter value.
+std::string UrlEncode(const std::string& s);
+
+}  // namespace dandori::fleet

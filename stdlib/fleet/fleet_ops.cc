@@ -1,0 +1,64 @@
+// Registration of the fleet family, plus the two small ones: fleet.inventory and the
+// registry calls (fleet.register / fleet.deregister).
+#include "stdlib/fleet/fleet_ops.h"
+
+#include <filesystem>
+
+#include "stdlib/fleet/fleet_http.h"
+#include "stdlib/fleet/inventory.h"
+#include "stdlib/fleet/server_ref.h"
+
+namespace dandori {
+namespace fleet {
+namespace {
+
+constexpr int64_t kRegistryTimeoutMs = 10000;
+
+Result<Value> Registry(OperatorContext& ctx, bool on) {
+  auto server = ServerArg(ctx.args);
+  if (!server.ok()) return server.status();
+  if (server->registry.empty())
+    return Status::Permanent("server " + server->id + " has no registry URL");
+  std::string url = server->registry + "/servers/" + server->id;
+  HttpRequest req{on ? "PUT" : "DELETE", url, "", "application/json", {}, kRegistryTimeoutMs};
+  if (on) {
+    req.body = Value::MakeRecord({{"id", Value::String(server->id)},
+                                  {"zone", Value::String(server->zone)},
+                                  {"admin", Value::String(server->admin)}})
+                   .ToJson();
+  }
+  auto r = HttpCall(req);
+  // Deregistering something already gone is done, not an error.
+  bool gone = !on && !r.ok() && r.status().message().find("HTTP 404") != std::string::npos &&
+              r.status().code() == Code::kPermanent;
+  if (!r.ok() && !gone) return r.status();
+  return Value::MakeRecord({{"server", Value::String(server->id)}});
+}
+
+}  // namespace
+
+Result<Value> RunInventory(OperatorContext& ctx) {
+  const Value* p = ctx.args.Find("path");
+  if (!p || p->kind() != Value::Kind::kString)
+    return Status::Permanent("fleet.inventory needs a path");
+  std::filesystem::path path = p->as_string();
+  if (path.is_relative() && !ctx.workdir.empty()) path = std::filesystem::path(ctx.workdir) / path;
+  return LoadInventory(path.string());
+}
+
+Result<Value> RunRegister(OperatorContext& ctx) { return Registry(ctx, true); }
+Result<Value> RunDeregister(OperatorContext& ctx) { return Registry(ctx, false); }
+
+}  // namespace fleet
+
+void RegisterFleetOperators(OperatorRegistry* registry) {
+  registry->Register("fleet.inventory", MakeOperator(fleet::RunInventory));
+  registry->Register("fleet.distribute", MakeOperator(fleet::RunDistribute));
+  registry->Register("fleet.register", MakeOperator(fleet::RunRegister));
+  registry->Register("fleet.deregister", MakeOperator(fleet::RunDeregister));
+  registry->Register("fleet.drain", MakeOperator(fleet::RunDrain));
+  registry->Register("fleet.restart", MakeOperator(fleet::RunRestart));
+  registry->Register("fleet.health", MakeOperator(fleet::RunHealth));
+}
+
+}  // namespace dandori

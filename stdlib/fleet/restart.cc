@@ -1,0 +1,105 @@
+// fleet.restart: restarts a server on a version and waits until it answers again.
+//
+// Idempotent by version: when the server already runs `version` and serves, nothing is
+// restarted (a retried or resumed attempt does not bounce a finished server). The restart
+// is `POST {admin}/restart {"version": V}`, or the argv from the arguments or the
+// inventory (`restart_argv`, placeholders {id} {zone} {host} {version}; exit 0 ok, 75
+// transient, other codes permanent). Then it polls `{admin}/status` until the state is
+// serving on `version`, for up to `wait` (kTimeout after that).
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/subprocess.h"
+#include "stdlib/fleet/fleet_http.h"
+#include "stdlib/fleet/fleet_ops.h"
+#include "stdlib/fleet/server_ref.h"
+
+namespace dandori::fleet {
+namespace {
+
+constexpr int64_t kCallTimeoutMs = 10000;
+constexpr int64_t kPollMs = 250;
+
+// True when the status answer says serving on `version` (a status without a version
+// field counts as on it).
+bool ServingOn(const HttpReply& reply, const std::string& version) {
+  auto j = nlohmann::json::parse(reply.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  if (j.value("state", "") != "serving") return false;
+  return !j.contains("version") || j["version"] == version;
+}
+
+Status RunArgv(OperatorContext& ctx, const std::vector<std::string>& argv, int64_t wait) {
+  SubprocessOptions opts;
+  opts.argv = argv;
+  opts.timeout_ms = wait;
+  opts.cancel = ctx.cancel;
+  opts.stderr_path = ctx.scratch_dir.empty() ? "" : ctx.scratch_dir + "/restart.stderr";
+  auto r = RunSubprocess(opts);
+  if (!r.ok()) return Status::Permanent("restart command: " + r.status().message());
+  if (r->cancelled) return Status::Cancelled("restart cancelled");
+  if (r->timed_out) return Status::Timeout(fmt::format("restart command ran past {} ms", wait));
+  if (r->exit_code == 0) return Status::Ok();
+  std::string msg = fmt::format("restart command {} exited {}: {}", argv[0], r->exit_code,
+                                opts.stderr_path.empty() ? "" : TailOfFile(opts.stderr_path, 500));
+  return r->exit_code == 75 ? Status::Transient(msg) : Status::Permanent(msg);
+}
+
+}  // namespace
+
+Result<Value> RunRestart(OperatorContext& ctx) {
+  auto server = ServerArg(ctx.args);
+  if (!server.ok()) return server.status();
+  const Value* v = ctx.args.Find("version");
+  if (!v || v->kind() != Value::Kind::kString || v->as_string().empty()) {
+    return Status::Permanent("fleet.restart needs a version");
+  }
+  const std::string version = v->as_string();
+  const int64_t wait = DurationArg(ctx.args, "wait", 5 * 60 * 1000);
+  const std::string status_url = server->admin + "/status";
+  const int64_t start = MonotonicMs();
+  auto done = [&] {
+    return Value::MakeRecord({{"version", Value::String(version)},
+                              {"elapsed", Value::DurationMs(MonotonicMs() - start)}});
+  };
+
+  auto before = HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs});
+  if (before.ok() && ServingOn(*before, version)) return done();  // already there
+
+  std::vector<std::string> argv = StringList(ctx.args.Find("argv"));
+  if (argv.empty()) argv = server->restart_argv;
+  if (!argv.empty()) {
+    argv = SubstituteArgv(argv, {{"id", server->id},
+                                 {"zone", server->zone},
+                                 {"host", UrlHost(server->admin)},
+                                 {"version", version}});
+    DANDORI_RETURN_IF_ERROR(RunArgv(ctx, argv, wait));
+  } else {
+    nlohmann::json body = {{"version", version}};
+    auto r = HttpCall(
+        {"POST", server->admin + "/restart", body.dump(), "application/json", {}, kCallTimeoutMs});
+    if (!r.ok()) return r.status();
+  }
+  std::string last = "no answer yet";
+  while (MonotonicMs() - start < wait) {
+    if (SleepOrCancel(ctx, kPollMs))
+      return Status::Cancelled("restart of " + server->id + " cancelled");
+    ctx.Heartbeat();
+    auto reply = HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs});
+    if (!reply.ok()) {
+      if (reply.status().code() == Code::kPermanent) return reply.status();
+      last = reply.status().message();
+      continue;
+    }
+    if (ServingOn(*reply, version)) return done();
+    last = reply->body.substr(0, 200);
+  }
+  return Status::Timeout(
+      fmt::format("{} did not come back serving version {} within {} ms (last: {})", server->id,
+                  version, wait, last));
+}
+
+}  // namespace dandori::fleet
