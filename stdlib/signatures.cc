@@ -122,7 +122,9 @@ std::vector<OperatorSignature> DefineOperators() {
   // ---- media ----
   add("media.probe", {Req("src", "path")}, "probe", kPermOnly, 2 * kSec,
       "Reads duration, frame count, exact frame rate, size, codecs and keyframes.");
-  add("media.split", {Req("src", "path"), Opt("target", "duration", Ms(10 * kSec))},
+  add("media.split",
+      {Req("src", "path"), Opt("target", "duration", Ms(10 * kSec)),
+       Opt("gop", "duration", Ms(2 * kSec), "chunk boundaries fall on multiples of this")},
       "{chunks: list<chunk>, frames: int, fps: string}", kAll, 5 * kSec,
       "Cuts the source into frame-exact chunks of about `target` each.");
   add("media.encode",

@@ -1,0 +1,186 @@
+#include "stdlib/media/probe.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "stdlib/media/codecs.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace dandori::media {
+namespace {
+
+std::string AvError(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(err, buf, sizeof(buf));
+  return buf;
+}
+
+struct FormatCloser {
+  AVFormatContext* ctx = nullptr;
+  ~FormatCloser() {
+    if (ctx) avformat_close_input(&ctx);
+  }
+};
+
+Status CheckFile(const std::string& path) {
+  struct stat sb;
+  if (::stat(path.c_str(), &sb) != 0) {
+    return Status::Permanent(
+        fmt::format("cannot read media file {}: {}", path, std::strerror(errno)));
+  }
+  if (!S_ISREG(sb.st_mode)) return Status::Permanent(fmt::format("not a regular file: {}", path));
+  if (sb.st_size == 0) return Status::Permanent(fmt::format("empty file (0 bytes): {}", path));
+  return Status::Ok();
+}
+
+double StartSeconds(int64_t pts, AVRational tb, int64_t container_start) {
+  if (pts == AV_NOPTS_VALUE) return 0;
+  double s = pts * av_q2d(tb);
+  if (container_start != AV_NOPTS_VALUE) s -= container_start / double(AV_TIME_BASE);
+  return s;
+}
+
+// Counts the video packets and collects keyframe timestamps.
+Status ScanPackets(AVFormatContext* fmt, int vidx, ProbeInfo* p) {
+  AVStream* st = fmt->streams[vidx];
+  AVPacket* pkt = av_packet_alloc();
+  std::vector<int64_t> key_pts;
+  int64_t min_pts = std::numeric_limits<int64_t>::max();
+  int err = 0;
+  while ((err = av_read_frame(fmt, pkt)) >= 0) {
+    if (pkt->stream_index == vidx) {
+      ++p->frames;
+      if (pkt->pts != AV_NOPTS_VALUE) {
+        min_pts = std::min(min_pts, pkt->pts);
+        if (pkt->flags & AV_PKT_FLAG_KEY) key_pts.push_back(pkt->pts);
+      }
+    }
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  if (err != AVERROR_EOF) {
+    return Status::Permanent(
+        fmt::format("{}: read error after {} video frames ({}): truncated or "
+                    "corrupt file",
+                    p->path, p->frames, AvError(err)));
+  }
+  if (st->nb_frames > 0 && p->frames < st->nb_frames) {
+    return Status::Permanent(
+        fmt::format("{}: truncated: the index lists {} video frames, only {} "
+                    "are readable",
+                    p->path, st->nb_frames, p->frames));
+  }
+  if (p->frames == 0) return Status::Permanent(fmt::format("{}: no video frames", p->path));
+  const double frame_s = double(p->fps_den) / p->fps_num;
+  for (int64_t pts : key_pts) {
+    double t = (pts - min_pts) * av_q2d(st->time_base);
+    p->keyframes.push_back(std::llround(t / frame_s));
+  }
+  std::sort(p->keyframes.begin(), p->keyframes.end());
+  p->keyframes.erase(std::unique(p->keyframes.begin(), p->keyframes.end()), p->keyframes.end());
+  if (min_pts != std::numeric_limits<int64_t>::max()) {
+    p->video_start = StartSeconds(min_pts, st->time_base, fmt->start_time);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string ProbeInfo::fps() const { return fmt::format("{}/{}", fps_num, fps_den); }
+
+Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
+  // libav would print its complaints on the engine's stderr; the errors come back as
+  // Status messages instead.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); });
+  DANDORI_RETURN_IF_ERROR(CheckFile(path));
+  ProbeInfo p;
+  p.path = path;
+  FormatCloser fc;
+  int err = avformat_open_input(&fc.ctx, path.c_str(), nullptr, nullptr);
+  if (err < 0) {
+    return Status::Permanent(fmt::format("not a readable media file: {}: {}", path, AvError(err)));
+  }
+  AVFormatContext* fmt = fc.ctx;
+  if ((err = avformat_find_stream_info(fmt, nullptr)) < 0) {
+    return Status::Permanent(fmt::format("cannot read streams of {}: {}", path, AvError(err)));
+  }
+  int vidx = -1;
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    AVStream* st = fmt->streams[i];
+    if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+        !(st->disposition & AV_DISPOSITION_ATTACHED_PIC) && vidx < 0) {
+      vidx = static_cast<int>(i);
+    } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+      if (p.audio_streams++ == 0) {
+        p.audio_codec = avcodec_get_name(st->codecpar->codec_id);
+        p.audio_start = StartSeconds(st->start_time, st->time_base, fmt->start_time);
+        if (st->duration != AV_NOPTS_VALUE) p.audio_duration = st->duration * av_q2d(st->time_base);
+      }
+    }
+  }
+  if (vidx < 0) return Status::Permanent(fmt::format("no video stream in {}", path));
+  AVStream* vs = fmt->streams[vidx];
+  AVCodecParameters* par = vs->codecpar;
+  p.video_codec = avcodec_get_name(par->codec_id);
+  if (par->codec_id == AV_CODEC_ID_NONE || !avcodec_find_decoder(par->codec_id)) {
+    return Status::Permanent(
+        fmt::format("unsupported video codec '{}' in {} (no decoder)", p.video_codec, path));
+  }
+  AVRational rate = vs->r_frame_rate.num > 0 ? vs->r_frame_rate : vs->avg_frame_rate;
+  if (rate.num <= 0 || rate.den <= 0) {
+    return Status::Permanent(fmt::format("{}: the video stream has no frame rate", path));
+  }
+  p.fps_num = rate.num;
+  p.fps_den = rate.den;
+  p.width = par->width;
+  p.height = par->height;
+  const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
+  p.pix_fmt = pf ? pf : "unknown";
+  p.bit_rate = fmt->bit_rate > 0 ? fmt->bit_rate : 0;
+  p.extradata_codecs = CodecString(par);
+  p.video_start = StartSeconds(vs->start_time, vs->time_base, fmt->start_time);
+  if (p.width <= 0 || p.height <= 0) {
+    return Status::Permanent(fmt::format("{}: the video stream has no picture size", path));
+  }
+  if (scan_packets) DANDORI_RETURN_IF_ERROR(ScanPackets(fmt, vidx, &p));
+  return p;
+}
+
+Value ProbeToValue(const ProbeInfo& p) {
+  Value::List keys;
+  for (int64_t k : p.keyframes) keys.push_back(Value::Int(k));
+  Value::Record r = {
+      {"path", Value::String(p.path)},
+      {"duration", Value::DurationMs(std::llround(p.duration_seconds() * 1000))},
+      {"frames", Value::Int(p.frames)},
+      {"fps", Value::String(p.fps())},
+      {"fps_num", Value::Int(p.fps_num)},
+      {"fps_den", Value::Int(p.fps_den)},
+      {"width", Value::Int(p.width)},
+      {"height", Value::Int(p.height)},
+      {"video_codec", Value::String(p.video_codec)},
+      {"pix_fmt", Value::String(p.pix_fmt)},
+      {"has_audio", Value::Bool(p.audio_streams > 0)},
+      {"audio_streams", Value::Int(p.audio_streams)},
+      {"audio_codec", p.audio_codec.empty() ? Value() : Value::String(p.audio_codec)},
+      {"keyframes", Value::MakeList(std::move(keys))},
+      {"bit_rate", Value::SizeBytes(p.bit_rate)},
+  };
+  return Value::MakeRecord(std::move(r));
+}
+
+}  // namespace dandori::media
