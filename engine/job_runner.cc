@@ -1,0 +1,107 @@
+#include "engine/job_runner.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/loader.h"
+#include "proto/value_codec.h"
+
+namespace dandori::engine {
+
+Result<JobInfo> SubmitJob(Store& store, const v1::Table& table, const Value& params,
+                          const std::string& key, const std::string& workdir, Clock& clock,
+                          bool* created) {
+  JobSpec spec;
+  spec.workflow = table.workflow();
+  spec.table = table.SerializeAsString();
+  spec.params = EncodeValue(params);
+  spec.key = key;
+  spec.workdir = workdir;
+  return store.CreateJob(spec, clock.NowMs(), created);
+}
+
+static std::string HostName() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof(buf) - 1);
+  return buf;
+}
+
+std::string LocalOwner() {
+  static const std::string owner =
+      HostName() + ":" + std::to_string(getpid()) + ":" + std::to_string(SystemClock()->NowMs());
+  return owner;
+}
+
+bool LocalOwnerDead(const std::string& owner) {
+  auto a = owner.find(':');
+  auto b = owner.find(':', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos) return false;
+  if (owner.substr(0, a) != HostName()) return false;
+  pid_t pid = static_cast<pid_t>(std::atoll(owner.substr(a + 1, b - a - 1).c_str()));
+  if (pid <= 0) return false;
+  if (pid == getpid()) return owner != LocalOwner();
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& registry,
+                            Runner& runner, Clock& clock, PoolSet& pools, SchedulerOptions options,
+                            const std::function<void(Scheduler*)>& started) {
+  auto info = store.GetJob(job);
+  if (!info.ok()) return info.status();
+  switch (info->state) {
+    case JobState::kSucceeded:
+      return RunOutcome::kSucceeded;
+    case JobState::kFailed:
+      return RunOutcome::kFailed;
+    case JobState::kCancelled:
+      return RunOutcome::kCancelled;
+    case JobState::kRunning:
+      break;
+  }
+  auto program = LoadTableBytes(info->table, &registry);
+  if (!program.ok()) return program.status();
+  auto params = DecodeValue(info->params);
+  if (!params.ok()) return params.status();
+  if (!info->owner.empty() && info->owner != options.owner && LocalOwnerDead(info->owner)) {
+    // The previous engine on this host died: take the job over now.
+    DANDORI_RETURN_IF_ERROR(store.AcquireJob(job, options.owner, clock.NowMs(),
+                                             clock.NowMs() + options.lease_ms, true));
+  }
+  if (options.workdir == "." && !info->workdir.empty()) options.workdir = info->workdir;
+  Scheduler s(*program, &store, &runner, &clock, &pools, job, *params, std::move(options));
+  DANDORI_RETURN_IF_ERROR(s.Load());
+  if (started) started(&s);
+  return s.Run();
+}
+
+Result<int> ResetFailedTasks(Store& store, int64_t job, Clock& clock, const std::string& who) {
+  auto info = store.GetJob(job);
+  if (!info.ok()) return info.status();
+  auto rows = store.LoadTasks(job);
+  if (!rows.ok()) return rows.status();
+  Batch b;
+  int n = 0;
+  for (TaskRow r : *rows) {
+    if (r.state != TaskState::kFailed && r.state != TaskState::kCancelled) continue;
+    r.state = TaskState::kReady;
+    r.attempts = 0;
+    r.not_before_ms = 0;
+    r.owner.clear();
+    r.lease_until_ms = 0;
+    r.error.clear();
+    r.error_class = Code::kOk;
+    r.updated_ms = clock.NowMs();
+    b.Put(job, std::move(r));
+    ++n;
+  }
+  b.SetJobState(job, JobState::kRunning);
+  b.AddEvent({0, job, clock.NowMs(), who, "job.retry", "", 0,
+              std::to_string(n) + " failed or cancelled tasks will run again"});
+  DANDORI_RETURN_IF_ERROR(store.ClearSignal(job, "cancel", ""));
+  DANDORI_RETURN_IF_ERROR(store.Commit(b, nullptr));
+  return n;
+}
+
+}  // namespace dandori::engine

@@ -1,0 +1,31 @@
+// Loader: a serialized or parsed Table -> Program (engine/program.h). Refuses another
+// format version naming both, unknown operators, and malformed indices, so the
+// scheduler can trust every index it reads. Also binds job parameters.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "engine/program.h"
+
+namespace dandori::engine {
+
+// The Table format version this engine reads (compiler/table_version.h writes it).
+inline constexpr uint32_t kEngineTableFormatVersion = 1;
+
+// `registry` may be null (plan / status): impl pointers then stay null.
+Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
+                                                 const OperatorRegistry* registry);
+Result<std::shared_ptr<const Program>> LoadTableBytes(const std::string& bytes,
+                                                      const OperatorRegistry* registry);
+// Reads a .flowc file.
+Result<v1::Table> ReadTableFile(const std::string& path);
+
+// Binds `given` (name -> text from --param k=v, or JSON for lists/records) to the
+// parameters: coerces to the declared types, fills defaults, refuses unknown names and
+// missing required ones. Returns the record of all parameters in declaration order.
+Result<Value> BindParams(const Program& program, const std::map<std::string, std::string>& given);
+
+}  // namespace dandori::engine

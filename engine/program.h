@@ -1,0 +1,67 @@
+// Program: the flat executable form of a Table, made once by the loader
+// (engine/loader.h). Arrays indexed by state index; names resolved; expressions
+// flattened for the interpreter; operator signatures and implementations resolved;
+// each block knows its body. The scheduler only reads a Program (it is immutable and
+// may be shared by threads).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/type.h"
+#include "base/value.h"
+#include "dandori/v1/table.pb.h"
+#include "engine/interpreter.h"
+#include "stdlib/operator.h"
+#include "stdlib/signatures.h"
+
+namespace dandori::engine {
+
+struct ProgramParam {
+  std::string name;
+  TypePtr type;
+  bool required = false;
+  FlatCode default_value;
+};
+
+struct ProgramState {
+  int index = 0;
+  std::string name;
+  v1::StateKind kind = v1::STATE_KIND_UNSPECIFIED;
+  std::string loc;              // "file.flow:12:3"
+  int parent = -1;              // enclosing BLOCK_BEGIN, -1 at top level
+  int slot = 0;                 // position in the parent's body
+  std::vector<int> deps;        // slots in the same body (BLOCK_END mapped to BEGIN)
+  std::vector<int> dependents;  // slots in the same body
+  FlatCode when;
+  // TASK
+  std::string op;
+  const OperatorSignature* sig = nullptr;
+  Operator* impl = nullptr;  // null when the registry lacks it (plan only)
+  FlatCode args;
+  v1::Policy policy;
+  std::string pool;
+  // BLOCK_BEGIN
+  v1::Block block;
+  FlatCode items;
+  std::vector<int> body;  // state indices whose parent is this block (no BLOCK_END)
+  // GATE
+  FlatCode message;
+};
+
+struct Program {
+  v1::Table table;
+  std::vector<Value> consts;
+  std::vector<ProgramParam> params;
+  std::vector<ProgramState> states;
+  std::vector<int> top;  // the top-level body (no handlers, terminals or BLOCK_ENDs)
+  int on_failure = -1;
+  int on_success = -1;
+
+  const ProgramState& state(int i) const { return states[i]; }
+  // The body of block `b`, or the top level for -1.
+  const std::vector<int>& Body(int b) const { return b < 0 ? top : states[b].body; }
+};
+
+}  // namespace dandori::engine

@@ -1,0 +1,86 @@
+// Runner: where operator attempts execute. The scheduler hands it Launches and collects
+// Completions; it never runs an operator itself. ThreadRunner runs attempts on worker
+// threads (inline on the caller for operators marked trivial, such as noop); the
+// simulated runner (engine/sim_runner.h) completes them on a FakeClock for tests.
+//
+// Thread rules: Start, Wait and Wake are called by the scheduler thread; Wake may also
+// be called from any thread (a signal handler's helper, a heartbeat) to end a Wait early.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/cancel.h"
+#include "base/clock.h"
+#include "stdlib/operator.h"
+
+namespace dandori::engine {
+
+// Shared between the scheduler and a running attempt.
+struct AttemptLink {
+  CancelToken cancel;
+  std::atomic<int64_t> last_beat_ms{0};
+  std::atomic<int64_t> progress_done{0};
+  std::atomic<int64_t> progress_total{0};
+};
+
+struct Launch {
+  uint64_t id = 0;  // the scheduler's attempt id
+  Operator* op = nullptr;
+  std::string op_name;
+  OperatorContext ctx;
+  std::shared_ptr<AttemptLink> link;
+  bool trivial = false;  // may run inline on the scheduler thread (noop)
+};
+
+struct Completion {
+  uint64_t id = 0;
+  Result<Value> result = Value();
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual void Start(Launch launch) = 0;
+  // Returns the completions available, waiting until at least one arrives, Wake() is
+  // called, or the clock reaches deadline_ms (INT64_MAX: no deadline).
+  virtual std::vector<Completion> Wait(int64_t deadline_ms) = 0;
+  virtual void Wake() = 0;
+  // Attempts started and not yet collected by Wait.
+  virtual int outstanding() const = 0;
+};
+
+class ThreadRunner final : public Runner {
+ public:
+  explicit ThreadRunner(Clock* clock, int max_threads = 1024);
+  ~ThreadRunner() override;
+  void Start(Launch launch) override;
+  std::vector<Completion> Wait(int64_t deadline_ms) override;
+  void Wake() override;
+  int outstanding() const override { return outstanding_; }
+
+ private:
+  void WorkerLoop();
+  static Completion Execute(Launch& l);
+
+  Clock* clock_;
+  int max_threads_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // guarded by mu_: queue_
+  std::condition_variable done_cv_;  // guarded by mu_: done_, woken_
+  std::deque<Launch> queue_;
+  std::vector<Completion> done_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stop_ = false;
+  bool woken_ = false;
+  int outstanding_ = 0;  // scheduler thread only
+};
+
+}  // namespace dandori::engine

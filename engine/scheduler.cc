@@ -1,0 +1,249 @@
+// The scheduler's loop: completions -> decisions -> one commit -> launches.
+#include <climits>
+
+#include "engine/scheduler_impl.h"
+
+namespace dandori::engine {
+
+std::string_view RunOutcomeName(RunOutcome o) {
+  switch (o) {
+    case RunOutcome::kSucceeded:
+      return "succeeded";
+    case RunOutcome::kFailed:
+      return "failed";
+    case RunOutcome::kCancelled:
+      return "cancelled";
+    case RunOutcome::kBlocked:
+      return "blocked";
+  }
+  return "?";
+}
+
+namespace {
+
+// Marks every block under which some expression reads `name[*]`: their finished
+// instances are kept; others are freed as soon as they end.
+std::vector<bool> RetainedBlocks(const Program& p) {
+  std::vector<bool> keep(p.states.size(), false);
+  auto scan = [&](const FlatCode& c) {
+    for (const FlatInstr& in : c.code) {
+      if (in.op != v1::OP_STAGE_ALL || in.a < 0 || in.a >= static_cast<int>(p.states.size())) {
+        continue;
+      }
+      for (int b = p.states[in.a].parent; b >= 0; b = p.states[b].parent) keep[b] = true;
+    }
+  };
+  for (const ProgramState& s : p.states) {
+    scan(s.when);
+    scan(s.args);
+    scan(s.items);
+    scan(s.message);
+  }
+  return keep;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(std::shared_ptr<const Program> program, Store* store, Runner* runner,
+                     Clock* clock, PoolSet* pools, int64_t job, Value params,
+                     SchedulerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.prog = std::move(program);
+  m.store = store;
+  m.runner = runner;
+  m.clock = clock;
+  m.pools = pools;
+  m.job = job;
+  m.params = std::move(params);
+  m.opt = std::move(options);
+  m.rng.seed(m.opt.seed ? m.opt.seed : std::random_device{}());
+  m.retain = RetainedBlocks(*m.prog);
+  m.progress.resize(m.prog->states.size());
+  for (const ProgramState& s : m.prog->states) {
+    m.progress[s.index].state = s.index;
+    m.progress[s.index].name = s.name;
+  }
+}
+
+Scheduler::~Scheduler() = default;
+
+Status Scheduler::Load() {
+  auto rows = impl_->store->LoadTasks(impl_->job);
+  if (!rows.ok()) return rows.status();
+  for (TaskRow& r : *rows) {
+    std::string key = r.key;
+    impl_->stored.emplace(std::move(key), std::move(r));
+  }
+  return Status::Ok();
+}
+
+Result<RunOutcome> Scheduler::Run() { return impl_->Run(); }
+
+void Scheduler::RequestCancel() {
+  impl_->cancel_requested = true;
+  impl_->runner->Wake();
+}
+
+std::vector<StageProgress> Scheduler::Progress() const {
+  std::vector<StageProgress> out;
+  for (const StageProgress& p : impl_->progress) {
+    if (impl_->prog->states[p.state].kind == v1::TASK) out.push_back(p);
+  }
+  return out;
+}
+
+const std::string& Scheduler::failure_message() const { return impl_->failure_message; }
+
+void Scheduler::Impl::AddEvent(const std::string& what, const std::string& task, int attempt,
+                               const std::string& detail) {
+  batch.AddEvent({0, job, clock->NowMs(), opt.owner, what, task, attempt, detail});
+}
+
+Result<RunOutcome> Scheduler::Impl::Run() {
+  if (!started) {
+    started = true;
+    Status lease =
+        store->AcquireJob(job, opt.owner, clock->NowMs(), clock->NowMs() + opt.lease_ms, false);
+    if (!lease.ok()) return lease;
+    next_lease_renewal = clock->NowMs() + opt.lease_ms / 3;
+    AddEvent(stored.empty() ? "job.started" : "job.resumed", "", 0, opt.owner);
+    DANDORI_RETURN_IF_ERROR(PollSignals());
+    int64_t wf_timeout = prog->table.policy().timeout_ms();
+    if (wf_timeout > 0) timers.push({clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0});
+    root = MakeInst(nullptr, nullptr, -1, 0, Value(), "");
+    for (int s : prog->top) {
+      if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
+    }
+    StartInst(root.get());
+  } else {
+    DANDORI_RETURN_IF_ERROR(PollSignals());  // running again after kBlocked
+  }
+  while (true) {
+    if (cancel_requested && !cancelling) BeginCancel();
+    ProcessFinished();
+    FireTimers();
+    ProcessFinished();
+    int64_t now = clock->NowMs();
+    if (now >= next_signal_poll) DANDORI_RETURN_IF_ERROR(PollSignals());
+    ProcessFinished();
+    if (now >= next_lease_renewal) {
+      DANDORI_RETURN_IF_ERROR(store->AcquireJob(job, opt.owner, now, now + opt.lease_ms, false));
+      next_lease_renewal = now + opt.lease_ms / 3;
+    }
+    DANDORI_RETURN_IF_ERROR(CommitAndLaunch());
+    if (opt.on_progress && (finished || clock->NowMs() >= next_progress)) {
+      opt.on_progress();
+      next_progress = clock->NowMs() + opt.progress_every_ms;
+    }
+    if (finished) {
+      (void)store->ReleaseJob(job, opt.owner);
+      return outcome;
+    }
+    int64_t deadline = timers.empty() ? INT64_MAX : timers.top().at;
+    bool idle = runner->outstanding() == 0 && timers.empty() && finished_insts.empty();
+    if (idle) {
+      if (opt.return_when_blocked) return RunOutcome::kBlocked;
+      if (gates.empty() && !cancel_requested) {
+        return Status::Internal("scheduler stalled with nothing to run (a bug)");
+      }
+    }
+    if (!gates.empty() || runner->outstanding() > 0) {
+      deadline = std::min(deadline, next_signal_poll);
+    }
+    deadline = std::min(deadline, next_lease_renewal);
+    for (Completion& c : runner->Wait(deadline)) OnCompletion(std::move(c));
+  }
+}
+
+Status Scheduler::Impl::CommitAndLaunch() {
+  if (!batch.empty()) {
+    std::vector<bool> accepted;
+    Status st = store->Commit(batch, &accepted);
+    if (!st.ok()) return st;
+    for (bool ok : accepted) {
+      if (!ok) {
+        return Status::FailedPrecondition("another engine took over job " + std::to_string(job) +
+                                          " (a fencing token was refused); this engine stops");
+      }
+    }
+    batch.Clear();
+  }
+  std::vector<Launch> launches;
+  launches.swap(to_launch);
+  for (Launch& l : launches) runner->Start(std::move(l));
+  return Status::Ok();
+}
+
+void Scheduler::Impl::FireTimers() {
+  while (!timers.empty() && timers.top().at <= clock->NowMs()) {
+    Timer tm = timers.top();
+    timers.pop();
+    switch (tm.kind) {
+      case TimerKind::kTaskDue:
+        TaskDue(tm.id);
+        break;
+      case TimerKind::kTimeout:
+      case TimerKind::kHeartbeat:
+        AttemptTimer(tm);
+        break;
+      case TimerKind::kGroupRetry:
+        GroupRetry(tm.id);
+        break;
+      case TimerKind::kWorkflowTimeout:
+        if (!finished && !handler) {
+          failure = Status::Timeout("the workflow ran past its timeout of " +
+                                    FormatDuration(prog->table.policy().timeout_ms()));
+          failure_message = failure.message();
+          root->failed = true;
+          if (root->error.ok()) root->error = failure;
+          CancelInst(root.get());
+        }
+        break;
+    }
+  }
+}
+
+Status Scheduler::Impl::PollSignals() {
+  next_signal_poll = clock->NowMs() + opt.signal_poll_ms;
+  auto sig = store->ListSignals(job);
+  if (!sig.ok()) return sig.status();
+  for (const Signal& s : *sig) {
+    if (s.kind == "cancel") cancel_requested = true;
+    if (s.kind == "approve") approved.insert(s.name);
+  }
+  if (cancel_requested && !cancelling) BeginCancel();
+  std::vector<std::pair<Inst*, int>> still;
+  for (auto [inst, slot] : gates) {
+    const ProgramState& ps = prog->states[prog->Body(inst->block)[slot]];
+    if (inst->slots[slot].st != SlotState::kActive) continue;
+    if (approved.count(ps.name)) {
+      AddEvent("gate.passed", ps.name + inst->path, 0, "");
+      SlotDone(inst, slot, SlotState::kOk, Value());
+    } else {
+      still.emplace_back(inst, slot);
+    }
+  }
+  gates.swap(still);
+  return Status::Ok();
+}
+
+void Scheduler::Impl::BeginCancel() {
+  cancelling = true;
+  AddEvent("job.cancelling", "", 0, "");
+  if (handler) CancelInst(handler.get());
+  if (root) CancelInst(root.get());
+}
+
+void Scheduler::Impl::Finish(RunOutcome o) {
+  finished = true;
+  outcome = o;
+  JobState js = o == RunOutcome::kSucceeded   ? JobState::kSucceeded
+                : o == RunOutcome::kCancelled ? JobState::kCancelled
+                                              : JobState::kFailed;
+  batch.SetJobState(job, js, o == RunOutcome::kFailed ? failure_message : "");
+  AddEvent(std::string("job.") + std::string(JobStateName(js)), "", 0,
+           o == RunOutcome::kFailed ? failure_message : "");
+}
+
+}  // namespace dandori::engine

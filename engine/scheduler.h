@@ -1,0 +1,84 @@
+// Scheduler: drives one job of a Program to its end (DESIGN §5, docs/engine.md).
+//
+// One thread owns all scheduling state. Each turn of the loop it takes the finished
+// attempts from the Runner, decides what follows (successors, retries, waves, handlers),
+// writes every resulting transition into one Batch, commits it (group commit), and only
+// then launches the attempts it claimed: nothing is started or reported before its
+// transition is durable. Resuming replays the job against the stored tasks: a task
+// stored as succeeded gives its stored output and never runs again; a task stored as
+// running whose owner died is rescued (its lost attempt counts).
+//
+// Limits are objects: per-family worker pools (engine/pool.h) and one `parallel` Pool per
+// block run. Time comes only from the Clock, so tests drive it with a FakeClock and the
+// SimRunner.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "engine/pool.h"
+#include "engine/program.h"
+#include "engine/runner.h"
+#include "engine/store.h"
+
+namespace dandori::engine {
+
+struct SchedulerOptions {
+  std::string owner = "engine";  // lease owner, e.g. "host:pid:start"
+  int64_t lease_ms = 60'000;
+  int64_t signal_poll_ms = 250;  // how often approvals / cancel requests are read
+  // Tests: return kBlocked when only an approval can make progress (instead of polling).
+  bool return_when_blocked = false;
+  uint64_t seed = 0;  // jitter randomness; 0 = random
+  std::string workdir = ".";
+  std::string scratch_root;  // per-attempt scratch dirs go under it; empty = workdir/.dandori
+  // True when a lease owner is known to be gone (same host, process not alive): its
+  // running tasks are rescued at once instead of after the lease expires.
+  std::function<bool(const std::string& owner)> owner_dead;
+  std::set<std::string> trivial_ops = {"noop"};  // run inline, no scratch dir
+  // Called after each commit at most every progress_every_ms (clock time).
+  std::function<void()> on_progress;
+  int64_t progress_every_ms = 200;
+};
+
+enum class RunOutcome { kSucceeded, kFailed, kCancelled, kBlocked };
+std::string_view RunOutcomeName(RunOutcome o);
+
+struct StageProgress {
+  int state = 0;
+  std::string name;
+  int64_t total = 0;  // instances known so far
+  int64_t done = 0;   // succeeded or skipped
+  int64_t running = 0;
+  int64_t failed = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(std::shared_ptr<const Program> program, Store* store, Runner* runner, Clock* clock,
+            PoolSet* pools, int64_t job, Value params, SchedulerOptions options);
+  ~Scheduler();
+
+  // Reads the job's stored tasks (a resume). Call once before Run.
+  Status Load();
+  // Runs until the job ends (or is blocked, with return_when_blocked). Writes the job's
+  // final state. A store error or a lost job lease stops the run with that status.
+  Result<RunOutcome> Run();
+  // Thread-safe: cancel the job (running operators get their CancelToken fired).
+  void RequestCancel();
+
+  std::vector<StageProgress> Progress() const;
+  const std::string& failure_message() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dandori::engine

@@ -1,0 +1,479 @@
+// Instances and blocks: dependencies inside a body, `when`, gates, foreach / fanout /
+// rolling / group runs with their parallel pools, waves and failure budgets, the
+// top level and its handlers, and the expression scope of an instance.
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/retry.h"
+#include "engine/scheduler_impl.h"
+
+namespace dandori::engine {
+namespace {
+
+constexpr size_t kMaxItems = 1'000'000;
+
+// Answers OP_PARAM / OP_VAR / OP_STAGE / OP_STAGE_ALL / OP_ENV / OP_ERROR for an instance.
+class InstScope final : public EvalScope {
+ public:
+  InstScope(Scheduler::Impl* m, Inst* inst) : m_(m), inst_(inst) {}
+
+  Result<Value> Param(int i) override {
+    const auto& rec = m_->params.record();
+    if (i < 0 || i >= static_cast<int>(rec.size())) return Status::Invalid("bad parameter index");
+    return rec[i].second;
+  }
+  Result<Value> Var(int b) override {
+    for (Inst* in = inst_; in; in = in->parent) {
+      if (in->block == b) return in->var;
+    }
+    return Status::Invalid("loop variable of " + Name(b) + " read outside its loop");
+  }
+  Result<Value> Stage(int s) override {
+    if (!Valid(s)) return Status::Invalid("bad stage index");
+    const ProgramState& ps = m_->prog->states[s];
+    for (Inst* in = inst_; in; in = in->parent) {
+      if (in->block != ps.parent) continue;
+      const Slot& slot = in->slots[ps.slot];
+      if (slot.st == SlotState::kOk || slot.st == SlotState::kSkipped) return slot.output;
+      return Status::Invalid("stage " + ps.name + " has no output yet");
+    }
+    return Status::Invalid("stage " + ps.name + " is not visible here");
+  }
+  Result<Value> StageAll(int s) override {
+    if (!Valid(s)) return Status::Invalid("bad stage index");
+    const ProgramState& ps = m_->prog->states[s];
+    std::vector<int> chain;  // blocks from the stage's parent outwards
+    for (int b = ps.parent; b >= 0; b = m_->prog->states[b].parent) chain.push_back(b);
+    for (Inst* in = inst_; in; in = in->parent) {
+      auto pos = std::find(chain.begin(), chain.end(), in->block);
+      if (in->block != -1 && pos == chain.end()) continue;
+      Value::List out;
+      size_t depth = in->block == -1 ? chain.size() : static_cast<size_t>(pos - chain.begin());
+      Collect(in, chain, depth, ps, &out);
+      return Value::MakeList(std::move(out));
+    }
+    return Status::Invalid("stage " + ps.name + "[*] is not visible here");
+  }
+  Result<Value> Env(std::string_view name) override {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v ? Value::String(v) : Value();
+  }
+  Result<Value> Error() override { return m_->ErrorRecord(); }
+
+ private:
+  bool Valid(int s) const { return s >= 0 && s < static_cast<int>(m_->prog->states.size()); }
+  std::string Name(int b) const { return Valid(b) ? m_->prog->states[b].name : "?"; }
+
+  // `in` is an instance of chain[depth] (or the top level when depth == chain.size()).
+  void Collect(Inst* in, const std::vector<int>& chain, size_t depth, const ProgramState& ps,
+               Value::List* out) {
+    if (depth == 0) {
+      const Slot& slot = in->slots[ps.slot];
+      if (slot.st == SlotState::kOk) out->push_back(slot.output);
+      return;
+    }
+    int child = chain[depth - 1];
+    const Slot& slot = in->slots[m_->prog->states[child].slot];
+    if (!slot.block) return;
+    const BlockRun& run = *slot.block;
+    if (m_->prog->states[child].block.kind() == v1::GROUP) {
+      if (!run.insts.empty() && run.insts.back())
+        Collect(run.insts.back().get(), chain, depth - 1, ps, out);
+      return;
+    }
+    for (const auto& sub : run.insts) {
+      if (sub) Collect(sub.get(), chain, depth - 1, ps, out);
+    }
+  }
+
+  Scheduler::Impl* m_;
+  Inst* inst_;
+};
+
+}  // namespace
+
+Result<Value> Scheduler::Impl::Eval(const FlatCode& code, Inst* inst, const std::string& what,
+                                    int state) {
+  if (code.empty()) return Status::Invalid("no expression");
+  InstScope scope(this, inst);
+  auto v = Evaluate(code, prog->consts, scope);
+  if (!v.ok()) {
+    const ProgramState& ps = prog->states[state];
+    return Status::Permanent(ps.loc + ": " + ps.name + ": " + what + " `" + code.source +
+                             "`: " + v.status().message());
+  }
+  return v;
+}
+
+Value Scheduler::Impl::ErrorRecord() const {
+  if (failure.ok()) return Value();
+  return Value::MakeRecord({{"message", Value::String(failure.message())},
+                            {"class", Value::String(std::string(CodeName(failure.code())))},
+                            {"stage", Value::String(failure_stage)},
+                            {"loc", Value::String(failure_loc)}});
+}
+
+std::unique_ptr<Inst> Scheduler::Impl::MakeInst(Inst* parent, BlockRun* run, int block, int item,
+                                                Value var, std::string path) {
+  auto in = std::make_unique<Inst>();
+  in->parent = parent;
+  in->run = run;
+  in->block = block;
+  in->item = item;
+  in->var = std::move(var);
+  in->path = std::move(path);
+  const auto& body = prog->Body(block);
+  in->slots.resize(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    in->slots[i].deps_left = static_cast<int>(prog->states[body[i]].deps.size());
+  }
+  in->open = static_cast<int>(body.size());
+  return in;
+}
+
+void Scheduler::Impl::StartInst(Inst* inst) {
+  for (size_t i = 0; i < inst->slots.size(); ++i) {
+    if (inst->slots[i].st == SlotState::kPending && inst->slots[i].deps_left == 0) {
+      TryStart(inst, static_cast<int>(i));
+    }
+  }
+  CheckInst(inst);
+}
+
+void Scheduler::Impl::TryStart(Inst* inst, int slot) {
+  if (inst->failed || inst->cancelled || cancelling) return;
+  int idx = prog->Body(inst->block)[slot];
+  const ProgramState& ps = prog->states[idx];
+  inst->slots[slot].st = SlotState::kActive;
+  inst->active += 1;
+  if (!ps.when.empty()) {
+    auto w = Eval(ps.when, inst, "condition", idx);
+    if (w.ok() && w->kind() != Value::Kind::kBool) {
+      w = Status::Permanent(ps.loc + ": " + ps.name + ": condition is not a bool");
+    }
+    if (!w.ok()) {
+      SlotDone(inst, slot, SlotState::kFailed, Value(), w.status(), ps.name, ps.loc);
+      return;
+    }
+    if (!w->as_bool()) {
+      SlotDone(inst, slot, SlotState::kSkipped, Value());
+      return;
+    }
+  }
+  switch (ps.kind) {
+    case v1::TASK:
+      StartTask(inst, slot);
+      return;
+    case v1::GATE: {
+      if (approved.count(ps.name)) {
+        SlotDone(inst, slot, SlotState::kOk, Value());
+        return;
+      }
+      std::string text;
+      if (!ps.message.empty()) {
+        auto msg = Eval(ps.message, inst, "message", idx);
+        text = msg.ok() ? msg->ToString() : msg.status().message();
+      }
+      AddEvent("gate.waiting", ps.name + inst->path, 0, text);
+      gates.emplace_back(inst, slot);
+      return;
+    }
+    case v1::BLOCK_BEGIN:
+      StartBlock(inst, slot);
+      return;
+    default:
+      SlotDone(inst, slot, SlotState::kOk, Value());
+      return;
+  }
+}
+
+void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output, Status error,
+                               const std::string& stage, const std::string& loc) {
+  Slot& s = inst->slots[slot];
+  int idx = prog->Body(inst->block)[slot];
+  if (s.st == SlotState::kActive) inst->active -= 1;
+  if (s.st == SlotState::kOk || s.st == SlotState::kFailed || s.st == SlotState::kSkipped ||
+      s.st == SlotState::kCancelled) {
+    return;  // already terminal
+  }
+  s.st = st;
+  inst->open -= 1;
+  s.task.reset();
+  if (s.block && !retain[idx]) s.block.reset();
+  if (prog->states[idx].kind == v1::TASK) {
+    if (st == SlotState::kOk || st == SlotState::kSkipped) progress[idx].done += 1;
+    if (st == SlotState::kFailed) progress[idx].failed += 1;
+    s.output = std::move(output);
+  }
+  if (st == SlotState::kOk || st == SlotState::kSkipped) {
+    for (int d : prog->states[idx].dependents) {
+      if (--inst->slots[d].deps_left == 0 && inst->slots[d].st == SlotState::kPending) {
+        TryStart(inst, d);
+      }
+    }
+  } else if (st == SlotState::kFailed && !inst->failed) {
+    inst->failed = true;
+    inst->error = std::move(error);
+    inst->error_stage = stage;
+    inst->error_loc = loc;
+  } else if (st == SlotState::kCancelled) {
+    inst->cancelled = true;
+  }
+  CheckInst(inst);
+}
+
+void Scheduler::Impl::CheckInst(Inst* inst) {
+  if (inst->done) return;
+  if (inst->open == 0 || (inst->active == 0 && (inst->failed || inst->cancelled || cancelling))) {
+    inst->done = true;
+    finished_insts.push_back(inst);
+  }
+}
+
+void Scheduler::Impl::ProcessFinished() {
+  while (!finished_insts.empty()) {
+    Inst* in = finished_insts.front();
+    finished_insts.pop_front();
+    InstDone(in);
+  }
+}
+
+void Scheduler::Impl::CancelInst(Inst* inst) {
+  inst->cancelled = true;
+  for (size_t i = 0; i < inst->slots.size(); ++i) {
+    Slot& s = inst->slots[i];
+    if (s.st != SlotState::kActive) continue;
+    if (s.task) {
+      TaskRun* t = s.task.get();
+      if (t->running) {
+        t->link->cancel.Cancel();  // its completion comes back as cancelled
+      } else {
+        EndAttempt(t, Status::Cancelled("cancelled before it ran"));
+      }
+    } else if (s.block) {
+      BlockRun* run = s.block.get();
+      run->aborted = true;
+      for (auto& sub : run->insts) {
+        if (sub && !sub->done) CancelInst(sub.get());
+      }
+      Pump(run);
+    } else if (prog->states[prog->Body(inst->block)[i]].kind == v1::GATE) {
+      SlotDone(inst, static_cast<int>(i), SlotState::kCancelled, Value());
+    }
+  }
+  CheckInst(inst);
+}
+
+void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
+  int idx = prog->Body(inst->block)[slot];
+  const ProgramState& ps = prog->states[idx];
+  auto run = std::make_unique<BlockRun>();
+  run->state = idx;
+  run->owner = inst;
+  run->retain = retain[idx];
+  const v1::Block& b = ps.block;
+  if (b.kind() == v1::GROUP) {
+    run->items.push_back(Value());
+  } else {
+    auto items = Eval(ps.items, inst, "items", idx);
+    if (items.ok() && items->kind() != Value::Kind::kList) {
+      items = Status::Permanent(ps.loc + ": " + ps.name + ": items are not a list");
+    }
+    if (items.ok() && items->list().size() > kMaxItems) {
+      items =
+          Status::Permanent(ps.loc + ": " + ps.name + ": " + std::to_string(items->list().size()) +
+                            " items is over the limit of " + std::to_string(kMaxItems));
+    }
+    if (!items.ok()) {
+      SlotDone(inst, slot, SlotState::kFailed, Value(), items.status(), ps.name, ps.loc);
+      return;
+    }
+    run->items = items->list();
+  }
+  int64_t n = static_cast<int64_t>(run->items.size());
+  run->has_budget = b.has_tolerate() || b.kind() != v1::FANOUT;
+  if (b.has_tolerate()) {
+    run->budget = b.tolerate_percent() > 0
+                      ? static_cast<int64_t>(std::floor(b.tolerate_percent() * n / 100.0 + 1e-9))
+                      : std::max(0, b.tolerate());
+  }
+  int parallel = b.kind() == v1::GROUP ? 1 : b.parallel();
+  run->parallel = std::make_unique<Pool>(ps.name + inst->path, parallel);
+  for (int s : ps.body) {
+    if (prog->states[s].kind == v1::TASK) progress[s].total += n;
+  }
+  BlockRun* raw = run.get();
+  inst->slots[slot].block = std::move(run);
+  Pump(raw);
+}
+
+void Scheduler::Impl::Pump(BlockRun* run) {
+  const ProgramState& ps = prog->states[run->state];
+  const v1::Block& b = ps.block;
+  Inst* owner = run->owner;
+  bool stop = run->aborted || cancelling || owner->cancelled;
+  if (!stop && b.kind() == v1::GROUP) {
+    if (run->running == 0 && run->insts.empty()) {
+      run->parallel->TryAcquire();
+      run->running = 1;
+      run->insts.push_back(MakeInst(owner, run, run->state, 0, Value(), owner->path + "/0"));
+      StartInst(run->insts.back().get());
+    }
+  } else if (!stop) {
+    size_t n = run->items.size();
+    while (run->next < n) {
+      if (b.kind() == v1::ROLLING && run->next >= run->wave_end) {
+        if (run->running > 0) break;
+        int64_t size = b.batch() > 0 ? b.batch()
+                       : b.batch_percent() > 0
+                           ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
+                           : static_cast<int64_t>(n);
+        size = std::max<int64_t>(1, size);
+        run->wave_end = std::min(n, run->next + static_cast<size_t>(size));
+        run->wave += 1;
+        AddEvent("wave.started", ps.name + owner->path, run->wave,
+                 "items " + std::to_string(run->next + 1) + ".." + std::to_string(run->wave_end) +
+                     " of " + std::to_string(n));
+      }
+      if (!run->parallel->TryAcquire()) break;
+      size_t i = run->next++;
+      run->running += 1;
+      run->insts.push_back(MakeInst(owner, run, run->state, static_cast<int>(i), run->items[i],
+                                    owner->path + "/" + std::to_string(i)));
+      StartInst(run->insts.back().get());
+    }
+  }
+  bool waiting_retry = run->timer_id != 0;
+  if (run->running > 0 || waiting_retry) return;
+  bool all = b.kind() == v1::GROUP ? !run->insts.empty() : run->next >= run->items.size();
+  if (!all && !stop) return;
+  int slot = ps.slot;
+  if (b.kind() == v1::GROUP) {
+    Inst* last = run->insts.empty() ? nullptr : run->insts.back().get();
+    if (run->failed > 0 && last == nullptr) {
+      SlotDone(owner, slot, SlotState::kFailed, Value(), run->error, run->error_stage,
+               run->error_loc);
+    } else if (run->failed > 0 && run->ok == 0) {
+      SlotDone(owner, slot, SlotState::kFailed, Value(), run->error, run->error_stage,
+               run->error_loc);
+    } else if (run->ok > 0) {
+      SlotDone(owner, slot, SlotState::kOk, Value());
+    } else {
+      SlotDone(owner, slot, SlotState::kCancelled, Value());
+    }
+    return;
+  }
+  bool over = run->has_budget && run->failed > run->budget;
+  if (over) {
+    std::string msg = std::to_string(run->failed) + " of " + std::to_string(run->items.size()) +
+                      " items failed (" + std::to_string(run->budget) +
+                      " tolerated); first: " + run->error_stage + ": " + run->error.message();
+    SlotDone(owner, slot, SlotState::kFailed, Value(), Status(run->error.code(), msg),
+             run->error_stage, run->error_loc);
+  } else if (!all) {
+    SlotDone(owner, slot, SlotState::kCancelled, Value());
+  } else {
+    SlotDone(owner, slot, SlotState::kOk, Value());
+  }
+}
+
+void Scheduler::Impl::InstDone(Inst* inst) {
+  if (inst == root.get()) return TopDone(inst);
+  if (inst == handler.get()) {
+    bool failure_handler = inst->block == prog->on_failure;
+    if (inst->failed)
+      AddEvent("handler.failed", prog->states[inst->block].name, 0, inst->error.message());
+    if (cancelling) return Finish(RunOutcome::kCancelled);
+    if (!failure_handler && inst->failed) {
+      failure = inst->error;
+      failure_message = inst->error_stage + ": " + inst->error.message();
+    }
+    return Finish(failure_handler || inst->failed ? RunOutcome::kFailed : RunOutcome::kSucceeded);
+  }
+  BlockRun* run = inst->run;
+  const ProgramState& ps = prog->states[run->state];
+  run->running -= 1;
+  run->parallel->Release();
+  if (inst->failed) {
+    run->failed += 1;
+    if (run->error.ok()) {
+      run->error = inst->error;
+      run->error_stage = inst->error_stage;
+      run->error_loc = inst->error_loc;
+    }
+  } else if (!inst->cancelled) {
+    run->ok += 1;
+  }
+  if (ps.block.kind() == v1::GROUP && inst->failed && !cancelling && !run->owner->cancelled &&
+      Retryable(ps.policy, inst->error.code()) &&
+      static_cast<int>(run->insts.size()) < MaxAttempts(ps.policy)) {
+    int64_t delay = BackoffMs(ps.policy, static_cast<int>(run->insts.size()), rng);
+    run->timer_id = next_id++;
+    blocks_waiting[run->timer_id] = run;
+    timers.push({clock->NowMs() + delay, TimerKind::kGroupRetry, run->timer_id});
+    AddEvent(
+        "group.retrying", ps.name + run->owner->path, static_cast<int>(run->insts.size()),
+        inst->error_stage + ": " + inst->error.message() + "; again in " + FormatDuration(delay));
+    return;
+  }
+  if (ps.block.kind() == v1::GROUP && inst->failed) {
+    run->ok = 0;  // the last attempt decides
+  }
+  if (run->has_budget && run->failed > run->budget) run->aborted = true;
+  if (!run->retain && ps.block.kind() != v1::GROUP) run->insts[inst->item].reset();
+  Pump(run);
+}
+
+void Scheduler::Impl::GroupRetry(uint64_t id) {
+  auto it = blocks_waiting.find(id);
+  if (it == blocks_waiting.end()) return;
+  BlockRun* run = it->second;
+  blocks_waiting.erase(it);
+  run->timer_id = 0;
+  if (cancelling || run->owner->cancelled) {
+    Pump(run);
+    return;
+  }
+  Inst* owner = run->owner;
+  int attempt = static_cast<int>(run->insts.size());
+  run->running = 1;
+  run->failed = 0;
+  run->parallel->TryAcquire();
+  run->insts.push_back(MakeInst(owner, run, run->state, attempt, Value(),
+                                owner->path + "/" + std::to_string(attempt)));
+  StartInst(run->insts.back().get());
+}
+
+void Scheduler::Impl::TopDone(Inst* inst) {
+  if (inst->failed) {
+    if (failure.ok()) {
+      failure = inst->error;
+      failure_stage = inst->error_stage;
+      failure_loc = inst->error_loc;
+      failure_message =
+          (inst->error_stage.empty() ? "" : inst->error_stage + ": ") + inst->error.message();
+    }
+    if (prog->on_failure >= 0 && !cancelling) {
+      AddEvent("handler.started", prog->states[prog->on_failure].name, 0, failure_message);
+      handler = MakeInst(root.get(), nullptr, prog->on_failure, 0, Value(), "");
+      for (int s : prog->states[prog->on_failure].body) {
+        if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
+      }
+      StartInst(handler.get());
+      return;
+    }
+    return Finish(cancelling ? RunOutcome::kCancelled : RunOutcome::kFailed);
+  }
+  if (inst->cancelled || cancelling) return Finish(RunOutcome::kCancelled);
+  if (prog->on_success >= 0) {
+    handler = MakeInst(root.get(), nullptr, prog->on_success, 0, Value(), "");
+    for (int s : prog->states[prog->on_success].body) {
+      if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
+    }
+    StartInst(handler.get());
+    return;
+  }
+  Finish(RunOutcome::kSucceeded);
+}
+
+}  // namespace dandori::engine

@@ -1,0 +1,301 @@
+// Task attempts: replay from the store, claim (lease + fencing token), launch, timeouts,
+// heartbeats, retries with backoff, pool waits.
+#include <filesystem>
+
+#include "engine/retry.h"
+#include "engine/scheduler_impl.h"
+#include "proto/value_codec.h"
+
+namespace dandori::engine {
+namespace {
+
+Code Classify(Code c) {
+  switch (c) {
+    case Code::kTransient:
+    case Code::kTimeout:
+    case Code::kPermanent:
+    case Code::kCancelled:
+      return c;
+    case Code::kUnavailable:
+      return Code::kTransient;
+    default:
+      return Code::kPermanent;  // bad arguments, internal errors: retrying cannot help
+  }
+}
+
+}  // namespace
+
+void Scheduler::Impl::StartTask(Inst* inst, int slot) {
+  int idx = prog->Body(inst->block)[slot];
+  const ProgramState& ps = prog->states[idx];
+  auto t = std::make_unique<TaskRun>();
+  t->id = next_id++;
+  t->inst = inst;
+  t->slot = slot;
+  t->state = idx;
+  t->key = "s" + std::to_string(idx) + inst->path;
+  auto it = stored.find(t->key);
+  if (it != stored.end()) {
+    const TaskRow& row = it->second;
+    switch (row.state) {
+      case TaskState::kSucceeded: {
+        auto out = DecodeValue(row.output);
+        SlotDone(inst, slot, SlotState::kOk, out.ok() ? *out : Value());
+        return;
+      }
+      case TaskState::kSkipped:
+        SlotDone(inst, slot, SlotState::kSkipped, Value());
+        return;
+      case TaskState::kFailed:
+        SlotDone(
+            inst, slot, SlotState::kFailed, Value(),
+            Status(row.error_class == Code::kOk ? Code::kPermanent : row.error_class, row.error),
+            ps.name, ps.loc);
+        return;
+      case TaskState::kRunning:
+        // The owner is gone (we hold the job lease): rescue; the lost attempt counts.
+        t->attempts = row.attempts;
+        t->fence = row.fence;
+        AddEvent("task.rescued", t->key, row.attempts, "lease of " + row.owner + " lost");
+        break;
+      case TaskState::kReady:
+      case TaskState::kCancelled:
+        t->attempts = row.state == TaskState::kReady ? row.attempts : 0;
+        t->fence = row.fence;
+        t->not_before_ms = row.not_before_ms;
+        break;
+    }
+  }
+  auto args = Eval(ps.args, inst, "arguments", idx);
+  if (args.ok()) {
+    args = BindArguments(*ps.sig, *args);
+  } else if (ps.args.empty()) {
+    args = BindArguments(*ps.sig, Value::MakeRecord({}));
+  }
+  TaskRun* raw = t.get();
+  inst->slots[slot].task = std::move(t);
+  tasks[raw->id] = raw;
+  if (!args.ok()) {
+    Status err = Status::Permanent(ps.loc + ": " + ps.name + ": " + args.status().message());
+    TaskRow row;
+    row.key = raw->key;
+    row.stage = ps.name;
+    row.state = TaskState::kFailed;
+    row.attempts = raw->attempts;
+    row.fence = raw->fence;
+    row.error = err.message();
+    row.error_class = Code::kPermanent;
+    row.updated_ms = clock->NowMs();
+    batch.Put(job, row);
+    AddEvent("task.failed", raw->key, raw->attempts, err.message());
+    tasks.erase(raw->id);
+    SlotDone(inst, slot, SlotState::kFailed, Value(), err, ps.name, ps.loc);
+    return;
+  }
+  raw->args = std::move(*args);
+  if (raw->attempts >= MaxAttempts(ps.policy)) {
+    // A rescued task with no attempts left.
+    EndAttempt(raw, Status::Timeout("the engine running it died and no attempts are left"));
+    return;
+  }
+  if (raw->not_before_ms > clock->NowMs()) {
+    timers.push({raw->not_before_ms, TimerKind::kTaskDue, raw->id});
+    return;
+  }
+  Dispatch(raw);
+}
+
+void Scheduler::Impl::TaskDue(uint64_t id) {
+  auto it = tasks.find(id);
+  if (it == tasks.end() || it->second->running) return;
+  Dispatch(it->second);
+}
+
+void Scheduler::Impl::Dispatch(TaskRun* t) {
+  const ProgramState& ps = prog->states[t->state];
+  if (cancelling || t->inst->cancelled) {
+    tasks.erase(t->id);
+    SlotDone(t->inst, t->slot, SlotState::kCancelled, Value());
+    return;
+  }
+  Pool* pool = pools->Get(ps.pool);
+  if (!pool->TryAcquire()) {
+    t->waiting_pool = true;
+    pool_waiters[pool].push_back(t->id);
+    return;
+  }
+  t->waiting_pool = false;
+  t->pool = pool;
+  t->running = true;
+  t->attempts += 1;
+  t->fence += 1;
+  int64_t now = clock->NowMs();
+  t->started_ms = now;
+  TaskRow row;
+  row.key = t->key;
+  row.stage = ps.name;
+  row.attempts = t->attempts;
+  row.fence = t->fence;
+  row.owner = opt.owner;
+  row.lease_until_ms = now + opt.lease_ms;
+  row.updated_ms = now;
+  batch.Start(job, std::move(row));
+  AddEvent("task.started", t->key, t->attempts, "");
+  progress[t->state].running += 1;
+
+  t->link = std::make_shared<AttemptLink>();
+  t->link->last_beat_ms = now;
+  Launch l;
+  l.id = t->id;
+  l.op = ps.impl;
+  l.op_name = ps.op;
+  l.link = t->link;
+  l.trivial = opt.trivial_ops.count(ps.op) > 0;
+  OperatorContext& ctx = l.ctx;
+  ctx.args = t->args;
+  ctx.cancel = &t->link->cancel;
+  ctx.job_id = std::to_string(job);
+  ctx.task_id = t->key;
+  ctx.attempt = t->attempts;
+  ctx.workdir = opt.workdir;
+  if (ps.policy.timeout_ms() > 0) ctx.deadline_ms = now + ps.policy.timeout_ms();
+  std::shared_ptr<AttemptLink> link = t->link;
+  Clock* c = clock;
+  ctx.heartbeat = [link, c] { link->last_beat_ms = c->NowMs(); };
+  ctx.progress = [link, c](int64_t done, int64_t total, std::string_view) {
+    link->last_beat_ms = c->NowMs();
+    link->progress_done = done;
+    link->progress_total = total;
+  };
+  if (!l.trivial) {
+    std::string root =
+        opt.scratch_root.empty() ? opt.workdir + "/.dandori/scratch" : opt.scratch_root;
+    std::string key = t->key;
+    for (char& ch : key) {
+      if (ch == '/') ch = '_';
+    }
+    ctx.scratch_dir =
+        root + "/" + std::to_string(job) + "/" + key + "/" + std::to_string(t->attempts);
+    std::error_code ec;
+    std::filesystem::remove_all(ctx.scratch_dir, ec);
+    std::filesystem::create_directories(ctx.scratch_dir, ec);
+  }
+  to_launch.push_back(std::move(l));
+  if (ps.policy.timeout_ms() > 0) {
+    timers.push({now + ps.policy.timeout_ms(), TimerKind::kTimeout, t->id});
+  }
+  if (ps.policy.heartbeat_ms() > 0) {
+    timers.push({now + ps.policy.heartbeat_ms(), TimerKind::kHeartbeat, t->id});
+  }
+}
+
+void Scheduler::Impl::AttemptTimer(const Timer& tm) {
+  auto it = tasks.find(tm.id);
+  if (it == tasks.end() || !it->second->running) return;
+  TaskRun* t = it->second;
+  const ProgramState& ps = prog->states[t->state];
+  int64_t now = clock->NowMs();
+  if (tm.kind == TimerKind::kTimeout) {
+    if (now - t->started_ms < ps.policy.timeout_ms()) return;  // a timer of an older attempt
+    t->link->cancel.Cancel();
+    EndAttempt(
+        t, Status::Timeout("attempt timed out after " + FormatDuration(ps.policy.timeout_ms())));
+    return;
+  }
+  int64_t silent_until = t->link->last_beat_ms + ps.policy.heartbeat_ms();
+  if (now >= silent_until) {
+    t->link->cancel.Cancel();
+    EndAttempt(t, Status::Timeout("no heartbeat for " + FormatDuration(ps.policy.heartbeat_ms())));
+  } else {
+    timers.push({silent_until, TimerKind::kHeartbeat, t->id});
+  }
+}
+
+void Scheduler::Impl::OnCompletion(Completion c) {
+  auto it = tasks.find(c.id);
+  // Unknown: an attempt already ended by a timeout or a cancel; its answer is stale.
+  if (it == tasks.end() || !it->second->running) return;
+  EndAttempt(it->second, std::move(c.result));
+}
+
+void Scheduler::Impl::PumpPool(Pool* pool) {
+  auto w = pool_waiters.find(pool);
+  if (w == pool_waiters.end()) return;
+  while (!w->second.empty() && !pool->full()) {
+    uint64_t id = w->second.front();
+    w->second.pop_front();
+    auto it = tasks.find(id);
+    if (it == tasks.end() || !it->second->waiting_pool) continue;
+    Dispatch(it->second);
+  }
+}
+
+// Ends the current attempt of `t` (or a task that never got to run, when !t->running).
+void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
+  const ProgramState& ps = prog->states[t->state];
+  bool was_running = t->running;
+  if (was_running) {
+    t->running = false;
+    progress[t->state].running -= 1;
+    t->pool->Release();
+  }
+  TaskRow row;
+  row.key = t->key;
+  row.stage = ps.name;
+  row.fence = t->fence;
+  row.attempts = t->attempts;
+  row.updated_ms = clock->NowMs();
+  auto write = [&] {
+    if (was_running) {
+      batch.Finish(job, row);
+    } else {
+      batch.Put(job, row);
+    }
+  };
+  Inst* inst = t->inst;
+  int slot = t->slot;
+  if (result.ok()) {
+    row.state = TaskState::kSucceeded;
+    row.output = EncodeValue(*result);
+    write();
+    AddEvent("task.succeeded", t->key, t->attempts, "");
+    tasks.erase(t->id);
+    if (was_running) PumpPool(t->pool);
+    SlotDone(inst, slot, SlotState::kOk, std::move(*result));
+    return;
+  }
+  Status err = result.status();
+  Code cls = Classify(err.code());
+  if (cancelling || inst->cancelled) cls = Code::kCancelled;
+  std::string msg = err.message();
+  bool retry = !cancelling && !inst->cancelled && cls != Code::kCancelled &&
+               Retryable(ps.policy, cls) && t->attempts < MaxAttempts(ps.policy);
+  if (retry) {
+    int64_t delay = BackoffMs(ps.policy, t->attempts, rng);
+    t->not_before_ms = clock->NowMs() + delay;
+    row.state = TaskState::kReady;
+    row.not_before_ms = t->not_before_ms;
+    row.error = msg;
+    row.error_class = cls;
+    write();
+    AddEvent(
+        "task.retrying", t->key, t->attempts,
+        std::string(CodeName(cls)) + ": " + msg + "; next attempt in " + FormatDuration(delay));
+    timers.push({t->not_before_ms, TimerKind::kTaskDue, t->id});
+    if (was_running) PumpPool(t->pool);
+    return;
+  }
+  SlotState st = cls == Code::kCancelled ? SlotState::kCancelled : SlotState::kFailed;
+  row.state = st == SlotState::kCancelled ? TaskState::kCancelled : TaskState::kFailed;
+  row.error = msg;
+  row.error_class = cls;
+  write();
+  AddEvent(st == SlotState::kCancelled ? "task.cancelled" : "task.failed", t->key, t->attempts,
+           std::string(CodeName(cls)) + ": " + msg);
+  Pool* pool = t->pool;
+  tasks.erase(t->id);
+  if (was_running) PumpPool(pool);
+  SlotDone(inst, slot, st, Value(), Status(cls, msg), ps.name, ps.loc);
+}
+
+}  // namespace dandori::engine

@@ -1,0 +1,470 @@
+// Scheduler semantics on a fake clock: sequence and data flow, retries and backoff,
+// timeouts and heartbeats, parallel limits and pools, fan-out isolation, rolling waves
+// and failure budgets, groups, gates, cancel, handlers, resume and fencing.
+#include "engine/scheduler_test_util.h"
+
+namespace dandori::engine {
+namespace {
+
+using testing::Fails;
+using testing::Harness;
+using testing::Ok;
+
+v1::Code NoopArgs(TableBuilder& b, v1::Code value) {
+  return b.Record({{"value", std::move(value)}});
+}
+
+TEST_CASE("sequence: stages run in order and read earlier outputs") {
+  Harness h;
+  TableBuilder b("seq");
+  int a = b.Task("a", "noop", NoopArgs(b, b.Const(Value::Int(1))));
+  int c = b.Task(
+      "c", "noop",
+      NoopArgs(b, b.Binary(v1::OP_ADD, b.Field(b.Stage(a), "value"), b.Const(Value::Int(10)))), -1,
+      {a});
+  h.script = [](const Launch& l) { return Ok(l.ctx.args, 1000); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.Starts("s" + std::to_string(a)) == std::vector<int64_t>{0});
+  CHECK(h.Starts("s" + std::to_string(c)) == std::vector<int64_t>{1000});
+  CHECK(h.Output("s1").Get("value") == Value::Int(11));
+  CHECK(h.store->GetJob(h.job)->state == JobState::kSucceeded);
+  CHECK(h.Count("task.succeeded") == 2);
+}
+
+TEST_CASE("retries: exact attempts and exponential backoff instants") {
+  Harness h;
+  TableBuilder b("retry");
+  b.Task("flaky", "noop", {}, -1, {}, RetryPolicy(3, 5'000, 120'000));
+  h.script = [](const Launch& l) { return l.ctx.attempt < 3 ? Fails(Code::kTransient) : Ok(); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  // 5s after the first failure, then 10s after the second.
+  CHECK(h.Starts("s0") == std::vector<int64_t>{0, 5'000, 15'000});
+  CHECK(h.Task("s0").attempts == 3);
+  CHECK(h.Count("task.retrying") == 2);
+}
+
+TEST_CASE("retries: exhausted retries fail the job; backoff is capped") {
+  Harness h;
+  TableBuilder b("retry");
+  b.Task("bad", "noop", {}, -1, {}, RetryPolicy(4, 1'000, 3'000));
+  h.script = [](const Launch&) { return Fails(Code::kTimeout, 500); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  // each attempt takes 0.5s; delays 1s, 2s, 3s (capped), 3s
+  CHECK(h.Starts("s0") == std::vector<int64_t>{0, 1'500, 4'000, 7'500, 11'000});
+  CHECK(h.Task("s0").state == TaskState::kFailed);
+  CHECK(h.Task("s0").error_class == Code::kTimeout);
+  auto job = h.store->GetJob(h.job);
+  CHECK(job->state == JobState::kFailed);
+  CHECK(job->error.find("boom") != std::string::npos);
+}
+
+TEST_CASE("retries: jitter stays within [delay/2, delay]") {
+  Harness h;
+  TableBuilder b("jitter");
+  b.Task("j", "noop", {}, -1, {}, RetryPolicy(8, 1'000, 16'000, true));
+  h.script = [](const Launch&) { return Fails(Code::kTransient); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  auto s = h.Starts("s0");
+  REQUIRE(s.size() == 9);
+  bool any_below_full = false;
+  for (size_t i = 1; i < s.size(); ++i) {
+    int64_t full = std::min<int64_t>(16'000, 1'000LL << (i - 1));
+    int64_t d = s[i] - s[i - 1];
+    CHECK(d >= full / 2);
+    CHECK(d <= full);
+    any_below_full |= d < full;
+  }
+  CHECK(any_below_full);
+}
+
+TEST_CASE("retries: permanent errors and classes outside retry_on are not retried") {
+  Harness h;
+  TableBuilder b("perm");
+  b.Task("p", "noop", {}, -1, {}, RetryPolicy(5, 1'000));
+  v1::Policy only_timeout = RetryPolicy(5, 1'000);
+  only_timeout.add_retry_on(v1::TIMEOUT);
+  b.Task("t", "noop", {}, -1, {0}, only_timeout);
+  h.script = [](const Launch& l) {
+    return Fails(l.ctx.task_id == "s0" ? Code::kPermanent : Code::kTransient);
+  };
+  SECTION("permanent") {
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kFailed);
+    CHECK(h.Starts("s0").size() == 1);
+    CHECK(h.Starts("s1").empty());  // the sequence stopped
+  }
+  SECTION("transient when only timeout is retried") {
+    h.script = [](const Launch&) { return Fails(Code::kTransient); };
+    b.state(0).mutable_policy()->set_retries(0);
+    b.state(1).clear_deps();
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(h.Starts("s1").size() == 1);
+  }
+}
+
+TEST_CASE("timeout per attempt cancels the operator and counts as a timeout") {
+  Harness h;
+  TableBuilder b("timeout");
+  v1::Policy p = RetryPolicy(1, 2'000);
+  p.set_timeout_ms(60'000);
+  b.Task("slow", "noop", {}, -1, {}, p);
+  h.script = [](const Launch&) { return Ok(Value::MakeRecord({}), 600'000); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  CHECK(h.Starts("s0") == std::vector<int64_t>{0, 62'000});
+  CHECK(h.clock.NowMs() - h.t0 == 122'000);
+  CHECK(h.Task("s0").error_class == Code::kTimeout);
+  CHECK(h.runner.launches()[0].link->cancel.cancelled());
+}
+
+TEST_CASE("heartbeat: silence longer than the heartbeat fails the attempt") {
+  Harness h;
+  TableBuilder b("hb");
+  v1::Policy p;
+  p.set_heartbeat_ms(30'000);
+  b.Task("quiet", "noop", {}, -1, {}, p);
+  b.Task("chatty", "noop", {}, -1, {}, p);
+  h.script = [](const Launch& l) {
+    SimOutcome o = Ok(Value::MakeRecord({}), 100'000);
+    o.heartbeats = l.ctx.task_id == "s1";
+    return o;
+  };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  CHECK(h.Task("s0").state == TaskState::kFailed);
+  CHECK(h.Task("s0").error.find("heartbeat") != std::string::npos);
+  CHECK(h.Task("s1").state == TaskState::kSucceeded);
+}
+
+TEST_CASE("foreach parallel N is never exceeded; outputs are collected with [*]") {
+  Harness h;
+  TableBuilder b("fe");
+  int loop = b.Begin(v1::FOREACH, "each", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(10))}));
+  b.state(loop).mutable_block()->set_parallel(3);
+  int enc = b.Task("enc", "noop", NoopArgs(b, b.Var(loop)), loop);
+  b.End(loop);
+  b.Task("merge", "noop", NoopArgs(b, b.StageAll(enc)), -1, {loop});
+  h.script = [](const Launch& l) {
+    int64_t v = l.ctx.args.Get("value").is_null() ? 0 : 0;
+    (void)v;
+    return Ok(l.ctx.args, 1'000 + (l.ctx.task_id.size() % 3) * 100);
+  };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.runner.max_in_flight() == 3);
+  CHECK(h.Starts("s1/").size() == 10);
+  Value merged = h.Output("s3").Get("value");
+  REQUIRE(merged.kind() == Value::Kind::kList);
+  REQUIRE(merged.list().size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(merged.list()[i].Get("value") == Value::Int(i));
+}
+
+TEST_CASE("worker pools are named limits shared by all blocks") {
+  Harness h;
+  TableBuilder b("pools");
+  int loop = b.Begin(v1::FANOUT, "zones", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(8))}));
+  int t = b.Task("enc", "noop", {}, loop);
+  b.state(t).set_pool("encoders");  // capacity 2 in the harness
+  b.End(loop);
+  h.script = [](const Launch&) { return Ok(Value::MakeRecord({}), 1'000); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.runner.max_in_flight() == 2);
+  CHECK(h.clock.NowMs() - h.t0 == 4'000);
+  CHECK(h.pools.Get("encoders")->max_seen() == 2);
+}
+
+TEST_CASE("fanout: a failed branch fails only itself") {
+  Harness h;
+  TableBuilder b("fan");
+  int loop = b.Begin(v1::FANOUT, "zones", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(5))}));
+  int first = b.Task("first", "noop", {}, loop);
+  b.Task("second", "noop", {}, loop, {first});
+  b.End(loop);
+  b.Task("after", "noop", {}, -1, {loop});
+  h.script = [](const Launch& l) {
+    return l.ctx.task_id == "s1/2" ? Fails(Code::kPermanent, 10) : Ok(Value::MakeRecord({}), 100);
+  };
+  SECTION("no budget: the block ends ok, the other branches complete") {
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kSucceeded);
+    CHECK(h.Starts("s2/").size() == 4);  // branch 2 stopped after its failure
+    CHECK(h.Task("s1/2").state == TaskState::kFailed);
+    CHECK(h.Starts("s4").size() == 1);
+  }
+  SECTION("tolerate 0: the block fails, but only after siblings ran") {
+    b.state(loop).mutable_block()->set_has_tolerate(true);
+    b.state(loop).mutable_block()->set_tolerate(0);
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kFailed);
+    CHECK(h.Starts("s2/").size() == 4);
+    CHECK(h.Starts("s4").empty());
+    CHECK(h.store->GetJob(h.job)->error.find("1 of 5 items failed") != std::string::npos);
+  }
+}
+
+TEST_CASE("rolling: waves of batch N; the failure budget aborts the rest") {
+  Harness h;
+  TableBuilder b("roll");
+  int loop = b.Begin(v1::ROLLING, "servers", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(10))}));
+  b.state(loop).mutable_block()->set_batch(3);
+  b.state(loop).mutable_block()->set_has_tolerate(true);
+  b.state(loop).mutable_block()->set_tolerate(1);
+  b.Task("up", "noop", {}, loop);
+  b.End(loop);
+  SECTION("budget exceeded in the second wave") {
+    h.script = [](const Launch& l) {
+      bool bad = l.ctx.task_id == "s1/1" || l.ctx.task_id == "s1/4";
+      return bad ? Fails(Code::kPermanent, 1'000) : Ok(Value::MakeRecord({}), 1'000);
+    };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kFailed);
+    CHECK(h.Starts("s1/") == std::vector<int64_t>{0, 0, 0, 1'000, 1'000, 1'000});
+    CHECK(h.Count("wave.started") == 2);
+  }
+  SECTION("within budget: every wave runs, in order") {
+    b.state(loop).mutable_block()->set_batch(0);
+    b.state(loop).mutable_block()->set_batch_percent(40);  // 4 per wave
+    h.script = [](const Launch& l) {
+      return l.ctx.task_id == "s1/1" ? Fails(Code::kPermanent, 1'000)
+                                     : Ok(Value::MakeRecord({}), 1'000);
+    };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kSucceeded);
+    CHECK(h.Starts("s1/") ==
+          std::vector<int64_t>{0, 0, 0, 0, 1'000, 1'000, 1'000, 1'000, 2'000, 2'000});
+    CHECK(h.Count("wave.started") == 3);
+  }
+}
+
+TEST_CASE("group: a retry policy retries the whole body") {
+  Harness h;
+  TableBuilder b("group");
+  int g = b.Begin(v1::GROUP, "cycle", {});
+  *b.state(g).mutable_policy() = RetryPolicy(2, 1'000);
+  int restart = b.Task("restart", "noop", {}, g);
+  b.Task("health", "noop", {}, g, {restart});
+  b.End(g);
+  int fails = 0;
+  h.script = [&](const Launch& l) {
+    if (l.op_name == "noop" && l.ctx.task_id.rfind("s2/", 0) == 0 && fails < 2) {
+      ++fails;
+      return Fails(Code::kTransient, 100);
+    }
+    return Ok(Value::MakeRecord({}), 100);
+  };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.Starts("s1/").size() == 3);  // restart ran once per group attempt
+  CHECK(h.Starts("s2/").size() == 3);
+  CHECK(h.Starts("s1/") == std::vector<int64_t>{0, 1'200, 3'400});
+  CHECK(h.Count("group.retrying") == 2);
+}
+
+TEST_CASE("approve gates wait for the signal") {
+  Harness h;
+  TableBuilder b("gate");
+  int before = b.Task("before", "noop", {});
+  int gate = b.Gate("go", -1, {before});
+  b.Task("after", "noop", {}, -1, {gate});
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kBlocked);
+  CHECK(h.Starts("s2").empty());
+  CHECK(h.Count("gate.waiting") == 1);
+  REQUIRE(h.store->AddSignal(h.job, {"approve", "go", "alice", h.clock.NowMs()}).ok());
+  r = h.Continue();
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.Starts("s2").size() == 1);
+}
+
+TEST_CASE("cancel reaches running operators and ends the job cancelled") {
+  Harness h;
+  TableBuilder b("cancel");
+  int loop = b.Begin(v1::FOREACH, "each", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(20))}));
+  b.state(loop).mutable_block()->set_parallel(4);
+  b.Task("work", "noop", {}, loop);
+  b.End(loop);
+  int launched = 0;
+  h.script = [&](const Launch&) {
+    if (++launched == 6) h.sched->RequestCancel();
+    return Ok(Value::MakeRecord({}), 10'000);
+  };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kCancelled);
+  // The second round of 4 was already claimed when the cancel came; nothing after it.
+  CHECK(h.Starts("s1/").size() == 8);
+  int cancelled = 0;
+  for (const Launch& l : h.runner.launches()) cancelled += l.link->cancel.cancelled();
+  CHECK(cancelled == 4);
+  CHECK(h.Count("task.cancelled") == 4);
+  CHECK(h.store->GetJob(h.job)->state == JobState::kCancelled);
+}
+
+TEST_CASE("on failure handler runs with the error record") {
+  Harness h;
+  TableBuilder b("handler");
+  b.Task("bad", "noop", {});
+  int hf = b.Begin(v1::ON_FAILURE, "on_failure", {});
+  b.Task("alert", "noop", NoopArgs(b, b.Field(b.Error(), "message")), hf);
+  b.End(hf);
+  h.script = [](const Launch& l) {
+    return l.ctx.task_id == "s0" ? Fails(Code::kPermanent) : Ok(l.ctx.args);
+  };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  CHECK(h.Output("s2").Get("value") == Value::String("boom"));
+  CHECK(h.Count("handler.started") == 1);
+}
+
+TEST_CASE("when false skips a stage; its dependents still run") {
+  Harness h;
+  TableBuilder b("when");
+  int a = b.Task("a", "noop", {});
+  *b.state(a).mutable_when() = b.Const(Value::Bool(false));
+  b.Task("b", "noop", {}, -1, {a});
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.Starts("s0").empty());
+  CHECK(h.Starts("s1").size() == 1);
+}
+
+TEST_CASE("idempotency key returns the same job") {
+  Harness h;
+  TableBuilder b("idem");
+  b.Task("a", "noop", {});
+  v1::Table t = b.Build();
+  bool created = false;
+  auto j1 = SubmitJob(*h.store, t, Value::MakeRecord({}), "nightly", "/", h.clock, &created);
+  REQUIRE(j1.ok());
+  CHECK(created);
+  auto j2 = SubmitJob(*h.store, t, Value::MakeRecord({}), "nightly", "/", h.clock, &created);
+  REQUIRE(j2.ok());
+  CHECK_FALSE(created);
+  CHECK(j1->id == j2->id);
+}
+
+TEST_CASE("resume: finished tasks never run again; a dead owner's task is rescued") {
+  Harness h;
+  TableBuilder b("resume");
+  int loop = b.Begin(v1::FOREACH, "each", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(4))}));
+  b.Task("work", "noop", NoopArgs(b, b.Var(loop)), loop, {}, RetryPolicy(2));
+  b.End(loop);
+  v1::Table t = b.Build();
+  bool created = false;
+  auto job = SubmitJob(*h.store, t, Value::MakeRecord({}), "", "/", h.clock, &created);
+  REQUIRE(job.ok());
+  h.job = job->id;
+  // A previous engine finished item 0 and died while running item 1.
+  Batch pre;
+  TaskRow done;
+  done.key = "s1/0";
+  done.stage = "work";
+  done.state = TaskState::kSucceeded;
+  done.attempts = 1;
+  done.fence = 1;
+  done.output = EncodeValue(Value::MakeRecord({{"value", Value::Int(100)}}));
+  pre.Put(h.job, done);
+  TaskRow running;
+  running.key = "s1/1";
+  running.stage = "work";
+  running.state = TaskState::kRunning;
+  running.attempts = 1;
+  running.fence = 1;
+  running.owner = "dead-engine";
+  pre.Put(h.job, running);
+  REQUIRE(h.store->Commit(pre, nullptr).ok());
+  auto prog = LoadTable(t, &h.registry);
+  REQUIRE(prog.ok());
+  Scheduler s(*prog, h.store.get(), &h.runner, &h.clock, &h.pools, h.job, Value::MakeRecord({}),
+              h.options);
+  REQUIRE(s.Load().ok());
+  auto r = s.Run();
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kSucceeded);
+  CHECK(h.Starts("s1/0").empty());
+  CHECK(h.Starts("s1/1").size() == 1);
+  CHECK(h.Task("s1/1").attempts == 2);  // the lost attempt counted
+  CHECK(h.Task("s1/1").fence == 2);
+  CHECK(h.Output("s1/0").Get("value") == Value::Int(100));
+  CHECK(h.Count("task.rescued") == 1);
+}
+
+TEST_CASE("fencing: an engine whose token was superseded stops without writing") {
+  Harness h;
+  TableBuilder b("fence");
+  b.Task("a", "noop", {});
+  b.Task("b", "noop", {}, -1, {0});
+  h.script = [&](const Launch& l) {
+    // Another engine takes the task over while this attempt runs.
+    Batch steal;
+    TaskRow row;
+    row.key = l.ctx.task_id;
+    row.stage = "a";
+    row.attempts = 2;
+    row.fence = 2;
+    row.owner = "other";
+    steal.Start(h.job, row);
+    REQUIRE(h.store->Commit(steal, nullptr).ok());
+    return Ok(Value::MakeRecord({}), 100);
+  };
+  auto r = h.Start(b.Build());
+  CHECK(r.status().code() == Code::kFailedPrecondition);
+  CHECK(h.Task("s0").owner == "other");
+  CHECK(h.Task("s0").state == TaskState::kRunning);
+  CHECK(h.Starts("s1").empty());
+}
+
+TEST_CASE("loader refuses another format version, naming both") {
+  TableBuilder b("v");
+  v1::Table t = b.Build();
+  t.set_format_version(7);
+  auto p = LoadTable(t, nullptr);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.status().message().find("7") != std::string::npos);
+  CHECK(p.status().message().find("1") != std::string::npos);
+}
+
+TEST_CASE("parameters: types, defaults, required, unknown") {
+  TableBuilder b("params");
+  b.AddParam("n", "int", true);
+  b.AddParam("d", "duration", false, b.Const(Value::DurationMs(5'000)));
+  b.AddParam("l", "list<int>", false, b.Const(Value::MakeList({})));
+  auto p = LoadTable(b.Build(), nullptr);
+  REQUIRE(p.ok());
+  auto ok = BindParams(**p, {{"n", "42"}, {"l", "[1,2]"}});
+  REQUIRE(ok.ok());
+  CHECK(ok->Get("n") == Value::Int(42));
+  CHECK(ok->Get("d") == Value::DurationMs(5'000));
+  CHECK(ok->Get("l").list().size() == 2);
+  CHECK(BindParams(**p, {{"n", "x"}}).status().code() == Code::kInvalidArgument);
+  CHECK(BindParams(**p, {}).status().message().find("missing required parameter n") !=
+        std::string::npos);
+  CHECK(BindParams(**p, {{"n", "1"}, {"zz", "1"}}).status().message().find("unknown") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace dandori::engine
