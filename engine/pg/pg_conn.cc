@@ -12,7 +12,7 @@ namespace dandori::engine::pg {
 namespace {
 
 constexpr unsigned kBoolOid = 16, kByteaOid = 17, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23,
-                   kTextOid = 25, kTextArrayOid = 1009, kInt8ArrayOid = 1016;
+                   kTextOid = 25, kTextArrayOid = 1009, kInt8ArrayOid = 1016, kByteaArrayOid = 1001;
 
 void PutBe32(std::string* out, uint32_t v) {
   v = htonl(v);
@@ -69,6 +69,15 @@ Params& Params::Bytes(std::string_view v) {
 }
 Params& Params::Bool(bool v) {
   Add(kBoolOid, std::string(1, v ? 1 : 0));
+  return *this;
+}
+Params& Params::BytesArray(const std::vector<std::string>& v) {
+  std::string b = ArrayHeader(kByteaOid, v.size());
+  for (const auto& s : v) {
+    PutBe32(&b, static_cast<uint32_t>(s.size()));
+    b += s;
+  }
+  Add(kByteaArrayOid, std::move(b));
   return *this;
 }
 Params& Params::TextArray(const std::vector<std::string>& v) {

@@ -24,13 +24,14 @@ namespace dandori::engine::pg {
 // Parameter values with their types (binary format).
 class Params {
  public:
-  Params& Int(int64_t v);                                // int8
-  Params& Int4(int32_t v);                               // int4
-  Params& Text(std::string_view v);                      // text
-  Params& Bytes(std::string_view v);                     // bytea
-  Params& Bool(bool v);                                  // bool
-  Params& TextArray(const std::vector<std::string>& v);  // text[]
-  Params& IntArray(const std::vector<int64_t>& v);       // int8[]
+  Params& Int(int64_t v);                                 // int8
+  Params& Int4(int32_t v);                                // int4
+  Params& Text(std::string_view v);                       // text
+  Params& Bytes(std::string_view v);                      // bytea
+  Params& Bool(bool v);                                   // bool
+  Params& TextArray(const std::vector<std::string>& v);   // text[]
+  Params& IntArray(const std::vector<int64_t>& v);        // int8[]
+  Params& BytesArray(const std::vector<std::string>& v);  // bytea[]
 
   int size() const { return static_cast<int>(values_.size()); }
   const std::vector<unsigned>& types() const { return types_; }

@@ -73,6 +73,24 @@ inline constexpr Sql kInsertEvent{
     "insert_event",
     "INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
     "VALUES($1, $2, $3, $4, $5, $6, $7)"};
+// Many Finish ops (distinct tasks) in one statement; RETURNING names the accepted ones.
+inline constexpr Sql kFinishMany{
+    "finish_many",
+    "UPDATE dandori.tasks t SET state = u.state, output = NULLIF(u.output, ''::bytea), "
+    "error = u.error, error_class = u.error_class, not_before_ms = u.not_before_ms, "
+    "owner = '', lease_until_ms = 0, updated_ms = u.updated_ms "
+    "FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::bytea[], $6::text[], "
+    "$7::int8[], $8::int8[], $9::int8[]) "
+    "AS u(job, key, fence, state, output, error, error_class, not_before_ms, updated_ms) "
+    "WHERE t.job = u.job AND t.key = u.key AND t.fence = u.fence AND t.state = 1 "
+    "RETURNING t.job, t.key"};
+// Many events in one statement, in their given order.
+inline constexpr Sql kInsertEvents{
+    "insert_events",
+    "INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
+    "SELECT job, at_ms, who, what, task, attempt, detail FROM unnest($1::int8[], $2::int8[], "
+    "$3::text[], $4::text[], $5::text[], $6::int8[], $7::text[]) WITH ORDINALITY "
+    "AS u(job, at_ms, who, what, task, attempt, detail, n) ORDER BY n"};
 inline constexpr Sql kNotify{"notify_work", "SELECT pg_notify('dandori_work', '')"};
 
 // One statement claims: the rescue candidates (expired leases) first, then due ready

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "dandori/v1/table.pb.h"
 #include "engine/pg/pg_conn.h"
@@ -163,35 +164,73 @@ class PgStoreImpl final : public PgStore {
     return c_->Run(sql::kReleaseJob, Params().Int(job).Text(owner)).status();
   }
 
+  // One transaction, one pipeline. Runs of Finish ops on distinct tasks become one
+  // array statement, and all events one INSERT at the end (events touch no task row, so
+  // moving them keeps the batch's meaning; their order among themselves is kept).
   Status Commit(const Batch& batch, std::vector<bool>* accepted) override {
     if (accepted) accepted->assign(batch.size(), true);
     if (batch.empty()) return Status::Ok();
     DANDORI_RETURN_IF_ERROR(Ready());
+    const auto& ops = batch.ops();
     std::vector<Conn::Step> steps;
-    std::vector<int> step_of_op;  // -1: refused without asking (fence < 1)
+    std::vector<std::vector<size_t>> ops_of_step;  // which ops each step carries
+    std::vector<size_t> finishes, events;
+    std::set<std::pair<int64_t, std::string>> finish_keys;
     bool notify = false;
-    for (const Batch::Op& op : batch.ops()) {
+    auto flush_finishes = [&] {
+      if (finishes.empty()) return;
+      if (finishes.size() == 1) {
+        bool n = false;
+        auto st = StepFor(ops[finishes[0]], &n);  // a Finish never fails to build
+        steps.push_back(std::move(*st));
+      } else {
+        steps.push_back(FinishMany(ops, finishes));
+      }
+      ops_of_step.push_back(finishes);
+      finishes.clear();
+      finish_keys.clear();
+    };
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const Batch::Op& op = ops[i];
+      if (op.kind == Batch::OpKind::kEvent) {
+        events.push_back(i);
+        continue;
+      }
+      if (op.kind == Batch::OpKind::kFinish) {
+        if (op.row.state == TaskState::kReady) notify = true;
+        if (!finish_keys.insert({op.job, op.row.key}).second) flush_finishes();
+        finish_keys.insert({op.job, op.row.key});
+        finishes.push_back(i);
+        continue;
+      }
+      flush_finishes();
       auto step = StepFor(op, &notify);
       if (!step.ok()) return step.status();
       if (step->sql == nullptr) {
-        step_of_op.push_back(-1);
+        if (accepted) (*accepted)[i] = false;  // refused without asking (fence < 1)
         continue;
       }
-      step_of_op.push_back(static_cast<int>(steps.size()));
       steps.push_back(std::move(*step));
+      ops_of_step.push_back({i});
     }
+    flush_finishes();
+    if (!events.empty()) steps.push_back(EventsStep(ops, events));
     if (notify) steps.push_back({&sql::kNotify, Params()});
     std::vector<PgResult> res;
     DANDORI_RETURN_IF_ERROR(c_->RunTransaction(steps, &res));
     if (!accepted) return Status::Ok();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto kind = batch.ops()[i].kind;
-      int s = step_of_op[i];
-      if (s < 0) {
-        (*accepted)[i] = false;
-      } else if (kind == Batch::OpKind::kStart || kind == Batch::OpKind::kFinish ||
-                 kind == Batch::OpKind::kJobState) {
-        (*accepted)[i] = res[s].affected() > 0;
+    for (size_t s = 0; s < ops_of_step.size(); ++s) {
+      const auto& idx = ops_of_step[s];
+      if (idx.size() > 1) {  // kFinishMany: accepted = returned
+        std::set<std::pair<int64_t, std::string>> done;
+        for (int r = 0; r < res[s].rows(); ++r) done.insert({res[s].Int(r, 0), res[s].Bytes(r, 1)});
+        for (size_t i : idx) (*accepted)[i] = done.count({ops[i].job, ops[i].row.key}) > 0;
+        continue;
+      }
+      auto kind = ops[idx[0]].kind;
+      if (kind == Batch::OpKind::kStart || kind == Batch::OpKind::kFinish ||
+          kind == Batch::OpKind::kJobState) {
+        (*accepted)[idx[0]] = res[s].affected() > 0;
       }
     }
     return Status::Ok();
@@ -333,6 +372,57 @@ class PgStoreImpl final : public PgStore {
   Status Ready() {
     if (!c_->Broken()) return Status::Ok();
     return c_->Reset();
+  }
+
+  static Conn::Step FinishMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
+    std::vector<int64_t> job, fence, state, error_class, not_before, updated;
+    std::vector<std::string> key, output, error;
+    for (size_t i : idx) {
+      const TaskRow& r = ops[i].row;
+      job.push_back(ops[i].job);
+      key.push_back(r.key);
+      fence.push_back(r.fence);
+      state.push_back(static_cast<int>(r.state));
+      output.push_back(r.output);
+      error.push_back(r.error);
+      error_class.push_back(static_cast<int>(r.error_class));
+      not_before.push_back(r.not_before_ms);
+      updated.push_back(r.updated_ms);
+    }
+    return {&sql::kFinishMany, Params()
+                                   .IntArray(job)
+                                   .TextArray(key)
+                                   .IntArray(fence)
+                                   .IntArray(state)
+                                   .BytesArray(output)
+                                   .TextArray(error)
+                                   .IntArray(error_class)
+                                   .IntArray(not_before)
+                                   .IntArray(updated)};
+  }
+
+  static Conn::Step EventsStep(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
+    if (idx.size() == 1) return {&sql::kInsertEvent, EventParams(ops[idx[0]].event)};
+    std::vector<int64_t> job, at, attempt;
+    std::vector<std::string> who, what, task, detail;
+    for (size_t i : idx) {
+      const Event& e = ops[i].event;
+      job.push_back(e.job);
+      at.push_back(e.at_ms);
+      who.push_back(e.who);
+      what.push_back(e.what);
+      task.push_back(e.task);
+      attempt.push_back(e.attempt);
+      detail.push_back(e.detail);
+    }
+    return {&sql::kInsertEvents, Params()
+                                     .IntArray(job)
+                                     .IntArray(at)
+                                     .TextArray(who)
+                                     .TextArray(what)
+                                     .TextArray(task)
+                                     .IntArray(attempt)
+                                     .TextArray(detail)};
   }
 
   static Params EventParams(const Event& e) {
