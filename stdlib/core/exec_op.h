@@ -8,7 +8,9 @@
 //   program not found, bad cwd     -> kPermanent
 //   cancelled                      -> kCancelled (the child's process group is stopped)
 // stdout and stderr go to exec.<attempt>.stdout / .stderr in the attempt's scratch
-// directory. The operator beats ctx.Heartbeat() every second while the child runs.
+// directory. The operator beats ctx.Heartbeat() every second while the child runs, from
+// a helper thread (so the engine's heartbeat callback must be thread-safe). An attempt
+// deadline (ctx.deadline_ms) stops the child and yields kTimeout.
 #pragma once
 
 #include "stdlib/operator.h"

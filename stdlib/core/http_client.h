@@ -6,6 +6,8 @@
 //   the CancelToken fired                               -> kCancelled
 //   a malformed URL, an unsupported scheme               -> kPermanent
 // Every call has a total deadline (timeout_ms) that covers connect, send and receive.
+// Cancellation and the deadline take effect within about 20 ms, except while a TCP
+// connect is pending (bounded by timeout_ms + 1 s).
 // cpp-httplib is the transport; its heavy header stays inside http_client.cc.
 // Thread-safe: each call uses its own connection.
 #pragma once
