@@ -137,7 +137,7 @@ Result<Value> RunEncode(OperatorContext& ctx) {
                                  width, height),
                      "-frames:v", std::to_string(frames), "-fps_mode", "passthrough", "-r",
                      fmt::format("{}/{}", num, den), "-force_key_frames",
-                     fmt::format("expr:eq(n,0)+eq(mod(n+{},{}),0)", range ? start : 0, s.gop)});
+                     fmt::format("expr:eq(n,0)+eq(mod(n+{},{}),0)", start, s.gop)});
   a.insert(a.end(), codec_args->begin(), codec_args->end());
   const std::string name = SafeName(StringArg(ctx, "name", s.codec));
   const std::string final_path = ScratchPath(ctx, fmt::format("chunk-{:05}.{}.mp4", index, name));

@@ -217,3 +217,47 @@ TEST_CASE("thumbnails and a sample clip", "[media]") {
   CHECK(*d == Approx(2.0).margin(0.05));
   fs::remove_all(dir);
 }
+
+TEST_CASE("hevc, av1 and vp9 chunks join frame-exact and package", "[media]") {
+  std::string dir = MakeTempDir("codecs");
+  std::string src = dir + "/source.mp4";
+  REQUIRE(
+      MakeSource(src, {.fps = "30000/1001", .seconds = 2, .width = 256, .height = 144, .gop = 30})
+          .ok());
+  auto probe = ProbeFile(src);
+  REQUIRE(probe.ok());
+  const std::vector<std::pair<std::string, std::string>> codecs = {
+      {"hevc", "ultrafast"}, {"av1", "12"}, {"vp9", "8"}};
+  std::vector<Value> videos;
+  for (const auto& [codec, preset] : codecs) {
+    INFO(codec);
+    Value args = Value::MakeRecord({{"codec", Value::String(codec)},
+                                    {"height", Value::Int(144)},
+                                    {"preset", Value::String(preset)},
+                                    {"gop", Value::DurationMs(1000)},
+                                    {"name", Value::String(codec)}});
+    auto run = RunPipeline(src, 1000, args, 2, dir + "/" + codec);
+    REQUIRE(run.ok());
+    CHECK(run->encoded.size() == 2);
+    auto frames = CountFrames(run->video.Get("path").as_string());
+    REQUIRE(frames.ok());
+    CHECK(*frames == probe->frames);
+    auto psnr = PerFramePsnr(run->video.Get("path").as_string(), src, dir);
+    REQUIRE(psnr.ok());
+    CHECK(*std::min_element(psnr->begin(), psnr->end()) > 25.0);
+    videos.push_back(run->video);
+  }
+  auto ctx = MakeContext(dir, "pkg",
+                         Value::MakeRecord({{"renditions", Value::MakeList(videos)},
+                                            {"format", Value::String("hls")}}));
+  auto pkg = RunPackage(ctx);
+  REQUIRE(pkg.ok());
+  std::string text = ReadAll(pkg->Get("master").as_string());
+  CHECK(text.find("CODECS=\"hvc1.") != std::string::npos);
+  CHECK(text.find("CODECS=\"av01.") != std::string::npos);
+  CHECK(text.find("CODECS=\"vp09.") != std::string::npos);
+  for (const auto& [codec, preset] : codecs) {
+    CHECK(FfprobeOpens(pkg->Get("dir").as_string() + "/" + codec + "/index.m3u8"));
+  }
+  fs::remove_all(dir);
+}
