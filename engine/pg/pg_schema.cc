@@ -63,6 +63,38 @@ CREATE TABLE dandori.signals(
   PRIMARY KEY(job, kind, name));
 INSERT INTO dandori.meta(key, value) VALUES('schema_version', '0');
 )sql",
+    // 2: attempts dispatched by engines (serve) to task executors (worker), and counters.
+    R"sql(
+CREATE TABLE dandori.dispatch(
+  id bigserial PRIMARY KEY,
+  engine text NOT NULL,
+  job bigint NOT NULL,
+  attempt_id bigint NOT NULL,
+  task text NOT NULL,
+  attempt integer NOT NULL,
+  fence bigint NOT NULL,
+  op text NOT NULL,
+  args bytea NOT NULL,
+  workdir text NOT NULL,
+  scratch_dir text NOT NULL,
+  deadline_ms bigint NOT NULL,
+  state smallint NOT NULL DEFAULT 0,
+  worker text NOT NULL DEFAULT '',
+  wfence bigint NOT NULL DEFAULT 0,
+  lease_until_ms bigint NOT NULL DEFAULT 0,
+  beat_ms bigint NOT NULL DEFAULT 0,
+  cancel boolean NOT NULL DEFAULT false,
+  result bytea,
+  error text NOT NULL DEFAULT '',
+  error_class smallint NOT NULL DEFAULT 0,
+  created_ms bigint NOT NULL,
+  started_ms bigint NOT NULL DEFAULT 0,
+  rescues integer NOT NULL DEFAULT 0);
+CREATE INDEX dispatch_queued ON dandori.dispatch(id) WHERE state = 0;
+CREATE INDEX dispatch_leased ON dandori.dispatch(lease_until_ms) WHERE state = 1;
+CREATE INDEX dispatch_engine ON dandori.dispatch(engine, job, state);
+CREATE TABLE dandori.counters(name text PRIMARY KEY, value bigint NOT NULL);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPgSchemaVersion);
 

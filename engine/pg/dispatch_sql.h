@@ -1,0 +1,88 @@
+// SQL of the dispatch queue (engine/pg/dispatch.h): attempts an engine hands to task
+// executors. Parameterized statements only.
+#pragma once
+
+#include "engine/pg/pg_conn.h"
+
+namespace dandori::engine::pg::sql {
+
+inline constexpr Sql kDispatchInsert{
+    "dispatch_insert",
+    "INSERT INTO dandori.dispatch(engine, job, attempt_id, task, attempt, fence, op, args, "
+    "workdir, scratch_dir, deadline_ms, created_ms) "
+    "SELECT $1, $2, u.attempt_id, u.task, u.attempt, COALESCE(t.fence, 0), u.op, u.args, "
+    "u.workdir, u.scratch_dir, u.deadline_ms, $3 "
+    "FROM unnest($4::int8[], $5::text[], $6::int8[], $7::text[], $8::bytea[], $9::text[], "
+    "$10::text[], $11::int8[]) AS u(attempt_id, task, attempt, op, args, workdir, scratch_dir, "
+    "deadline_ms) LEFT JOIN dandori.tasks t ON t.job = $2 AND t.key = u.task"};
+inline constexpr Sql kDispatchNotify{"dispatch_notify", "SELECT pg_notify('dandori_dispatch', '')"};
+
+// Engine side: collect finished attempts of one job (and forget them).
+inline constexpr Sql kDispatchCollect{
+    "dispatch_collect",
+    "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND state = 2 "
+    "RETURNING attempt_id, result, error, error_class"};
+inline constexpr Sql kDispatchBeats{
+    "dispatch_beats",
+    "SELECT attempt_id, beat_ms FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND "
+    "state = 1"};
+inline constexpr Sql kDispatchCancel{
+    "dispatch_cancel",
+    "UPDATE dandori.dispatch SET cancel = true WHERE engine = $1 AND job = $2 AND "
+    "attempt_id = ANY($3::int8[])"};
+inline constexpr Sql kDispatchForget{"dispatch_forget",
+                                     "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2"};
+// Housekeeping: attempts of engines that no longer drive their job.
+inline constexpr Sql kDispatchOrphans{
+    "dispatch_orphans",
+    "DELETE FROM dandori.dispatch d WHERE NOT EXISTS (SELECT 1 FROM dandori.jobs j WHERE "
+    "j.id = d.job AND j.owner = d.engine AND j.state = 0)"};
+
+// Worker side. Claim: queued attempts, or running ones whose executor stopped renewing
+// its lease (rescued: counted, with how long the attempt went without a heartbeat).
+// $1 worker, $2 now, $3 max, $4 op LIKE patterns, $5 lease ms.
+inline constexpr Sql kDispatchClaim{
+    "dispatch_claim",
+    "WITH c AS (SELECT d.id, d.state AS old_state, d.beat_ms AS old_beat FROM dandori.dispatch d "
+    "  WHERE (d.state = 0 OR (d.state = 1 AND d.lease_until_ms < $2)) AND NOT d.cancel "
+    "  AND (cardinality($4::text[]) = 0 OR d.op LIKE ANY($4)) "
+    "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = d.job AND j.owner = d.engine "
+    "    AND j.state = 0) "
+    "  ORDER BY d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), "
+    "u AS (UPDATE dandori.dispatch d SET state = 1, worker = $1, wfence = d.wfence + 1, "
+    "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2, "
+    "  rescues = d.rescues + (c.old_state = 1)::int FROM c WHERE d.id = c.id "
+    "  RETURNING d.id, d.wfence, d.job, d.task, d.attempt, d.fence, d.op, d.args, d.workdir, "
+    "  d.scratch_dir, d.deadline_ms, c.old_state, $2 - c.old_beat AS waited), "
+    "r AS (INSERT INTO dandori.counters(name, value) "
+    "  SELECT 'dispatch_rescues', count(*) FROM u WHERE old_state = 1 HAVING count(*) > 0 "
+    "  ON CONFLICT (name) DO UPDATE SET value = dandori.counters.value + excluded.value), "
+    "w AS (INSERT INTO dandori.counters(name, value) "
+    "  SELECT 'dispatch_max_rescue_wait_ms', max(waited) FROM u WHERE old_state = 1 "
+    "  HAVING count(*) > 0 ON CONFLICT (name) DO UPDATE SET value = "
+    "  greatest(dandori.counters.value, excluded.value)) "
+    "SELECT id, wfence, job, task, attempt, fence, op, args, workdir, scratch_dir, deadline_ms, "
+    "old_state FROM u"};
+// Results of many attempts, each fenced by the executor's token; wakes their engines.
+inline constexpr Sql kDispatchFinish{
+    "dispatch_finish",
+    "WITH u AS (UPDATE dandori.dispatch d SET state = 2, result = v.result, error = v.error, "
+    "  error_class = v.error_class FROM unnest($1::int8[], $2::int8[], $3::bytea[], $4::text[], "
+    "  $5::int8[]) AS v(id, wfence, result, error, error_class) "
+    "  WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1 RETURNING d.id, d.job) "
+    "SELECT u.id, pg_notify('dandori_done', u.job::text) FROM u"};
+// Lease renewal for many attempts; the returned rows are still ours (cancel flag).
+inline constexpr Sql kDispatchRenew{
+    "dispatch_renew",
+    "UPDATE dandori.dispatch d SET lease_until_ms = $1 + $2, beat_ms = $1 "
+    "FROM unnest($3::int8[], $4::int8[]) AS v(id, wfence) "
+    "WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1 RETURNING d.id, d.cancel"};
+// Graceful stop: hand attempts back to the queue at once (no lease wait).
+inline constexpr Sql kDispatchRelease{
+    "dispatch_release",
+    "UPDATE dandori.dispatch d SET state = 0, worker = '', lease_until_ms = 0 "
+    "FROM unnest($1::int8[], $2::int8[]) AS v(id, wfence) "
+    "WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1"};
+inline constexpr Sql kCounters{"counters", "SELECT name, value FROM dandori.counters"};
+
+}  // namespace dandori::engine::pg::sql

@@ -1,0 +1,292 @@
+// DispatchWorker: see dispatch.h. One claimer thread owns a connection: it claims into
+// free slots, reports finished attempts and renews leases, all batched; executor threads
+// only run operators.
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "base/clock.h"
+#include "engine/pg/dispatch.h"
+#include "engine/pg/dispatch_sql.h"
+#include "engine/pg/pg_conn.h"
+#include "proto/value_codec.h"
+
+namespace dandori::engine {
+
+using pg::Conn;
+using pg::Params;
+namespace sql = pg::sql;
+
+struct DispatchWorker::Running {
+  int64_t id = 0;
+  int64_t wfence = 0;
+  std::string op;
+  OperatorContext ctx;
+  CancelToken cancel;
+  Result<Value> result = Value();
+  bool done = false;
+  bool handed_back = false;
+};
+
+namespace {
+
+int64_t WallMs() { return SystemClock()->NowMs(); }
+
+std::string GlobToLike(const std::string& glob) {
+  std::string out;
+  for (char ch : glob) {
+    if (ch == '*') {
+      out += '%';
+    } else if (ch == '%' || ch == '_' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+DispatchWorker::DispatchWorker(DispatchWorkerOptions options) : opt_(std::move(options)) {}
+
+DispatchWorker::~DispatchWorker() { Stop(0); }
+
+Status DispatchWorker::Start() {
+  // Fail early when the database is unreachable.
+  auto probe = Conn::Open(opt_.url);
+  if (!probe.ok()) return probe.status();
+  for (int i = 0; i < opt_.slots; ++i) {
+    executors_.emplace_back([this] {
+      while (true) {
+        std::shared_ptr<Running> r;
+        {
+          std::unique_lock<std::mutex> lock(mu_);
+          cv_.wait(lock, [&] { return stopped_.load() || !queue_.empty(); });
+          if (queue_.empty()) return;
+          r = queue_.front();
+          queue_.pop_front();
+        }
+        Execute(r);
+      }
+    });
+  }
+  claimer_ = std::thread([this] { ClaimLoop(); });
+  return Status::Ok();
+}
+
+void DispatchWorker::Execute(std::shared_ptr<Running> r) {
+  Operator* op = opt_.registry ? opt_.registry->Find(r->op) : nullptr;
+  if (op == nullptr) {
+    r->result =
+        Status::Transient("operator " + r->op + " is not available on executor " + opt_.name);
+  } else {
+    if (!r->ctx.scratch_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(r->ctx.scratch_dir, ec);
+      std::filesystem::create_directories(r->ctx.scratch_dir, ec);
+    }
+    r->ctx.cancel = &r->cancel;
+    r->result = op->Run(r->ctx);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  r->done = true;
+  finished_.push_back(r);
+}
+
+// Reports finished attempts (fenced) and renews the leases of the running ones.
+Status DispatchWorker::ReportAndRenew(Conn& conn) {
+  std::vector<std::shared_ptr<Running>> fin;
+  std::vector<int64_t> live_ids, live_fences;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fin.swap(finished_);
+    for (auto& [id, r] : running_) {
+      if (!r->done) {
+        live_ids.push_back(id);
+        live_fences.push_back(r->wfence);
+      }
+    }
+  }
+  std::vector<Conn::Step> steps;
+  std::vector<int64_t> ids, fences, classes;
+  std::vector<std::string> results, errors;
+  std::vector<int64_t> back_ids, back_fences;
+  for (auto& r : fin) {
+    if (r->handed_back) {
+      back_ids.push_back(r->id);
+      back_fences.push_back(r->wfence);
+      continue;
+    }
+    ids.push_back(r->id);
+    fences.push_back(r->wfence);
+    if (r->result.ok()) {
+      results.push_back(EncodeValue(*r->result));
+      errors.emplace_back();
+      classes.push_back(0);
+    } else {
+      results.emplace_back();
+      errors.push_back(r->result.status().message());
+      classes.push_back(static_cast<int>(r->result.status().code()));
+    }
+  }
+  if (!ids.empty()) {
+    steps.push_back(
+        {&sql::kDispatchFinish,
+         Params().IntArray(ids).IntArray(fences).BytesArray(results).TextArray(errors).IntArray(
+             classes)});
+  }
+  if (!back_ids.empty()) {
+    steps.push_back({&sql::kDispatchRelease, Params().IntArray(back_ids).IntArray(back_fences)});
+  }
+  if (!live_ids.empty()) {
+    steps.push_back(
+        {&sql::kDispatchRenew,
+         Params().Int(WallMs()).Int(opt_.lease_ms).IntArray(live_ids).IntArray(live_fences)});
+  }
+  if (steps.empty()) return Status::Ok();
+  std::vector<pg::PgResult> res;
+  Status st = conn.RunTransaction(steps, &res);
+  if (!st.ok()) {
+    // Not reported: keep them for the next round (the fence makes a retry safe).
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& r : fin) finished_.push_back(r);
+    return st;
+  }
+  std::set<int64_t> accepted;
+  if (!ids.empty()) {
+    for (int i = 0; i < res[0].rows(); ++i) accepted.insert(res[0].Int(i, 0));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& r : fin) {
+    running_.erase(r->id);
+    if (r->handed_back) continue;
+    if (!accepted.count(r->id)) {
+      stats_.refused++;
+    } else if (r->result.ok()) {
+      stats_.succeeded++;
+    } else {
+      stats_.failed++;
+    }
+  }
+  if (!live_ids.empty()) {
+    std::set<int64_t> still;
+    const auto& renew = res.back();
+    for (int i = 0; i < renew.rows(); ++i) {
+      still.insert(renew.Int(i, 0));
+      if (renew.Bool(i, 1)) {
+        auto it = running_.find(renew.Int(i, 0));
+        if (it != running_.end()) it->second->cancel.Cancel();
+      }
+    }
+    // Lost leases (another executor rescued the attempt): stop ours.
+    for (int64_t id : live_ids) {
+      auto it = running_.find(id);
+      if (!still.count(id) && it != running_.end()) it->second->cancel.Cancel();
+    }
+  }
+  return Status::Ok();
+}
+
+void DispatchWorker::ClaimLoop() {
+  std::unique_ptr<Conn> conn, listen;
+  std::vector<std::string> likes;
+  for (const auto& p : opt_.op_patterns) likes.push_back(GlobToLike(p));
+  int64_t next_renew = 0;
+  int64_t stop_deadline = 0;
+  while (true) {
+    if (!conn || conn->Broken()) {
+      auto c = Conn::Open(opt_.url);
+      auto l = Conn::Open(opt_.url);
+      if (!c.ok() || !l.ok() || !(*l)->Exec("LISTEN dandori_dispatch").ok()) {
+        if (stopped_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      conn = std::move(*c);
+      listen = std::move(*l);
+    }
+    int free_slots;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_slots = opt_.slots - static_cast<int>(running_.size());
+      if (stopping_ && running_.empty()) return;
+    }
+    if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
+    bool claimed_any = false;
+    if (!stopping_ && free_slots > 0) {
+      auto c = conn->Run(sql::kDispatchClaim, Params()
+                                                  .Text(opt_.name)
+                                                  .Int(WallMs())
+                                                  .Int(free_slots)
+                                                  .TextArray(likes)
+                                                  .Int(opt_.lease_ms));
+      if (c.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (int i = 0; i < c->rows(); ++i) {
+          auto r = std::make_shared<Running>();
+          r->id = c->Int(i, 0);
+          r->wfence = c->Int(i, 1);
+          r->ctx.job_id = std::to_string(c->Int(i, 2));
+          r->ctx.task_id = c->Bytes(i, 3);
+          r->ctx.attempt = static_cast<int>(c->Int(i, 4));
+          r->op = c->Bytes(i, 6);
+          auto args = DecodeValue(c->Bytes(i, 7));
+          r->ctx.args = args.ok() ? *args : Value();
+          r->ctx.workdir = c->Bytes(i, 8);
+          r->ctx.scratch_dir = c->Bytes(i, 9);
+          r->ctx.deadline_ms = c->Int(i, 10);
+          stats_.claimed++;
+          if (c->Int(i, 11) == 1) stats_.rescued++;
+          running_[r->id] = r;
+          queue_.push_back(r);
+          claimed_any = true;
+        }
+        cv_.notify_all();
+      }
+    }
+    bool have_finished;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      have_finished = !finished_.empty();
+    }
+    int64_t now = WallMs();
+    if (have_finished || now >= next_renew) {
+      (void)ReportAndRenew(*conn);
+      next_renew = now + opt_.lease_ms / 4;
+    }
+    if (stopping_ && stop_deadline > 0 && now >= stop_deadline) {
+      // Past the grace period: cancel what still runs and hand it back.
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [id, r] : running_) {
+        if (r->done) continue;
+        r->handed_back = true;
+        r->cancel.Cancel();
+      }
+      // The database is gone and nothing can be reported: give up after a while (the
+      // leases expire and other executors rescue the attempts).
+      if (now >= stop_deadline + 10'000) return;
+    }
+    if (claimed_any) continue;
+    // Idle or full: wait for a NOTIFY (new attempts) or a short tick (results, renewals).
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!finished_.empty()) continue;
+    }
+    (void)listen->WaitNotify(free_slots > 0 ? 20 : 5);
+  }
+}
+
+void DispatchWorker::Stop(int64_t deadline_ms) {
+  if (stopped_) return;
+  stop_grace_ms_ = deadline_ms;
+  stopping_ = true;
+  if (claimer_.joinable()) claimer_.join();
+  stopped_ = true;
+  cv_.notify_all();
+  for (auto& t : executors_) t.join();
+  executors_.clear();
+}
+
+}  // namespace dandori::engine
