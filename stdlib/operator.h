@@ -32,7 +32,8 @@ struct OperatorContext {
   std::string task_id;  // stable across attempts
   int attempt = 1;      // 1-based
   std::string workdir;  // the directory dandori runs in (relative paths resolve here)
-  // MonotonicMs() (base/clock.h) at which this attempt's `timeout` fires; 0: no timeout.
+  // The engine clock's NowMs() (SystemClock(): ms since the Unix epoch) at which this
+  // attempt's `timeout` fires; 0: no timeout.
   // Operators that may finish early with a partial result (fleet.drain's stragglers)
   // read it; the engine still enforces the timeout itself.
   int64_t deadline_ms = 0;

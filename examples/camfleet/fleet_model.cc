@@ -61,6 +61,11 @@ Fleet::Fleet(const Config& config, const Faults& faults)
   ApplyStuck();
 }
 
+Reply Fleet::Rejected(Server* s) {
+  ++s->actions.rejected;
+  return Error(502, "server unreachable (simulated)");
+}
+
 Server* Fleet::Find(const std::string& id) {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : &servers_[it->second];
@@ -203,7 +208,7 @@ Reply Fleet::Drain(const std::string& id) {
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
-  if (faults_.unreachable.count(id)) return Error(502, "server unreachable (simulated)");
+  if (faults_.unreachable.count(id)) return Rejected(s);
   if (s->state == ServerState::kStopped) return Error(409, "server is stopped");
   ++s->actions.drain_requests;
   MarkAction(now_ms_, false);
@@ -230,7 +235,7 @@ Reply Fleet::Status(const std::string& id) {
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
-  if (faults_.unreachable.count(id)) return Error(502, "server unreachable (simulated)");
+  if (faults_.unreachable.count(id)) return Rejected(s);
   return Json(200, {{"state", StateName(s->state)},
                     {"cameras", s->cameras.size()},
                     {"version", s->version},
@@ -243,7 +248,7 @@ Reply Fleet::Restart(const std::string& id, const std::string& version) {
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
-  if (faults_.unreachable.count(id)) return Error(502, "server unreachable (simulated)");
+  if (faults_.unreachable.count(id)) return Rejected(s);
   if (version.empty()) return Error(400, "restart needs a version");
   ++s->actions.restarts;
   MarkAction(now_ms_, false);
@@ -276,7 +281,7 @@ Reply Fleet::Upload(const std::string& id, const std::string& claimed, const std
   std::lock_guard<std::mutex> lock(mu_);
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
-  if (faults_.unreachable.count(id)) return Error(502, "server unreachable (simulated)");
+  if (faults_.unreachable.count(id)) return Rejected(s);
   if (!claimed.empty() && claimed != sha256) {
     return Error(422, "sha256 mismatch: got " + sha256 + ", expected " + claimed);
   }
@@ -290,7 +295,7 @@ Reply Fleet::Artifact(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
-  if (faults_.unreachable.count(id)) return Error(502, "server unreachable (simulated)");
+  if (faults_.unreachable.count(id)) return Rejected(s);
   if (s->artifact_sha256.empty()) return Error(404, "no artifact on " + id);
   return Json(200, {{"sha256", s->artifact_sha256}, {"bytes", s->artifact_bytes}});
 }
@@ -323,6 +328,17 @@ Reply Fleet::SetFaults(const nlohmann::json& j) {
   }
   ApplyStuck();
   return Json(200, faults_.ToJson());
+}
+
+Reply Fleet::Alert(const std::string& body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  std::string text =
+      !j.is_discarded() && j.is_object() && j.contains("text") && j["text"].is_string()
+          ? j["text"].get<std::string>()
+          : body;
+  if (alerts_.size() < 1000) alerts_.push_back(text.substr(0, 2000));
+  return Json(200, {{"ok", true}});
 }
 
 int Fleet::SlowCopyMs(const std::string& id) {

@@ -35,6 +35,7 @@ struct Actions {
   int registers = 0;
   int deregisters = 0;
   int uploads = 0;
+  int rejected = 0;  // requests answered 502 (unreachable fault)
 };
 
 struct Server {
@@ -92,6 +93,8 @@ class Fleet {
   Reply Metrics(const std::string& id);
   Reply SetRegistered(const std::string& zone, const std::string& id, bool on);
   Reply SetFaults(const nlohmann::json& faults);
+  // Records an alert (e.g. a plan's notify.webhook) for the report.
+  Reply Alert(const std::string& body);
   // Extra real milliseconds an upload to `id` takes (slow_copy fault).
   int SlowCopyMs(const std::string& id);
   bool Unreachable(const std::string& id);
@@ -124,6 +127,7 @@ class Fleet {
   void ApplyStuck();
   void MarkAction(int64_t at, bool finishing);
   Server* Find(const std::string& id);
+  Reply Rejected(Server* s);  // counts and answers 502
 
   const Config config_;
   SimClock clock_;
@@ -144,6 +148,7 @@ class Fleet {
   std::vector<double> zone_min_fraction_;
   std::vector<int64_t> zone_min_at_ms_;
   std::vector<UnsafeAction> unsafe_;
+  std::vector<std::string> alerts_;
   int64_t first_action_ms_ = -1;
   int64_t last_action_ms_ = -1;
 };

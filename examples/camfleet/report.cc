@@ -18,8 +18,10 @@ Reply Fleet::Metrics(const std::string& id) {
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Reply{404, "no such server\n", "text/plain"};
-  if (faults_.unreachable.count(id))
+  if (faults_.unreachable.count(id)) {
+    ++s->actions.rejected;
     return Reply{502, "server unreachable (simulated)\n", "text/plain"};
+  }
   if (s->state == ServerState::kStopped)
     return Reply{503, "process down (restarting)\n", "text/plain"};
   ++s->scrapes;
@@ -32,6 +34,8 @@ Reply Fleet::Metrics(const std::string& id) {
         fmt::format("# HELP {} {}\n# TYPE {} gauge\n{}{{{}}} {}\n", name, help, name, name, lab, v);
   };
   gauge("camera_server_up", "1 when the camera server process is up and healthy.", labels, up);
+  gauge("camera_server_ready", "1 when serving and healthy: it takes cameras once registered.",
+        labels, s->state == ServerState::kServing && !s->broken && up);
   gauge("cameras_connected", "Cameras streaming into this server.", labels,
         static_cast<int64_t>(s->cameras.size()));
   gauge("camera_server_capacity", "Cameras this server can take.", labels, s->capacity);
@@ -95,6 +99,7 @@ json Fleet::Report() {
   report["unsafe_actions"] = unsafe_.size();
   report["unsafe_by_kind"] = unsafe_kinds;
   report["unsafe_first"] = unsafe_list;
+  report["alerts"] = alerts_;
 
   // Capacity floor and the makespan lower bound, per zone.
   int per_zone = config_.servers_per_zone;
@@ -152,7 +157,7 @@ json Fleet::Report() {
         {"cameras", s.cameras.size()},      {"drain_requests", s.actions.drain_requests},
         {"drains", s.actions.drains},       {"restarts", s.actions.restarts},
         {"registers", s.actions.registers}, {"deregisters", s.actions.deregisters},
-        {"uploads", s.actions.uploads}};
+        {"uploads", s.actions.uploads},     {"rejected", s.actions.rejected}};
   }
   report["versions"] = versions;
   report["max_drain_requests_per_server"] = max_drains;

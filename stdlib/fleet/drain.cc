@@ -56,8 +56,8 @@ Result<Value> RunDrain(OperatorContext& ctx) {
   const std::string status_url = server->admin + "/status";
   const int64_t start = MonotonicMs();
 
-  auto begun =
-      HttpCall({"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout});
+  auto begun = HttpCall(
+      {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel});
   if (!begun.ok()) return begun.status();
   auto first = ParseStatus(*begun, server->admin + "/drain");
   if (!first.ok()) return first.status();
@@ -85,7 +85,8 @@ Result<Value> RunDrain(OperatorContext& ctx) {
     }
     if (SleepOrCancel(ctx, poll)) return Status::Cancelled("drain of " + server->id + " cancelled");
     ctx.Heartbeat();
-    auto reply = HttpCall({"GET", status_url, "", "application/json", {}, call_timeout});
+    auto reply =
+        HttpCall({"GET", status_url, "", "application/json", {}, call_timeout, ctx.cancel});
     if (!reply.ok()) {
       if (reply.status().code() != Code::kTransient) return reply.status();
       if (MonotonicMs() - last_answer >= stall) return reply.status();

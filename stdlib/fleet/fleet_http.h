@@ -1,14 +1,13 @@
-// HTTP for the fleet operators: one call with a timeout, its failure classified the way
-// DESIGN §6 asks (connection refused / timed out, 5xx and 429: transient; other 4xx:
-// permanent). cpp-httplib stays inside fleet_http.cc.
-//
-// TODO(fleet): switch to stdlib/core/http_client.h once it lands; same classification.
+// HTTP for the fleet operators: a thin layer over stdlib/core/http_client.h (one call
+// with a timeout, failures classified as DESIGN §6 asks: connection refused / timed out,
+// 5xx, 429: transient; other 4xx: permanent) plus the URL helpers the operators need.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "base/cancel.h"
 #include "base/status.h"
 
 namespace dandori::fleet {
@@ -25,6 +24,7 @@ struct HttpRequest {
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
   int64_t timeout_ms = 10000;
+  CancelToken* cancel = nullptr;  // a cancelled call ends with kCancelled
 };
 
 // A 2xx reply, or a classified error: kTransient (unreachable, timed out, 5xx, 429),

@@ -76,7 +76,8 @@ Result<Value> RunHealth(OperatorContext& ctx) {
     ++checks;
     bool holds = false;
     if (prometheus.empty()) {
-      auto reply = HttpCall({"GET", server->metrics, "", "text/plain", {}, call_timeout});
+      auto reply =
+          HttpCall({"GET", server->metrics, "", "text/plain", {}, call_timeout, ctx.cancel});
       if (reply.ok()) {
         auto samples = ParseMetricsText(reply->body);
         holds = expr->Holds(samples);

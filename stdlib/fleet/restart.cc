@@ -21,7 +21,10 @@ namespace dandori::fleet {
 namespace {
 
 constexpr int64_t kCallTimeoutMs = 10000;
-constexpr int64_t kPollMs = 250;
+// Status polls start fast and back off: a simulated restart takes milliseconds, a real
+// one tens of seconds.
+constexpr int64_t kFirstPollMs = 10;
+constexpr int64_t kMaxPollMs = 1000;
 
 // True when the status answer says serving on `version` (a status without a version
 // field counts as on it).
@@ -66,7 +69,8 @@ Result<Value> RunRestart(OperatorContext& ctx) {
                               {"elapsed", Value::DurationMs(MonotonicMs() - start)}});
   };
 
-  auto before = HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs});
+  auto before =
+      HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
   if (before.ok() && ServingOn(*before, version)) return done();  // already there
 
   std::vector<std::string> argv = StringList(ctx.args.Find("argv"));
@@ -79,16 +83,24 @@ Result<Value> RunRestart(OperatorContext& ctx) {
     DANDORI_RETURN_IF_ERROR(RunArgv(ctx, argv, wait));
   } else {
     nlohmann::json body = {{"version", version}};
-    auto r = HttpCall(
-        {"POST", server->admin + "/restart", body.dump(), "application/json", {}, kCallTimeoutMs});
+    auto r = HttpCall({"POST",
+                       server->admin + "/restart",
+                       body.dump(),
+                       "application/json",
+                       {},
+                       kCallTimeoutMs,
+                       ctx.cancel});
     if (!r.ok()) return r.status();
   }
   std::string last = "no answer yet";
+  int64_t poll = kFirstPollMs;
   while (MonotonicMs() - start < wait) {
-    if (SleepOrCancel(ctx, kPollMs))
+    poll = std::min(kMaxPollMs, poll * 13 / 10 + 1);
+    if (SleepOrCancel(ctx, poll))
       return Status::Cancelled("restart of " + server->id + " cancelled");
     ctx.Heartbeat();
-    auto reply = HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs});
+    auto reply =
+        HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
     if (!reply.ok()) {
       if (reply.status().code() == Code::kPermanent) return reply.status();
       last = reply.status().message();

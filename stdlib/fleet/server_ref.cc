@@ -84,7 +84,7 @@ bool SleepOrCancel(OperatorContext& ctx, int64_t ms) {
 
 int64_t MsLeft(const OperatorContext& ctx) {
   if (ctx.deadline_ms <= 0) return std::numeric_limits<int64_t>::max();
-  return ctx.deadline_ms - MonotonicMs();
+  return ctx.deadline_ms - SystemClock()->NowMs();
 }
 
 }  // namespace dandori::fleet

@@ -39,7 +39,8 @@ int64_t DurationArg(const Value& args, const char* name, int64_t fallback);
 // Sleeps up to `ms`, waking early on cancellation; true when cancelled.
 bool SleepOrCancel(OperatorContext& ctx, int64_t ms);
 
-// Milliseconds left before the attempt's deadline (ctx.deadline_ms); INT64_MAX if none.
+// Milliseconds left before the attempt's deadline (ctx.deadline_ms, on SystemClock());
+// INT64_MAX if none.
 int64_t MsLeft(const OperatorContext& ctx);
 
 }  // namespace dandori::fleet
