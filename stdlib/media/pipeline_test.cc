@@ -187,6 +187,17 @@ TEST_CASE("a ladder of two renditions packages as HLS and DASH", "[media]") {
       CHECK(text.find("RESOLUTION=160x120") != std::string::npos);
       CHECK(FfprobeOpens(pkg->Get("dir").as_string() + "/h240/index.m3u8"));
       CHECK(FfprobeOpens(pkg->Get("dir").as_string() + "/h120/index.m3u8"));
+      // Same chunk plan and GOP grid: segment boundaries line up across renditions.
+      auto extinf = [&](const std::string& name) {
+        std::string out, line;
+        std::ifstream in(pkg->Get("dir").as_string() + "/" + name + "/index.m3u8");
+        while (std::getline(in, line)) {
+          if (line.rfind("#EXTINF", 0) == 0) out += line + "\n";
+        }
+        return out;
+      };
+      CHECK(!extinf("h240").empty());
+      CHECK(extinf("h240") == extinf("h120"));
     }
   }
   fs::remove_all(dir);
