@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/pg/metrics.h"
 #include "engine/runner.h"
 #include "stdlib/operator.h"
 
@@ -83,6 +84,8 @@ struct DispatchStats {
   std::atomic<int64_t> succeeded{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int64_t> refused{0};  // results refused: the lease was lost meanwhile
+  Histogram attempt_ms;             // operator run time
+  Histogram claim_ms;               // queued -> claimed by an executor
 };
 
 class DispatchWorker {

@@ -53,7 +53,7 @@ inline constexpr Sql kDispatchClaim{
     "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2, "
     "  rescues = d.rescues + (c.old_state = 1)::int FROM c WHERE d.id = c.id "
     "  RETURNING d.id, d.wfence, d.job, d.task, d.attempt, d.fence, d.op, d.args, d.workdir, "
-    "  d.scratch_dir, d.deadline_ms, c.old_state, $2 - c.old_beat AS waited), "
+    "  d.scratch_dir, d.deadline_ms, c.old_state, $2 - c.old_beat AS waited, d.created_ms), "
     "r AS (INSERT INTO dandori.counters(name, value) "
     "  SELECT 'dispatch_rescues', count(*) FROM u WHERE old_state = 1 HAVING count(*) > 0 "
     "  ON CONFLICT (name) DO UPDATE SET value = dandori.counters.value + excluded.value), "
@@ -62,7 +62,7 @@ inline constexpr Sql kDispatchClaim{
     "  HAVING count(*) > 0 ON CONFLICT (name) DO UPDATE SET value = "
     "  greatest(dandori.counters.value, excluded.value)) "
     "SELECT id, wfence, job, task, attempt, fence, op, args, workdir, scratch_dir, deadline_ms, "
-    "old_state FROM u"};
+    "old_state, created_ms FROM u"};
 // Results of many attempts, each fenced by the executor's token; wakes their engines.
 inline constexpr Sql kDispatchFinish{
     "dispatch_finish",

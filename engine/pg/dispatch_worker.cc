@@ -88,7 +88,9 @@ void DispatchWorker::Execute(std::shared_ptr<Running> r) {
       std::filesystem::create_directories(r->ctx.scratch_dir, ec);
     }
     r->ctx.cancel = &r->cancel;
+    int64_t t0 = WallMs();
     r->result = op->Run(r->ctx);
+    stats_.attempt_ms.Observe(WallMs() - t0);
   }
   std::lock_guard<std::mutex> lock(mu_);
   r->done = true;
@@ -238,6 +240,7 @@ void DispatchWorker::ClaimLoop() {
           r->ctx.scratch_dir = c->Bytes(i, 9);
           r->ctx.deadline_ms = c->Int(i, 10);
           stats_.claimed++;
+          stats_.claim_ms.Observe(WallMs() - c->Int(i, 12));
           if (c->Int(i, 11) == 1) stats_.rescued++;
           running_[r->id] = r;
           queue_.push_back(r);

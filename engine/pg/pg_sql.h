@@ -154,4 +154,15 @@ inline constexpr Sql kCountTasks{
 inline constexpr Sql kCountJobs{"count_jobs",
                                 "SELECT state, count(*) FROM dandori.jobs GROUP BY state"};
 
+inline constexpr Sql kGauges{
+    "gauges",
+    "SELECT 'dispatch_queued', count(*) FROM dandori.dispatch WHERE state = 0 "
+    "UNION ALL SELECT 'dispatch_running', count(*) FROM dandori.dispatch WHERE state = 1 "
+    "UNION ALL SELECT 'tasks_due', count(*) FROM dandori.tasks WHERE state = 0 AND "
+    "not_before_ms <= $1 "
+    "UNION ALL SELECT 'retries_total', count(*) FROM dandori.events WHERE what = 'task.retrying' "
+    "UNION ALL SELECT 'task_rescues_total', count(*) FROM dandori.events WHERE what = "
+    "'task.rescued' "
+    "UNION ALL SELECT name, value FROM dandori.counters"};
+
 }  // namespace dandori::engine::pg::sql

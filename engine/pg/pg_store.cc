@@ -356,6 +356,15 @@ class PgStoreImpl final : public PgStore {
     return out;
   }
 
+  Result<std::vector<std::pair<std::string, int64_t>>> Gauges(int64_t now_ms) override {
+    DANDORI_RETURN_IF_ERROR(Ready());
+    auto r = c_->Run(sql::kGauges, Params().Int(now_ms));
+    if (!r.ok()) return r.status();
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->Bytes(i, 0), r->Int(i, 1));
+    return out;
+  }
+
   Result<std::vector<std::pair<int, int64_t>>> CountJobs() override {
     DANDORI_RETURN_IF_ERROR(Ready());
     auto r = c_->Run(sql::kCountJobs);

@@ -55,6 +55,8 @@ class PgStore : public Store {
     int64_t count = 0;
   };
   virtual Result<std::vector<TaskCount>> CountTasks(int64_t job) = 0;
+  // Named database-wide gauges and counters for /metrics (queue depth, retries, ...).
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> Gauges(int64_t now_ms) = 0;
   // Jobs per state.
   virtual Result<std::vector<std::pair<int, int64_t>>> CountJobs() = 0;
 };

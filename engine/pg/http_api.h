@@ -1,0 +1,55 @@
+// ApiServer: the HTTP API of `dandori serve` (routes and JSON mapping in
+// proto/dandori/v1/api.proto) and /metrics (Prometheus text, engine/pg/metrics.h).
+//
+// Security: every route except /healthz needs `Authorization: Bearer <token>` (compared
+// in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
+// every malformed request is a 4xx with an ErrorResponse body, and a handler that throws
+// is a 500 with one, never a crash. cpp-httplib stays inside http_api.cc.
+//
+// Thread rules: httplib serves requests on its own thread pool; each request borrows a
+// PgStore from a small pool (a Store is one-thread-at-a-time).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "dandori/v1/table.pb.h"
+#include "engine/pg/dispatch.h"
+#include "stdlib/operator.h"
+
+namespace dandori::engine {
+
+struct ApiOptions {
+  std::string url;  // the PostgreSQL store
+  std::string host = "127.0.0.1";
+  int port = 8480;    // 0: pick a free port (tests)
+  std::string token;  // required bearer token (non-empty)
+  size_t max_body_bytes = 8u << 20;
+  const OperatorRegistry* registry = nullptr;  // for binding parameters (may be null)
+  // Compiles .flow source for submit (path for messages, text); null: refuse source.
+  std::function<Result<v1::Table>(const std::string& path, const std::string& text)> compile;
+  const DispatchStats* local_stats = nullptr;  // this process's executor, for /metrics
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiOptions options);
+  ~ApiServer();  // Stop()
+  // Binds and starts serving on a background thread; returns once listening.
+  Status Start();
+  void Stop();
+  int port() const { return port_; }
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// Constant-time comparison (the time depends only on the lengths).
+bool TokensEqual(const std::string& a, const std::string& b);
+
+}  // namespace dandori::engine

@@ -1,0 +1,204 @@
+// The HTTP API over real HTTP against a real PostgreSQL: auth, malformed requests,
+// submit (idempotent), get, list with paging, events, cancel, metrics, and a job that
+// engines and an executor run to completion while a client watches it.
+#include "engine/pg/http_api.h"
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "compiler/compile.h"
+#include "engine/pg/dispatch.h"
+#include "engine/pg/job_drivers.h"
+#include "engine/pg/pg_store.h"
+#include "engine/pg/pg_test_server.h"
+
+namespace dandori::engine {
+namespace {
+
+using testing::FreshDatabase;
+using json = nlohmann::json;
+
+Result<v1::Table> CompileText(const std::string& path, const std::string& text) {
+  compiler::SourceManager sm;
+  compiler::Diagnostics diags;
+  int f = sm.Add(path, text);
+  auto out = compiler::CompileSource(f, sm, diags);
+  if (!out.table) return Status::Invalid(path + " has errors");
+  return *out.table;
+}
+
+const char* kFlow =
+    "workflow w(n: int = 20) {\n"
+    "  foreach i in range(n) parallel 8 {\n"
+    "    stage t = noop(value: i)\n"
+    "  }\n"
+    "}\n";
+
+struct Fixture {
+  std::string url = FreshDatabase();
+  OperatorRegistry reg;
+  std::unique_ptr<ApiServer> api;
+  std::unique_ptr<httplib::Client> http;
+  httplib::Headers auth = {{"Authorization", "Bearer s3cret-token"}};
+
+  Fixture() {
+    REQUIRE(OpenPgStore(url).ok());  // migrate
+    reg.Register("noop", MakeOperator([](OperatorContext& ctx) -> Result<Value> {
+                   return Value::MakeRecord({{"value", ctx.args.Get("value")}});
+                 }));
+    ApiOptions o;
+    o.url = url;
+    o.port = 0;
+    o.token = "s3cret-token";
+    o.max_body_bytes = 64 * 1024;
+    o.registry = &reg;
+    o.compile = CompileText;
+    api = std::make_unique<ApiServer>(o);
+    REQUIRE(api->Start().ok());
+    http = std::make_unique<httplib::Client>("127.0.0.1", api->port());
+  }
+
+  json Submit(const std::string& key, int n, int* status) {
+    json body = {{"source", {{"path", "w.flow"}, {"text", kFlow}}},
+                 {"params", {{"n", n}}},
+                 {"idempotencyKey", key}};
+    auto r = http->Post("/v1/jobs", auth, body.dump(), "application/json");
+    REQUIRE(r);
+    *status = r->status;
+    return json::parse(r->body);
+  }
+};
+
+void CheckError(const httplib::Result& r, int status, const std::string& code) {
+  REQUIRE(r);
+  CHECK(r->status == status);
+  auto j = json::parse(r->body, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j["error"]["code"] == code);
+  CHECK(j["error"]["httpStatus"] == status);
+}
+
+}  // namespace
+
+TEST_CASE("API refuses missing and wrong tokens, and answers malformed requests with JSON") {
+  Fixture f;
+  auto health = f.http->Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CheckError(f.http->Get("/v1/jobs"), 401, "unauthenticated");
+  CheckError(f.http->Get("/v1/jobs", {{"Authorization", "Bearer s3cret-tokem"}}), 401,
+             "unauthenticated");
+  CheckError(f.http->Get("/v1/jobs", {{"Authorization", "Bearer "}}), 401, "unauthenticated");
+  CheckError(f.http->Get("/metrics", {{"Authorization", "s3cret-token"}}), 401, "unauthenticated");
+  CheckError(f.http->Post("/v1/jobs", f.auth, "{not json", "application/json"), 400,
+             "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs", f.auth, "{\"bogus\": 1}", "application/json"), 400,
+             "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs", f.auth, "{}", "application/json"), 400, "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs", f.auth, json({{"source", {{"text", "workflow ("}}}}).dump(),
+                          "application/json"),
+             400, "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs", f.auth,
+                          json({{"source", {{"text", kFlow}}}, {"params", {{"nope", 1}}}}).dump(),
+                          "application/json"),
+             400, "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs", f.auth, std::string(100 * 1024, '{'), "application/json"),
+             413, "payload_too_large");
+  CheckError(f.http->Get("/v1/jobs/abc", f.auth), 400, "invalid_argument");
+  CheckError(f.http->Get("/v1/jobs/99999", f.auth), 404, "not_found");
+  CheckError(f.http->Get("/v1/jobs?pageSize=0", f.auth), 400, "invalid_argument");
+  CheckError(f.http->Get("/v1/jobs?state=sleeping", f.auth), 400, "invalid_argument");
+  CheckError(f.http->Get("/v1/nothing", f.auth), 404, "not_found");
+  CheckError(f.http->Post("/v1/jobs/1/explode", f.auth, "", "application/json"), 404, "not_found");
+}
+
+TEST_CASE("API submits idempotently, lists with paging, shows events, cancels, scrapes") {
+  Fixture f;
+  int status = 0;
+  json a = f.Submit("key-1", 5, &status);
+  CHECK(status == 201);
+  CHECK(a["created"] == true);
+  std::string id = a["job"]["id"];
+  CHECK(a["job"]["state"] == "running");
+  CHECK(a["job"]["params"]["n"] == 5);
+  json again = f.Submit("key-1", 5, &status);
+  CHECK(status == 200);
+  CHECK(again["created"] == false);
+  CHECK(again["job"]["id"] == id);
+  f.Submit("key-2", 3, &status);
+  f.Submit("key-3", 3, &status);
+
+  auto page1 = f.http->Get("/v1/jobs?pageSize=2", f.auth);
+  REQUIRE(page1);
+  REQUIRE(page1->status == 200);
+  json p1 = json::parse(page1->body);
+  CHECK(p1["jobs"].size() == 2);
+  std::string token = p1["nextPageToken"];
+  auto page2 = f.http->Get("/v1/jobs?pageSize=2&pageToken=" + token, f.auth);
+  json p2 = json::parse(page2->body);
+  CHECK(p2["jobs"].size() == 1);
+  CHECK(p2["jobs"][0]["id"] == id);
+
+  auto ev = f.http->Get("/v1/jobs/" + id + "/events", f.auth);
+  REQUIRE(ev);
+  json e = json::parse(ev->body);
+  REQUIRE(e["events"].size() >= 1);
+  CHECK(e["events"][0]["what"] == "job.created");
+
+  auto cancel = f.http->Post("/v1/jobs/" + id + "/cancel", f.auth, "{\"who\": \"alice\"}",
+                             "application/json");
+  REQUIRE(cancel);
+  CHECK(cancel->status == 200);
+  CheckError(f.http->Post("/v1/jobs/" + id + "/retry", f.auth, "", "application/json"), 409,
+             "failed_precondition");
+
+  auto m = f.http->Get("/metrics", f.auth);
+  REQUIRE(m);
+  CHECK(m->status == 200);
+  CHECK(m->body.find("dandori_jobs{state=\"running\"} 3") != std::string::npos);
+  CHECK(m->body.find("# TYPE dandori_queue_depth gauge") != std::string::npos);
+}
+
+TEST_CASE("a job submitted over HTTP runs on engines and executors and is watched to the end") {
+  Fixture f;
+  JobDriversOptions eo;
+  eo.url = f.url;
+  eo.owner = "engine-a";
+  eo.registry = &f.reg;
+  eo.trivial_ops = {};
+  eo.poll_ms = 100;
+  JobDrivers engine(eo);
+  REQUIRE(engine.Start().ok());
+  DispatchWorkerOptions wo;
+  wo.url = f.url;
+  wo.name = "exec-a";
+  wo.registry = &f.reg;
+  DispatchWorker worker(wo);
+  REQUIRE(worker.Start().ok());
+
+  int status = 0;
+  json a = f.Submit("", 40, &status);
+  REQUIRE(status == 201);
+  std::string id = a["job"]["id"];
+  std::string state;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  json job;
+  while (std::chrono::steady_clock::now() < until) {
+    auto r = f.http->Get("/v1/jobs/" + id, f.auth);
+    REQUIRE(r);
+    job = json::parse(r->body);
+    state = job["state"];
+    if (state != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(state == "succeeded");
+  CHECK(job["taskCounts"]["succeeded"].get<std::string>() == "40");
+  worker.Stop(1000);
+  engine.Stop();
+}
+
+}  // namespace dandori::engine
