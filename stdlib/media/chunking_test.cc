@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "stdlib/media/ffmpeg.h"
+#include "stdlib/media/intermediate.h"
 
 using namespace dandori::media;
 
@@ -63,4 +64,12 @@ TEST_CASE("frame arithmetic is exact") {
   CHECK(f->first == 30000);
   CHECK(f->second == 1001);
   CHECK(!ParseFps("x/0").ok());
+}
+
+TEST_CASE("wasted decoding counts the frames before each chunk start back to a keyframe") {
+  auto plan = PlanChunks(100, 25, 25);  // starts 0, 25, 50, 75
+  CHECK(WastedDecodeFrames(plan, {0}) == 25 + 50 + 75);
+  CHECK(WastedDecodeFrames(plan, {0, 25, 50, 75}) == 0);
+  CHECK(WastedDecodeFrames(plan, {0, 40}) == 25 + 10 + 35);
+  CHECK(WastedDecodeFrames(plan, {}) == 150);
 }

@@ -5,6 +5,7 @@
 
 #include "stdlib/media/chunking.h"
 #include "stdlib/media/ffmpeg.h"
+#include "stdlib/media/intermediate.h"
 #include "stdlib/media/operators.h"
 #include "stdlib/media/probe.h"
 #include "stdlib/storage/fs_atomic.h"
@@ -26,16 +27,27 @@ Result<Value> RunSplit(OperatorContext& ctx) {
   const int64_t grid = DurationFrames(gop_ms, p->fps_num, p->fps_den);
   const int64_t target =
       DurationFrames(ctx.args.Get("target").duration_ms(), p->fps_num, p->fps_den);
+  const std::vector<FrameRange> plan = PlanChunks(p->frames, target, grid);
+  // Sparse keyframes: write lossless intermediates once instead of decoding the same
+  // leading frames again for every chunk (docs/media.md).
+  std::vector<std::string> files;
+  if (plan.size() > 1 && WastedDecodeFrames(plan, p->keyframes) > kIntermediateFactor * p->frames) {
+    auto written = WriteIntermediateChunks(ctx, *p, plan);
+    if (!written.ok()) return written.status();
+    files = std::move(*written);
+  }
   Value::List chunks;
-  for (const FrameRange& r : PlanChunks(p->frames, target, grid)) {
-    chunks.push_back(Value::MakeRecord({{"index", Value::Int(int64_t(chunks.size()))},
-                                        {"source", Value::String(src)},
-                                        {"start_frame", Value::Int(r.start)},
-                                        {"end_frame", Value::Int(r.end)},
-                                        {"frames", Value::Int(r.frames())},
-                                        {"fps", Value::String(p->fps())},
-                                        {"total_frames", Value::Int(p->frames)},
-                                        {"path", Value()}}));
+  for (const FrameRange& r : plan) {
+    const size_t i = chunks.size();
+    chunks.push_back(
+        Value::MakeRecord({{"index", Value::Int(int64_t(chunks.size()))},
+                           {"source", Value::String(src)},
+                           {"start_frame", Value::Int(r.start)},
+                           {"end_frame", Value::Int(r.end)},
+                           {"frames", Value::Int(r.frames())},
+                           {"fps", Value::String(p->fps())},
+                           {"total_frames", Value::Int(p->frames)},
+                           {"path", files.empty() ? Value() : Value::String(files[i])}}));
   }
   return Value::MakeRecord({{"chunks", Value::MakeList(std::move(chunks))},
                             {"frames", Value::Int(p->frames)},
