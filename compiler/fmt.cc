@@ -53,19 +53,33 @@ class Printer {
   void Flush(Loc loc) {
     while (next_ < comments_.size() && comments_[next_]->loc < loc) {
       const Comment& c = *comments_[next_++];
-      if (!c.own_line && !out_.empty() && !LastLineBlank()) {
-        out_.insert(out_.size() - 1, "  " + c.text);
+      if (!c.own_line && !out_.empty() && !LastLineBlank() && !line_comment_) {
+        Append(c);
         continue;
       }
       BlankBefore(c.loc);
       out_ += Indent() + c.text + "\n";
+      line_comment_ = false;
     }
   }
   // A line that starts the source item at `loc`.
-  void Line(Loc loc, const std::string& text) {
+  // `limit`: where the next item on the same source line starts, if any.
+  void Line(Loc loc, const std::string& text, Loc limit = Loc{}) {
     Flush(loc);
     BlankBefore(loc);
     out_ += Indent() + text + "\n";
+    line_comment_ = false;
+    // Trailing comments on the item's first source line stay on its line.
+    while (next_ < comments_.size() && !comments_[next_]->own_line &&
+           comments_[next_]->loc.line == loc.line && !line_comment_ &&
+           (!limit.valid() || comments_[next_]->loc < limit)) {
+      Append(*comments_[next_++]);
+    }
+  }
+  // Appends a trailing comment to the last line (a `//` comment ends that line).
+  void Append(const Comment& c) {
+    out_.insert(out_.size() - 1, "  " + c.text);
+    line_comment_ = c.text.starts_with("//");
   }
   // A line with no source item of its own (a closing brace): comments before `end`
   // stay inside the block.
@@ -76,6 +90,7 @@ class Printer {
       --depth_;
     }
     out_ += Indent() + text + "\n";
+    line_comment_ = false;
   }
   void Item(Loc loc, const Piece& p) { Line(loc, p.text); }
 
@@ -97,11 +112,14 @@ class Printer {
       Line(loc, one);
       return;
     }
-    Line(loc, head);
+    Line(loc, head, items[0].loc);
     ++depth_;
-    for (const Piece& p : items) Line(p.loc, p.text + ",");
+    for (size_t i = 0; i < items.size(); ++i) {
+      Line(items[i].loc, items[i].text + ",", i + 1 < items.size() ? items[i + 1].loc : Loc{});
+    }
     --depth_;
     out_ += Indent() + tail + "\n";
+    line_comment_ = false;
   }
 
   // ---------------------------------------------------------------- top level
@@ -330,6 +348,7 @@ class Printer {
   size_t next_ = 0;
   std::string out_;
   int depth_ = 0;
+  bool line_comment_ = false;  // the last line ends with a `//` comment
 };
 
 }  // namespace

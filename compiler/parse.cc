@@ -27,12 +27,37 @@ using dandori_gen::FlowLexer;
 using dandori_gen::FlowParser;
 using P = FlowParser;
 
-class ByteStream : public antlr4::ANTLRInputStream {
+// The source bytes as ANTLR's character stream, one char per byte, without a copy.
+class ByteStream : public antlr4::CharStream {
  public:
-  explicit ByteStream(std::string_view bytes) : antlr4::ANTLRInputStream("") {
-    _data.reserve(bytes.size());
-    for (unsigned char c : bytes) _data.push_back(c);
+  explicit ByteStream(std::string_view bytes) : s_(bytes) {}
+  void consume() override {
+    if (p_ >= s_.size()) throw antlr4::IllegalStateException("cannot consume EOF");
+    ++p_;
   }
+  size_t LA(ssize_t i) override {
+    if (i == 0) return 0;
+    ssize_t at = static_cast<ssize_t>(p_) + (i > 0 ? i - 1 : i);
+    if (at < 0 || at >= static_cast<ssize_t>(s_.size())) return antlr4::IntStream::EOF;
+    return static_cast<unsigned char>(s_[static_cast<size_t>(at)]);
+  }
+  ssize_t mark() override { return -1; }
+  void release(ssize_t) override {}
+  size_t index() override { return p_; }
+  void seek(size_t index) override { p_ = std::min(index, s_.size()); }
+  size_t size() override { return s_.size(); }
+  std::string getSourceName() const override { return "flow"; }
+  std::string getText(const antlr4::misc::Interval& iv) override {
+    if (iv.a < 0 || iv.b < iv.a || static_cast<size_t>(iv.a) >= s_.size()) return "";
+    size_t a = static_cast<size_t>(iv.a);
+    size_t b = std::min(static_cast<size_t>(iv.b), s_.size() - 1);
+    return std::string(s_.substr(a, b - a + 1));
+  }
+  std::string toString() const override { return std::string(s_); }
+
+ private:
+  std::string_view s_;
+  size_t p_ = 0;
 };
 
 // ------------------------------------------------------------------ diagnostics sink
@@ -134,7 +159,21 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   ErrorStrategy(Sink* sink, std::string_view source, size_t base)
       : sink_(sink), source_(source), base_(base) {}
 
+  // Tokens before `floor` belong to earlier items (and may be freed already).
+  void set_floor(size_t floor) { floor_ = floor; }
+
  protected:
+  // Recovery also stops at the start of the next statement or at a closing brace, since
+  // the driver parses one workflow item at a time (so ANTLR cannot see the follow set).
+  antlr4::misc::IntervalSet getErrorRecoverySet(antlr4::Parser* p) override {
+    antlr4::misc::IntervalSet set = DefaultErrorStrategy::getErrorRecoverySet(p);
+    for (size_t t : {P::STAGE, P::FOREACH, P::FANOUT, P::ROLLING, P::GROUP, P::APPROVE, P::ON,
+                     P::DEFAULTS, P::RBRACE, P::IMPORT, P::CONST, P::WORKFLOW}) {
+      set.add(t);
+    }
+    return set;
+  }
+
   void reportNoViableAlternative(antlr4::Parser* p,
                                  const antlr4::NoViableAltException& e) override {
     Unexpected(p, e.getOffendingToken(), e.getExpectedTokens());
@@ -174,7 +213,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   // The innermost bracket still open before token index `k`, or nullptr.
   Token* OpenBracket(antlr4::TokenStream* ts, size_t k) const {
     int depth = 0;
-    for (size_t i = k; i-- > 0;) {
+    for (size_t i = k; i-- > floor_;) {
+      if (!ts->get(i)) return nullptr;
       size_t t = ts->get(i)->getType();
       if (t == P::RPAREN || t == P::RBRACK || t == P::RBRACE) ++depth;
       if (t == P::LPAREN || t == P::LBRACK || t == P::LBRACE) {
@@ -189,7 +229,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
     size_t i = open->getTokenIndex();
     auto type_at = [&](long j) -> size_t {
       if (j < 0 || static_cast<size_t>(j) >= ts->size()) return Token::INVALID_TYPE;
-      return ts->get(static_cast<size_t>(j))->getType();
+      Token* t = ts->get(static_cast<size_t>(j));
+      return t ? t->getType() : Token::INVALID_TYPE;
     };
     long k = static_cast<long>(i);
     size_t prev = type_at(k - 1);
@@ -259,126 +300,215 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   Sink* sink_;
   std::string_view source_;
   size_t base_;
+  size_t floor_ = 0;
 };
 
 // ------------------------------------------------------------------ one parse run
-// Lexes and parses source[base, base + len): the whole file, or the body of one ${...}
-// (then `line`/`col` give its position and tokens are shifted to file positions).
-class Run {
+bool IsItemStart(size_t t) {
+  switch (t) {
+    case P::STAGE:
+    case P::FOREACH:
+    case P::FANOUT:
+    case P::ROLLING:
+    case P::GROUP:
+    case P::APPROVE:
+    case P::ON:
+    case P::DEFAULTS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Pulls tokens from the lexer on demand: comments go to `comments`, lexical errors to
+// the sink, and positions are shifted to file positions for ${...} bodies.
+class TokenFilter : public antlr4::TokenSource {
  public:
-  Run(std::string_view source, size_t base, size_t len, int line, int col, Sink* sink)
-      : source_(source),
+  TokenFilter(FlowLexer* lexer, std::string_view source, size_t base, int line, int col, Sink* sink,
+              std::vector<Comment>* comments, std::set<size_t>* unterminated)
+      : lexer_(lexer),
+        source_(source),
         base_(base),
         line_(line),
         col_(col),
         sink_(sink),
-        input_(source.substr(base, len)),
-        lexer_(&input_),
-        strategy_(std::make_shared<ErrorStrategy>(sink, source, base)) {
-    lexer_.removeErrorListeners();
-  }
+        comments_(comments),
+        unterminated_(unterminated) {}
 
-  size_t base() const { return base_; }
-  bool Unterminated(const Token* t) const { return unterminated_.count(t->getStartIndex()) > 0; }
-
-  // Lexes everything; comments go to `comments` (nullptr: comments are an error here).
-  void Lex(std::vector<Comment>* comments) {
-    std::vector<std::unique_ptr<Token>> kept;
+  std::unique_ptr<Token> nextToken() override {
     for (;;) {
-      std::unique_ptr<Token> t = lexer_.nextToken();
-      auto* ct = static_cast<antlr4::CommonToken*>(t.get());
-      size_t l = ct->getLine();
-      ct->setCharPositionInLine(l == 1 ? ct->getCharPositionInLine() + col_ - 1
-                                       : ct->getCharPositionInLine());
-      ct->setLine(l + line_ - 1);
-      int line = static_cast<int>(ct->getLine());
-      int col = static_cast<int>(ct->getCharPositionInLine()) + 1;
-      switch (t->getType()) {
-        case P::LINE_COMMENT:
-        case P::BLOCK_COMMENT: {
-          size_t at = base_ + t->getStartIndex();
-          if (!comments) {
-            sink_->Error(Loc{sink_->file, line, col}, "E005",
-                         "comments are not allowed inside '${...}'");
-            continue;
-          }
-          comments->push_back(
-              Comment{Loc{sink_->file, line, col},
-                      std::string(source_.substr(at, t->getStopIndex() + 1 - t->getStartIndex())),
-                      StartsOwnLine(source_, at)});
-          continue;
-        }
-        case P::UNTERMINATED_COMMENT:
-          sink_->Syntax(line, col, "unterminated comment: '/*' has no matching '*/'");
-          continue;
-        case P::UNTERMINATED_STRING:
-          sink_->Syntax(line, col, "unterminated string: '\"' has no closing quote on its line");
-          ct->setType(P::STRING);
-          unterminated_.insert(t->getStartIndex());
-          break;
-        case P::ERROR_CHAR: {
-          unsigned char c = static_cast<unsigned char>(source_[base_ + t->getStartIndex()]);
-          std::string shown = c >= 0x20 && c < 0x7f ? fmt::format("'{}'", static_cast<char>(c))
-                                                    : fmt::format("byte 0x{:02x}", c);
-          if (c >= 0x80) {
-            size_t a = base_ + t->getStartIndex(), n = 1;
-            while (a + n < source_.size() && (source_[a + n] & 0xC0) == 0x80) ++n;
-            shown = fmt::format("'{}'", source_.substr(a, n));
-          }
-          sink_->Syntax(line, col, fmt::format("unexpected character {}", shown));
-          continue;
-        }
-        default:
-          break;
-      }
-      bool eof = t->getType() == Token::EOF;
-      kept.push_back(std::move(t));
-      if (eof) break;
+      std::unique_ptr<Token> t = lexer_->nextToken();
+      if (Keep(static_cast<antlr4::CommonToken*>(t.get()))) return t;
     }
-    tokens_source_ = std::make_unique<antlr4::ListTokenSource>(std::move(kept));
-    tokens_ = std::make_unique<antlr4::CommonTokenStream>(tokens_source_.get());
-    tokens_->fill();
-    parser_ = std::make_unique<FlowParser>(tokens_.get());
-    parser_->removeErrorListeners();
   }
-
-  P::FileContext* File() {
-    return TwoStage([](FlowParser& p) { return p.file(); });
-  }
-  P::ExprOnlyContext* ExprOnly() {
-    return TwoStage([](FlowParser& p) { return p.exprOnly(); });
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override { return lexer_->getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_->getInputStream(); }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return lexer_->getTokenFactory();
   }
 
  private:
-  // SLL with bail-out first (fast, and exact for valid input); on failure, full LL with
-  // the human-words error strategy and recovery.
-  template <class Rule>
-  auto TwoStage(Rule rule) -> decltype(rule(std::declval<FlowParser&>())) {
-    auto* sim = parser_->getInterpreter<antlr4::atn::ParserATNSimulator>();
-    sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-    parser_->setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    try {
-      return rule(*parser_);
-    } catch (const antlr4::ParseCancellationException&) {
+  bool Keep(antlr4::CommonToken* t) {
+    size_t l = t->getLine();
+    t->setCharPositionInLine(l == 1 ? t->getCharPositionInLine() + col_ - 1
+                                    : t->getCharPositionInLine());
+    t->setLine(l + line_ - 1);
+    int line = static_cast<int>(t->getLine());
+    int col = static_cast<int>(t->getCharPositionInLine()) + 1;
+    size_t at = base_ + t->getStartIndex();
+    switch (t->getType()) {
+      case P::LINE_COMMENT:
+      case P::BLOCK_COMMENT:
+        if (!comments_) {
+          sink_->Error(Loc{sink_->file, line, col}, "E005",
+                       "comments are not allowed inside '${...}'");
+          return false;
+        }
+        comments_->push_back(
+            Comment{Loc{sink_->file, line, col},
+                    std::string(source_.substr(at, t->getStopIndex() + 1 - t->getStartIndex())),
+                    StartsOwnLine(source_, at)});
+        return false;
+      case P::UNTERMINATED_COMMENT:
+        sink_->Syntax(line, col, "unterminated comment: '/*' has no matching '*/'");
+        return false;
+      case P::UNTERMINATED_STRING:
+        sink_->Syntax(line, col, "unterminated string: '\"' has no closing quote on its line");
+        t->setType(P::STRING);
+        unterminated_->insert(t->getStartIndex());
+        return true;
+      case P::ERROR_CHAR: {
+        unsigned char c = static_cast<unsigned char>(source_[at]);
+        std::string shown = c >= 0x20 && c < 0x7f ? fmt::format("'{}'", static_cast<char>(c))
+                                                  : fmt::format("byte 0x{:02x}", c);
+        if (c >= 0x80) {
+          size_t n = 1;
+          while (at + n < source_.size() && (source_[at + n] & 0xC0) == 0x80) ++n;
+          shown = fmt::format("'{}'", source_.substr(at, n));
+        }
+        sink_->Syntax(line, col, fmt::format("unexpected character {}", shown));
+        return false;
+      }
+      default:
+        return true;
     }
-    tokens_->seek(0);
-    parser_->reset();
-    sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-    parser_->setErrorHandler(strategy_);
-    return rule(*parser_);
   }
 
+  FlowLexer* lexer_;
   std::string_view source_;
   size_t base_;
   int line_, col_;
   Sink* sink_;
+  std::vector<Comment>* comments_;
+  std::set<size_t>* unterminated_;
+};
+
+// A token stream that can free the tokens of items already turned into AST.
+class TokenStream : public antlr4::CommonTokenStream {
+ public:
+  using CommonTokenStream::CommonTokenStream;
+  void Release(size_t before) {
+    for (; released_ < before && released_ < _tokens.size(); ++released_) {
+      _tokens[released_].reset();
+    }
+  }
+
+ private:
+  size_t released_ = 0;
+};
+
+// Lexes and parses source[base, base + len): the whole file, or the body of one ${...}
+// (then `line`/`col` give its position and tokens are shifted to file positions).
+class Run {
+ public:
+  Run(std::string_view source, size_t base, size_t len, int line, int col, Sink* sink,
+      std::vector<Comment>* comments)
+      : source_(source),
+        base_(base),
+        sink_(sink),
+        input_(source.substr(base, len)),
+        lexer_(&input_),
+        filter_(&lexer_, source, base, line, col, sink, comments, &unterminated_),
+        tokens_(&filter_),
+        parser_(&tokens_),
+        strategy_(std::make_shared<ErrorStrategy>(sink, source, base)),
+        bail_(std::make_shared<antlr4::BailErrorStrategy>()) {
+    lexer_.removeErrorListeners();
+    parser_.removeErrorListeners();
+  }
+
+  size_t base() const { return base_; }
+  bool Unterminated(const Token* t) const { return unterminated_.count(t->getStartIndex()) > 0; }
+  size_t LA() { return tokens_.LA(1); }
+  Token* LT() { return tokens_.LT(1); }
+  void Consume() { tokens_.consume(); }
+  // The last token before the current one (nullptr at the start).
+  Token* Previous() {
+    size_t i = tokens_.index();
+    return i > 0 ? tokens_.get(i - 1) : nullptr;
+  }
+
+  // Parses one item with `rule`, first frees the parse tree of the previous item.
+  // SLL with bail-out first (fast, and exact for valid input); on failure, full LL with
+  // the human-words error strategy and recovery.
+  template <class Rule>
+  auto Entry(Rule rule) -> decltype((std::declval<FlowParser&>().*rule)()) {
+    LA();
+    size_t start = tokens_.index();
+    parser_.getTreeTracker().reset();
+    tokens_.Release(start > 0 ? start - 1 : 0);
+    auto* sim = parser_.getInterpreter<antlr4::atn::ParserATNSimulator>();
+    sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    parser_.setErrorHandler(bail_);
+    parser_.setState(antlr4::atn::ATNState::INVALID_STATE_NUMBER);
+    try {
+      return (parser_.*rule)();
+    } catch (const antlr4::ParseCancellationException&) {
+    }
+    parser_.getTreeTracker().reset();
+    tokens_.seek(start);
+    sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    strategy_->set_floor(start);
+    strategy_->reset(&parser_);
+    parser_.setErrorHandler(strategy_);
+    parser_.setState(antlr4::atn::ATNState::INVALID_STATE_NUMBER);
+    auto* ctx = (parser_.*rule)();
+    if (tokens_.index() == start && LA() != Token::EOF) Consume();  // always progress
+    return ctx;
+  }
+
+  // Reports the current token as unexpected, then skips to a token of `stops` outside
+  // any brackets (or to the end).
+  void SkipUnexpected(const std::string& expected, std::initializer_list<size_t> stops) {
+    Token* t = LT();
+    std::string text = t->getType() == Token::EOF ? "end of file" : "'" + t->getText() + "'";
+    if (text.size() > 32) text = text.substr(0, 28) + "...'";
+    sink_->Syntax(static_cast<int>(t->getLine()), static_cast<int>(t->getCharPositionInLine()) + 1,
+                  fmt::format("unexpected {}; expected {}", text, expected));
+    int depth = 0;
+    Consume();
+    for (size_t type = LA(); type != Token::EOF; type = LA()) {
+      if (depth == 0 && std::find(stops.begin(), stops.end(), type) != stops.end()) return;
+      if (type == P::LPAREN || type == P::LBRACK || type == P::LBRACE) ++depth;
+      if ((type == P::RPAREN || type == P::RBRACK || type == P::RBRACE) && depth > 0) --depth;
+      Consume();
+    }
+  }
+
+ private:
+  std::string_view source_;
+  size_t base_;
+  Sink* sink_;
+  std::set<size_t> unterminated_;
   ByteStream input_;
   FlowLexer lexer_;
+  TokenFilter filter_;
+  TokenStream tokens_;
+  FlowParser parser_;
   std::shared_ptr<ErrorStrategy> strategy_;
-  std::set<size_t> unterminated_;
-  std::unique_ptr<antlr4::ListTokenSource> tokens_source_;
-  std::unique_ptr<antlr4::CommonTokenStream> tokens_;
-  std::unique_ptr<FlowParser> parser_;
+  std::shared_ptr<antlr4::BailErrorStrategy> bail_;
 };
 
 // ------------------------------------------------------------------ tree -> AST
@@ -394,30 +524,59 @@ class Builder {
   Builder(std::string_view source, Sink* sink, Run* run)
       : source_(source), sink_(sink), run_(run), file_(sink->file) {}
 
-  std::unique_ptr<File> BuildFile(P::FileContext* c, std::vector<Comment> comments) {
-    auto out = std::make_unique<File>();
-    out->file = file_;
-    out->comments = std::move(comments);
-    if (!c) return out;
-    for (P::TopItemContext* item : c->topItem()) {
-      if (auto* i = item->importDecl()) {
-        if (!i->STRING()) continue;
-        Token* t = i->STRING()->getSymbol();
-        ExprPtr path = String(t).e;
-        out->imports.push_back(Import{path->kind == ExprKind::kString ? path->text : "", L(t)});
-      } else if (auto* k = item->constDecl()) {
-        out->consts.push_back(ConstDecl{Name(k->name()), L(k->name()), Expr(k->expr()).e});
-      } else if (auto* w = item->workflowDecl()) {
-        if (out->workflow) {
-          Misplaced(L(w), fmt::format("a file holds one workflow; '{}' is declared at {}:{}",
-                                      out->workflow->name, out->workflow->loc.line,
-                                      out->workflow->loc.col));
-          continue;
-        }
-        out->workflow = BuildWorkflow(w);
+  // ---------------------------------------------------------------- pieces
+  void TopItem(P::TopItemContext* item, File* out) {
+    if (!item) return;
+    if (auto* i = item->importDecl()) {
+      if (!i->STRING()) return;
+      Token* t = i->STRING()->getSymbol();
+      ExprPtr path = String(t).e;
+      out->imports.push_back(Import{path->kind == ExprKind::kString ? path->text : "", L(t)});
+    } else if (auto* k = item->constDecl()) {
+      out->consts.push_back(ConstDecl{Name(k->name()), L(k->name()), Expr(k->expr()).e});
+    }
+  }
+
+  Workflow WorkflowHead(P::WorkflowHeadContext* w) {
+    Workflow out;
+    if (!w) return out;
+    out.loc = L(w->WORKFLOW());
+    out.name = Name(w->name());
+    out.name_loc = L(w->name());
+    if (auto* pl = w->paramList()) {
+      for (P::ParamContext* p : pl->param()) {
+        Param param;
+        param.name = Name(p->name());
+        param.loc = L(p->name());
+        param.type_text = TypeText(p->typeExpr());
+        param.type_loc = L(p->typeExpr());
+        if (p->expr()) param.default_value = Expr(p->expr()).e;
+        out.params.push_back(std::move(param));
       }
     }
     return out;
+  }
+
+  void WorkflowItem(P::WorkflowItemContext* item, Workflow* out) {
+    if (!item) return;
+    if (item->DEFAULTS()) {
+      if (out->defaults) {
+        Misplaced(L(item), fmt::format("a workflow has one defaults block; the first is at {}:{}",
+                                       out->defaults->loc.line, out->defaults->loc.col));
+        return;
+      }
+      out->defaults = BuildPolicy(item->policyBlock());
+    } else if (item->handler()) {
+      out->handlers.push_back(BuildHandler(item->handler()));
+    } else if (item->stmt()) {
+      if (StmtPtr s = BuildStmt(item->stmt())) out->body.push_back(std::move(s));
+    }
+  }
+
+  void WorkflowTail(P::WorkflowTailContext* tail, Workflow* out) {
+    if (!tail) return;
+    out->body_end = L(tail->RBRACE());
+    if (tail->policyBlock()) out->policy = BuildPolicy(tail->policyBlock());
   }
 
   ExprPtr BuildExprOnly(P::ExprOnlyContext* c) {
@@ -487,42 +646,6 @@ class Builder {
       sink_->Error(loc, "E003", fmt::format("more than {} statements in one file", kMaxStatements));
     }
     return false;
-  }
-
-  // ---------------------------------------------------------------- workflow
-  Workflow BuildWorkflow(P::WorkflowDeclContext* w) {
-    Workflow out;
-    out.loc = L(w->WORKFLOW());
-    out.name = Name(w->name());
-    out.name_loc = L(w->name());
-    if (auto* pl = w->paramList()) {
-      for (P::ParamContext* p : pl->param()) {
-        Param param;
-        param.name = Name(p->name());
-        param.loc = L(p->name());
-        param.type_text = TypeText(p->typeExpr());
-        param.type_loc = L(p->typeExpr());
-        if (p->expr()) param.default_value = Expr(p->expr()).e;
-        out.params.push_back(std::move(param));
-      }
-    }
-    for (P::WorkflowItemContext* item : w->workflowItem()) {
-      if (item->DEFAULTS()) {
-        if (out.defaults) {
-          Misplaced(L(item), fmt::format("a workflow has one defaults block; the first is at {}:{}",
-                                         out.defaults->loc.line, out.defaults->loc.col));
-          continue;
-        }
-        out.defaults = BuildPolicy(item->policyBlock());
-      } else if (item->handler()) {
-        out.handlers.push_back(BuildHandler(item->handler()));
-      } else if (item->stmt()) {
-        if (StmtPtr s = BuildStmt(item->stmt())) out.body.push_back(std::move(s));
-      }
-    }
-    out.body_end = L(w->RBRACE());
-    if (w->policyBlock()) out.policy = BuildPolicy(w->policyBlock());
-    return out;
   }
 
   std::string TypeText(P::TypeExprContext* t) {
@@ -691,66 +814,94 @@ class Builder {
   }
 
   // ---------------------------------------------------------------- expressions
+  // The parse tree holds `operand (op operand)*`; precedence is applied here by
+  // precedence climbing. Recursion depth is bounded by the number of levels per
+  // prefix operator, and prefix runs are capped.
+  struct Cursor {
+    std::vector<P::OperandContext*> operands;
+    std::vector<P::BinaryOpContext*> ops;
+    size_t next = 0;  // the operand to read next
+  };
+  static constexpr int kCmpPrec = 4;
+  static int Prec(size_t t) {
+    switch (t) {
+      case P::OR:
+        return 1;
+      case P::AND:
+        return 2;
+      case P::EQ:
+      case P::NE:
+      case P::LT:
+      case P::LE:
+      case P::GT:
+      case P::GE:
+      case P::IN:
+        return kCmpPrec;
+      case P::PLUS:
+      case P::MINUS:
+        return 5;
+      default:
+        return 6;  // * / %
+    }
+  }
+
   Built Expr(P::ExprContext* c) {
-    if (!c || c->andExpr().empty()) return Built{Null(L(c)), 1};
-    Built acc = And(c->andExpr(0));
-    for (size_t i = 1; i < c->andExpr().size(); ++i) {
-      acc = Binary(c->OR(i - 1)->getSymbol(), "or", std::move(acc), And(c->andExpr(i)));
+    if (!c || c->operand().empty()) return Built{Null(L(c)), 1};
+    Cursor cur{c->operand(), c->binaryOp()};
+    return Climb(cur, 1, 0);
+  }
+
+  // Operands from cur.next joined by operators of precedence >= min_prec; the first
+  // operand's prefix operators are read from index `prefix`.
+  Built Climb(Cursor& cur, int min_prec, size_t prefix) {
+    Built lhs = Prefixed(cur, prefix);
+    while (cur.next > 0 && cur.next - 1 < cur.ops.size() && cur.next < cur.operands.size()) {
+      P::BinaryOpContext* op = cur.ops[cur.next - 1];
+      int prec = Prec(op->getStart()->getType());
+      if (prec < min_prec) break;
+      Built rhs = Climb(cur, prec + 1, 0);
+      lhs = Binary(op->getStart(), op->getText(), std::move(lhs), std::move(rhs));
+      if (prec == kCmpPrec && cur.next - 1 < cur.ops.size() && cur.next < cur.operands.size() &&
+          Prec(cur.ops[cur.next - 1]->getStart()->getType()) == kCmpPrec) {
+        Token* t = cur.ops[cur.next - 1]->getStart();
+        sink_->Syntax(static_cast<int>(t->getLine()),
+                      static_cast<int>(t->getCharPositionInLine()) + 1,
+                      "comparisons cannot be chained; write 'a < b and b < c'");
+      }
     }
-    return acc;
+    return lhs;
   }
-  Built And(P::AndExprContext* c) {
-    if (!c || c->notExpr().empty()) return Built{Null(L(c)), 1};
-    Built acc = Not(c->notExpr(0));
-    for (size_t i = 1; i < c->notExpr().size(); ++i) {
-      acc = Binary(c->AND(i - 1)->getSymbol(), "and", std::move(acc), Not(c->notExpr(i)));
+
+  // One operand with its prefix operators from index `i`: '-' binds tightest, 'not'
+  // takes a whole comparison.
+  Built Prefixed(Cursor& cur, size_t i) {
+    if (cur.next >= cur.operands.size()) return Built{Null(Loc{file_, 0, 0}), 1};
+    P::OperandContext* operand = cur.operands[cur.next];
+    std::vector<Token*> prefixes = Prefixes(operand);
+    if (prefixes.size() > static_cast<size_t>(kMaxExprDepth)) {
+      ++cur.next;
+      return Cap(Built{Null(L(operand)), kMaxExprDepth + 1});
     }
-    return acc;
-  }
-  Built Not(P::NotExprContext* c) {
-    if (!c) return Built{Null(L(c)), 1};
-    Built acc = Cmp(c->cmpExpr());
-    auto nots = c->NOT();
-    for (size_t i = nots.size(); i-- > 0;) {
-      acc = Unary(nots[i]->getSymbol(), "not", std::move(acc));
+    if (i >= prefixes.size()) {
+      ++cur.next;
+      return Postfix(operand);
     }
-    return acc;
+    Token* op = prefixes[i];
+    if (op->getType() == P::MINUS) return Unary(op, "-", Prefixed(cur, i + 1));
+    return Unary(op, "not", Climb(cur, kCmpPrec, i + 1));
   }
-  Built Cmp(P::CmpExprContext* c) {
-    if (!c || c->addExpr().empty()) return Built{Null(L(c)), 1};
-    Built lhs = Add(c->addExpr(0));
-    if (!c->cmpOp() || c->addExpr().size() < 2) return lhs;
-    return Binary(c->cmpOp()->getStart(), c->cmpOp()->getText(), std::move(lhs),
-                  Add(c->addExpr(1)));
-  }
-  Built Add(P::AddExprContext* c) {
-    if (!c || c->mulExpr().empty()) return Built{Null(L(c)), 1};
-    Built acc = Mul(c->mulExpr(0));
-    for (size_t i = 1; i < c->mulExpr().size(); ++i) {
-      P::AddOpContext* op = c->addOp(i - 1);
-      acc = Binary(op->getStart(), op->getText(), std::move(acc), Mul(c->mulExpr(i)));
+
+  static std::vector<Token*> Prefixes(P::OperandContext* c) {
+    std::vector<Token*> out;
+    for (antlr4::tree::ParseTree* child : c->children) {
+      auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(child);
+      if (!t) break;
+      out.push_back(t->getSymbol());
     }
-    return acc;
+    return out;
   }
-  Built Mul(P::MulExprContext* c) {
-    if (!c || c->unaryExpr().empty()) return Built{Null(L(c)), 1};
-    Built acc = Neg(c->unaryExpr(0));
-    for (size_t i = 1; i < c->unaryExpr().size(); ++i) {
-      P::MulOpContext* op = c->mulOp(i - 1);
-      acc = Binary(op->getStart(), op->getText(), std::move(acc), Neg(c->unaryExpr(i)));
-    }
-    return acc;
-  }
-  Built Neg(P::UnaryExprContext* c) {
-    if (!c) return Built{Null(L(c)), 1};
-    Built acc = Postfix(c->postfixExpr());
-    auto minus = c->MINUS();
-    for (size_t i = minus.size(); i-- > 0;) {
-      acc = Unary(minus[i]->getSymbol(), "-", std::move(acc));
-    }
-    return acc;
-  }
-  Built Postfix(P::PostfixExprContext* c) {
+
+  Built Postfix(P::OperandContext* c) {
     if (!c) return Built{Null(L(c)), 1};
     Built acc = Primary(c->primary());
     for (P::PostfixOpContext* op : c->postfixOp()) {
@@ -919,9 +1070,8 @@ class Builder {
         continue;
       }
       Loc inner = at(p.begin);
-      Run sub(source_, p.begin, p.end - p.begin, inner.line, inner.col, sink_);
-      sub.Lex(nullptr);
-      P::ExprOnlyContext* tree = sub.ExprOnly();
+      Run sub(source_, p.begin, p.end - p.begin, inner.line, inner.col, sink_, nullptr);
+      P::ExprOnlyContext* tree = sub.Entry(&FlowParser::exprOnly);
       Run* saved = run_;
       run_ = &sub;
       Built e = tree && tree->expr() ? Expr(tree->expr()) : Built{Null(inner), 1};
@@ -961,6 +1111,80 @@ bool Precheck(std::string_view text, Sink* sink) {
   return true;
 }
 
+// Drives the entry rules item by item (see grammar/Flow.g4) and builds the File.
+class Driver {
+ public:
+  Driver(std::string_view text, Sink* sink)
+      : sink_(sink),
+        run_(text, 0, text.size(), 1, 1, sink, &comments_),
+        builder_(text, sink, &run_) {}
+
+  std::unique_ptr<File> Parse() {
+    auto out = std::make_unique<File>();
+    out->file = sink_->file;
+    for (size_t t = run_.LA(); t != Token::EOF; t = run_.LA()) {
+      if (t == P::IMPORT || t == P::CONST) {
+        builder_.TopItem(run_.Entry(&FlowParser::topItem), out.get());
+      } else if (t == P::WORKFLOW) {
+        Workflow w = ParseWorkflow();
+        if (out->workflow) {
+          sink_->Error(
+              w.loc, "E006",
+              fmt::format("a file holds one workflow; '{}' is declared at {}:{}",
+                          out->workflow->name, out->workflow->loc.line, out->workflow->loc.col));
+        } else {
+          out->workflow = std::move(w);
+        }
+      } else {
+        run_.SkipUnexpected("'import', 'const' or 'workflow'", {P::IMPORT, P::CONST, P::WORKFLOW});
+      }
+    }
+    out->comments = std::move(comments_);
+    return out;
+  }
+
+ private:
+  Workflow ParseWorkflow() {
+    P::WorkflowHeadContext* head = run_.Entry(&FlowParser::workflowHead);
+    Workflow w = builder_.WorkflowHead(head);
+    Token* open = head && head->LBRACE() ? head->LBRACE()->getSymbol() : nullptr;
+    int open_line = open ? static_cast<int>(open->getLine()) : 0;
+    int open_col = open ? static_cast<int>(open->getCharPositionInLine()) + 1 : 0;
+    bool opened = open && open->getTokenIndex() != INVALID_INDEX;
+    for (;;) {
+      size_t t = run_.LA();
+      if (t == P::RBRACE) {
+        builder_.WorkflowTail(run_.Entry(&FlowParser::workflowTail), &w);
+        return w;
+      }
+      if (t == Token::EOF) {
+        Token* prev = run_.Previous();
+        if (opened && prev) {
+          sink_->Syntax(
+              static_cast<int>(prev->getLine()),
+              static_cast<int>(prev->getCharPositionInLine() + prev->getStopIndex() -
+                               prev->getStartIndex()) +
+                  2,
+              fmt::format("expected '}}' to close the block opened at {}:{}", open_line, open_col));
+        }
+        return w;
+      }
+      if (IsItemStart(t)) {
+        builder_.WorkflowItem(run_.Entry(&FlowParser::workflowItem), &w);
+      } else {
+        run_.SkipUnexpected("a stage, foreach, fanout, rolling, group or approve",
+                            {P::STAGE, P::FOREACH, P::FANOUT, P::ROLLING, P::GROUP, P::APPROVE,
+                             P::ON, P::DEFAULTS, P::RBRACE});
+      }
+    }
+  }
+
+  Sink* sink_;
+  std::vector<Comment> comments_;
+  Run run_;
+  Builder builder_;
+};
+
 }  // namespace
 
 std::unique_ptr<File> ParseFile(const SourceManager& sm, int file, Diagnostics& diags) {
@@ -973,12 +1197,8 @@ std::unique_ptr<File> ParseFile(const SourceManager& sm, int file, Diagnostics& 
   };
   if (!Precheck(text, &sink)) return empty();
   try {
-    Run run(text, 0, text.size(), 1, 1, &sink);
-    std::vector<Comment> comments;
-    run.Lex(&comments);
-    P::FileContext* tree = run.File();
-    Builder builder(text, &sink, &run);
-    return builder.BuildFile(tree, std::move(comments));
+    Driver driver(text, &sink);
+    return driver.Parse();
   } catch (const TooManyErrors&) {
     return empty();
   } catch (const std::exception& e) {
@@ -997,9 +1217,9 @@ ExprPtr ParseExpression(const SourceManager& sm, int file, Diagnostics& diags) {
   };
   if (!Precheck(text, &sink)) return null();
   try {
-    Run run(text, 0, text.size(), 1, 1, &sink);
-    run.Lex(nullptr);
-    P::ExprOnlyContext* tree = run.ExprOnly();
+    std::vector<Comment> comments;
+    Run run(text, 0, text.size(), 1, 1, &sink, &comments);
+    P::ExprOnlyContext* tree = run.Entry(&FlowParser::exprOnly);
     Builder builder(text, &sink, &run);
     return builder.BuildExprOnly(tree);
   } catch (const TooManyErrors&) {

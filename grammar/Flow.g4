@@ -4,28 +4,27 @@
 //
 // Newlines are not significant: every statement and policy item starts with a keyword,
 // and `;` may separate policy items. Nesting and counts are capped by the adapter
-// before parsing (docs/language.md, "Limits"). Expression rules are written as flat
-// loops rather than left recursion so that the parse tree depth is bounded by the
-// bracket depth, which the adapter checks before parsing.
+// before parsing (docs/language.md, "Limits").
+//
+// A file is `(import | const | workflow)*`, where a workflow is
+//   workflowHead workflowItem* workflowTail
+// The adapter drives these entry rules one item at a time and frees each item's parse
+// tree once it is turned into AST, so memory does not grow with the parse tree of the
+// whole file. Expressions are a flat `operand (op operand)*`; the adapter applies
+// precedence, so a literal costs three parse-tree nodes and the parse tree depth is
+// bounded by the bracket depth, which the adapter checks before parsing.
 grammar Flow;
 
-// ------------------------------------------------------------------ files
-file : topItem* EOF ;
+// ------------------------------------------------------------------ entry rules
+topItem  : importDecl | constDecl ;
 // An expression alone: ParseExpression and the bodies of ${...} interpolations.
 exprOnly : expr EOF ;
-
-topItem
-  : importDecl
-  | constDecl
-  | workflowDecl
-  ;
 
 importDecl : IMPORT STRING ';'? ;
 constDecl  : CONST name '=' expr ';'? ;
 
-workflowDecl
-  : WORKFLOW name '(' paramList? ')' '{' workflowItem* '}' policyBlock?
-  ;
+workflowHead : WORKFLOW name '(' paramList? ')' '{' ;
+workflowTail : '}' policyBlock? ;
 
 paramList : param (',' param)* ','? ;
 param     : name ':' typeExpr ('=' expr)? ;
@@ -94,17 +93,11 @@ policyItem
   ;
 
 // ------------------------------------------------------------------ expressions
-expr    : andExpr (OR andExpr)* ;
-andExpr : notExpr (AND notExpr)* ;
-notExpr : NOT* cmpExpr ;
-cmpExpr : addExpr (cmpOp addExpr)? ;
-cmpOp   : '==' | '!=' | '<' | '<=' | '>' | '>=' | IN ;
-addExpr : mulExpr (addOp mulExpr)* ;
-addOp   : '+' | '-' ;
-mulExpr : unaryExpr (mulOp unaryExpr)* ;
-mulOp   : '*' | '/' | '%' ;
-unaryExpr   : '-'* postfixExpr ;
-postfixExpr : primary postfixOp* ;
+// Precedence (applied by the adapter), loosest first: or; and; not (prefix);
+// == != < <= > >= in (not chained); + -; * / %; - (prefix); . [ ] [*] (postfix).
+expr     : operand (binaryOp operand)* ;
+binaryOp : OR | AND | '==' | '!=' | '<' | '<=' | '>' | '>=' | IN | '+' | '-' | '*' | '/' | '%' ;
+operand  : (MINUS | NOT)* primary postfixOp* ;
 postfixOp
   : '.' name          # fieldOp
   | '[' '*' ']'       # allOp
