@@ -72,7 +72,13 @@ struct HttpFront::Impl {
     server.Delete(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
       Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], false));
     });
-    server.Get("/report", [this](const auto&, auto& res) { SendJson(res, 200, fleet->Report()); });
+    server.Get("/report", [this](const auto& req, auto& res) {
+      json report = fleet->Report();
+      if (req.has_param("brief")) report.erase("per_server");
+      SendJson(res, 200, report);
+    });
+    server.Post("/alerts",
+                [this](const auto& req, auto& res) { Send(res, fleet->Alert(req.body)); });
     server.Get("/summary",
                [this](const auto&, auto& res) { SendJson(res, 200, fleet->Summary()); });
     server.Get("/inventory", [this](const auto& req, auto& res) {

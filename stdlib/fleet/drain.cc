@@ -20,6 +20,9 @@
 namespace dandori::fleet {
 namespace {
 
+// How long before the attempt's deadline a drain with few enough stragglers finishes.
+constexpr int64_t kDeadlineMarginMs = 250;
+
 struct DrainStatus {
   std::string state;
   int64_t cameras = 0;
@@ -80,7 +83,7 @@ Result<Value> RunDrain(OperatorContext& ctx) {
           "drain of {} stalled: no camera moved for {} ms; {} of {} remain (max_remaining {})",
           server->id, stall, lowest, total, max_remaining));
     }
-    if (MsLeft(ctx) <= poll + call_timeout && lowest <= max_remaining) {
+    if (MsLeft(ctx) <= poll + kDeadlineMarginMs && lowest <= max_remaining) {
       return Output(lowest, moved, t - start);  // stragglers at the deadline
     }
     if (SleepOrCancel(ctx, poll)) return Status::Cancelled("drain of " + server->id + " cancelled");

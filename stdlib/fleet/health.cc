@@ -21,6 +21,10 @@
 namespace dandori::fleet {
 namespace {
 
+// Fail with the last values seen this long before the attempt's deadline, rather than be
+// cut off by the engine's timeout with no explanation.
+constexpr int64_t kDeadlineMarginMs = 100;
+
 // One PromQL check: true/false, or an error (bad query: permanent).
 Result<bool> PromQuery(const std::string& base, const std::string& query, int64_t timeout,
                        std::string* seen) {
@@ -98,7 +102,7 @@ Result<Value> RunHealth(OperatorContext& ctx) {
     if (streak >= need) {
       return Value::MakeRecord({{"ok", Value::Bool(true)}, {"checks", Value::Int(checks)}});
     }
-    if (MsLeft(ctx) <= interval + call_timeout) {
+    if (MsLeft(ctx) <= interval + kDeadlineMarginMs) {
       return Status::Timeout(
           fmt::format("health of {}: '{}' did not hold {} times in a row ({} checks; last: {})",
                       server->id, text, need, checks, seen));
