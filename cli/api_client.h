@@ -1,0 +1,28 @@
+// The HTTP client side of the `--server URL` command forms (submit, status, events,
+// approve, cancel, resume, retry) against `dandori serve`'s API. Implemented in
+// cmd_submit.cc (cpp-httplib stays in .cc files). Each function prints what the
+// command prints and returns its exit code (0 ok, 1 the work failed, 2 bad input or
+// an unreachable/refusing server).
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace dandori::cli {
+
+struct ApiTarget {
+  std::string server;      // http://HOST:PORT
+  std::string token_file;  // empty: $DANDORI_TOKEN
+};
+
+// FILE is a .flow (sent as source, compiled by the server) or a .flowc (sent as bytes).
+int RemoteSubmit(const ApiTarget& t, const std::string& file,
+                 const std::map<std::string, std::string>& params, const std::string& key);
+// job empty: list jobs.
+int RemoteStatus(const ApiTarget& t, const std::string& job);
+int RemoteEvents(const ApiTarget& t, const std::string& job);
+// action: approve (gate required), cancel, resume, retry.
+int RemoteAction(const ApiTarget& t, const std::string& job, const std::string& action,
+                 const std::string& gate);
+
+}  // namespace dandori::cli

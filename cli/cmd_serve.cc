@@ -1,0 +1,133 @@
+// `dandori serve` and `dandori worker`: shared durable mode on PostgreSQL
+// (engine/pg/serve.h). Built only when the dandori_server library is linked.
+#ifdef HAVE_DANDORI_SERVER
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "cli/run_support.h"
+#include "engine/pg/pg_store.h"
+#include "engine/pg/serve.h"
+
+namespace dandori::cli {
+namespace {
+
+struct ServeArgs {
+  std::string store;
+  std::string listen = "127.0.0.1:8480";
+  std::string token_file;
+  std::string alert_url;
+  std::vector<std::string> ops;
+  int slots = 4;
+  int stop_grace_s = 10;
+};
+
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Invalid("cannot read --token-file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string t = ss.str();
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  if (t.size() < 16) return Status::Invalid("the token in " + path + " is shorter than 16 bytes");
+  return t;
+}
+
+Result<v1::Table> CompileForApi(const std::string& path, const std::string& text) {
+#ifdef DANDORI_HAVE_COMPILER_DRIVER
+  compiler::SourceManager sm;
+  compiler::Diagnostics diags;
+  int f = sm.Add(path, text);
+  auto out = compiler::CompileSource(f, sm, diags);
+  if (diags.has_errors() || !out.table) {
+    std::string report = compiler::RenderReport(diags, sm, compiler::ReportFormat::kText);
+    return Status::Invalid(report.empty() ? path + " declares no workflow" : report);
+  }
+  return *out.table;
+#else
+  (void)text;
+  return Status::Invalid("this server cannot compile " + path + "; submit a compiled table");
+#endif
+}
+
+engine::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
+  engine::ServeOptions o;
+  o.url = a.store;
+  o.listen = a.listen;
+  o.alert_url = a.alert_url;
+  o.slots = a.slots;
+  o.ops = a.ops;
+  o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
+  o.registry = reg;
+  o.compile = CompileForApi;
+  return o;
+}
+
+void CommonOptions(CLI::App* sub, ServeArgs* a) {
+  sub->add_option("--store", a->store, "postgres://USER@HOST:PORT/DB")->required();
+  sub->add_option("--ops", a->ops, "run only these operators (e.g. media.*; repeatable)")
+      ->delimiter(',');
+  sub->add_option("--slots", a->slots, "attempts run at once by this process")
+      ->check(CLI::Range(0, 4096));
+  sub->add_option("--stop-grace", a->stop_grace_s,
+                  "seconds running attempts may finish after SIGTERM before being handed back")
+      ->check(CLI::Range(0, 86400));
+}
+
+int Serve(const ServeArgs& a) {
+  if (!engine::IsPostgresUrl(a.store)) {
+    std::fprintf(stderr, "dandori serve: --store must be a postgres:// URL\n");
+    return kExitBadInput;
+  }
+  OperatorRegistry reg;
+  RegisterOperators(&reg);
+  engine::ServeOptions o = Options(a, &reg);
+  if (!a.listen.empty()) {
+    if (a.token_file.empty()) {
+      std::fprintf(stderr, "dandori serve: --token-file is required for the HTTP API\n");
+      return kExitBadInput;
+    }
+    auto t = ReadToken(a.token_file);
+    if (!t.ok()) return Fail("serve", t.status());
+    o.token = *t;
+  }
+  return engine::RunServe(o);
+}
+
+int Worker(const ServeArgs& a) {
+  if (!engine::IsPostgresUrl(a.store)) {
+    std::fprintf(stderr, "dandori worker: --store must be a postgres:// URL\n");
+    return kExitBadInput;
+  }
+  OperatorRegistry reg;
+  RegisterOperators(&reg);
+  return engine::RunWorker(Options(a, &reg));
+}
+
+}  // namespace
+
+DANDORI_COMMAND({"serve", "Run the engine daemon on PostgreSQL: HTTP API, /metrics, jobs and tasks",
+                 [](CLI::App* sub) -> CommandMain {
+                   auto a = std::make_shared<ServeArgs>();
+                   CommonOptions(sub, a.get());
+                   sub->add_option("--listen", a->listen,
+                                   "HOST:PORT of the HTTP API (default 127.0.0.1:8480; "
+                                   "empty: no API)");
+                   sub->add_option("--token-file", a->token_file,
+                                   "file holding the API's bearer token");
+                   sub->add_option("--alert-url", a->alert_url,
+                                   "webhook posted when a job fails (retried with backoff)");
+                   return [a] { return Serve(*a); };
+                 },
+                 60});
+
+DANDORI_COMMAND({"worker", "Run tasks from a PostgreSQL store (no jobs driven, no API)",
+                 [](CLI::App* sub) -> CommandMain {
+                   auto a = std::make_shared<ServeArgs>();
+                   CommonOptions(sub, a.get());
+                   return [a] { return Worker(*a); };
+                 },
+                 61});
+
+}  // namespace dandori::cli
+#endif  // HAVE_DANDORI_SERVER

@@ -1,0 +1,52 @@
+// The `dandori serve` and `dandori worker` processes as library calls (the CLI and the
+// chaos test's nodes call these).
+//
+// RunServe: migrates the database, drives jobs (JobDrivers), runs attempts on local
+// slots (a DispatchWorker), serves the HTTP API and /metrics, and posts an alert to
+// --alert-url for every job that fails (retried with backoff). RunWorker: only the
+// executor. Both block until SIGTERM or SIGINT, then stop gracefully: claim nothing
+// more, let running attempts finish within stop_grace_ms, hand back the rest, and
+// return 0.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "dandori/v1/table.pb.h"
+#include "stdlib/operator.h"
+
+namespace dandori::engine {
+
+struct ServeOptions {
+  std::string url;                        // postgres://...
+  std::string listen = "127.0.0.1:8480";  // empty: no HTTP API
+  std::string token;                      // the API's bearer token
+  std::string alert_url;                  // webhook for failed jobs; empty: none
+  int slots = 4;                          // local executor slots (0: none, drive only)
+  std::vector<std::string> ops;           // local executor's operator patterns
+  int max_jobs = 64;
+  int64_t job_lease_ms = 10'000;
+  int64_t attempt_lease_ms = 5'000;
+  int64_t stop_grace_ms = 10'000;
+  bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
+  std::string name;               // lease owner name; empty: LocalOwner()
+  const OperatorRegistry* registry = nullptr;
+  std::function<Result<v1::Table>(const std::string&, const std::string&)> compile;
+  std::function<void(const std::string& line)> log;  // status lines (stderr by default)
+};
+
+// Blocks SIGTERM/SIGINT in the calling thread (and so in the threads it starts); call
+// first thing in main-like code before any thread exists.
+void BlockStopSignals();
+
+// Returns 0 after a graceful stop; non-zero with a message when start-up fails.
+int RunServe(const ServeOptions& options);
+int RunWorker(const ServeOptions& options);
+
+// Posts {"text": ...} (Slack-compatible) to url, retrying transient failures with
+// exponential backoff (up to `attempts` tries).
+Status PostAlert(const std::string& url, const std::string& text, int attempts = 5);
+
+}  // namespace dandori::engine
