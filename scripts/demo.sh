@@ -24,8 +24,11 @@ ffmpeg -hide_banner -loglevel error -nostdin -y \
   -f lavfi -i "sine=frequency=440:duration=${SECONDS_OF_VIDEO}" \
   -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p -c:a aac -b:a 128k "$SRC"
 
-echo "demo: running workflows/encode_2d.flow"
-"$DANDORI" run workflows/encode_2d.flow --store "$OUT/state.db" \
+REPO=$(pwd)
+DANDORI=$(realpath "$DANDORI")
+echo "demo: running workflows/encode_2d.flow (engine state and scratch in $OUT)"
+cd "$OUT"
+"$DANDORI" run "$REPO/workflows/encode_2d.flow" --store "$OUT/state.db" \
   --param "source=$SRC" \
   --param "title=demo-title" \
   --param "roots=[\"$OUT/vod-a\", \"$OUT/vod-b\"]" \
@@ -42,7 +45,7 @@ echo "demo: renditions in $MASTER"
 grep -A1 '^#EXT-X-STREAM-INF' "$MASTER" | grep -v '^--$'
 for playlist in "$(dirname "$MASTER")"/*/index.m3u8; do
   frames=$(ffprobe -v error -select_streams v:0 -count_packets \
-             -show_entries stream=nb_read_packets -of csv=p=0 "$playlist")
+             -show_entries stream=nb_read_packets -of csv=p=0 "$playlist" | head -n1)
   echo "demo: $(basename "$(dirname "$playlist")"): $frames frames, opens with ffprobe"
 done
 echo

@@ -1,0 +1,112 @@
+// workflows/encode_2d.flow and workflows/thumbnails.flow through `dandori run`: the
+// embedded engine drives the real media operators on a generated clip.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "base/subprocess.h"
+#include "stdlib/media/probe.h"
+#include "stdlib/media/testutil.h"
+
+namespace fs = std::filesystem;
+using namespace dandori;
+using namespace dandori::media;
+using namespace dandori::media::testing;
+
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+struct Run {
+  int exit_code = -1;
+  std::string output;
+};
+
+// `dandori run WORKFLOW --param ...` in `dir` (its .dandori/ store and scratch go there).
+Run Dandori(const std::string& dir, const std::string& workflow,
+            const std::vector<std::string>& params) {
+  SubprocessOptions o;
+  o.argv = {Env("DANDORI_BINARY_DIR") + "/cli/dandori", "run",
+            Env("DANDORI_SOURCE_DIR") + "/workflows/" + workflow, "--store", dir + "/state.db"};
+  for (const std::string& p : params) o.argv.insert(o.argv.end(), {"--param", p});
+  o.cwd = dir;
+  o.stdout_path = dir + "/run.out";
+  o.stderr_path = dir + "/run.out";
+  o.timeout_ms = 300000;
+  auto r = RunSubprocess(o);
+  REQUIRE(r.ok());
+  std::ifstream in(o.stdout_path);
+  return {r->term_signal ? 128 + r->term_signal : r->exit_code,
+          std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+}  // namespace
+
+TEST_CASE("encode_2d runs end to end and places a playable HLS title", "[media]") {
+  std::string dir = MakeTempDir("wf2d");
+  std::string src = dir + "/source.mp4";
+  REQUIRE(MakeSource(src, {.fps = "30000/1001", .seconds = 3, .bframes = 2, .gop = 30}).ok());
+  auto probe = ProbeFile(src);
+  REQUIRE(probe.ok());
+  fs::create_directories(dir + "/vod");
+  auto run = Dandori(
+      dir, "encode_2d.flow",
+      {"source=" + src, "title=show-1", "chunk=1s", "min_free=1MB",
+       fmt::format("roots=[\"{0}/missing-root\", \"{0}/vod\"]", dir),
+       R"(ladder=[{"name": "240p", "height": 240, "crf": 26}, {"name": "120p", "height": 120, "crf": 28}])"});
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const std::string title = dir + "/vod/show-1";
+  const std::string master = title + "/master.m3u8";
+  REQUIRE(fs::exists(master));
+  CHECK(FfprobeOpens(master));
+  for (std::string r : {"240p", "120p"}) {
+    auto frames = CountFrames(title + "/" + r + "/index.m3u8");
+    REQUIRE(frames.ok());
+    CHECK(*frames == probe->frames);
+    auto adur = StreamDuration(title + "/" + r + "/index.m3u8", "a");
+    CHECK(adur.ok());
+  }
+  // Nothing half-placed is left in the root.
+  for (const auto& e : fs::directory_iterator(dir + "/vod")) {
+    CHECK(e.path().filename().string() == "show-1");
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("encode_2d on a file that is not a video fails, naming it", "[media]") {
+  std::string dir = MakeTempDir("wfbad");
+  std::string src = dir + "/notes.mp4";
+  std::ofstream(src) << "not a video\n";
+  fs::create_directories(dir + "/vod");
+  auto run = Dandori(
+      dir, "encode_2d.flow",
+      {"source=" + src, "title=bad", "min_free=1MB", fmt::format("roots=[\"{}/vod\"]", dir)});
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.find(src) != std::string::npos);
+  CHECK(fs::is_empty(dir + "/vod"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("thumbnails runs as a batch job", "[media]") {
+  std::string dir = MakeTempDir("wfthumb");
+  std::string src = dir + "/clip.mp4";
+  REQUIRE(MakeSource(src, {.seconds = 3}).ok());
+  auto run = Dandori(dir, "thumbnails.flow",
+                     {fmt::format("sources=[\"{}\"]", src), "every=1s", "width=160"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  int jpegs = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/.dandori")) {
+    jpegs += e.path().extension() == ".jpg";
+  }
+  CHECK(jpegs == 3);
+  fs::remove_all(dir);
+}
