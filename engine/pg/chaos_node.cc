@@ -1,0 +1,77 @@
+// dandori_chaos_node: a `dandori serve` or `dandori worker` process for the chaos test
+// (chaos_test.cc), with one test-only operator registered under the `noop` signature:
+// it works for a while, then records its effect in chaos.effects under
+// UNIQUE (job, task, fence) (the attempt number, which equals the task's fencing token
+// while no `retry` resets it). A re-run of the same attempt (its executor was killed
+// after recording) hits the constraint and is idempotent.
+//
+//   dandori_chaos_node serve|worker URL SLOTS WORK_MS
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "engine/pg/pg_conn.h"
+#include "engine/pg/serve.h"
+
+using namespace dandori;
+using namespace dandori::engine;
+
+namespace {
+
+constexpr pg::Sql kEffect{
+    "chaos_effect",
+    "INSERT INTO chaos.effects(job, task, fence, executor) VALUES($1, $2, $3, $4) "
+    "ON CONFLICT DO NOTHING"};
+
+class EffectOp final : public Operator {
+ public:
+  EffectOp(std::string url, int work_ms) : url_(std::move(url)), work_ms_(work_ms) {}
+  Result<Value> Run(OperatorContext& ctx) override {
+    thread_local std::unique_ptr<pg::Conn> conn;
+    if (!conn || conn->Broken()) {
+      auto c = pg::Conn::Open(url_);
+      if (!c.ok()) return Status::Transient(c.status().message());
+      conn = std::move(*c);
+    }
+    if (ctx.cancel && ctx.cancel->WaitFor(std::chrono::milliseconds(work_ms_))) {
+      return Status::Cancelled("cancelled");
+    }
+    auto r = conn->Run(kEffect, pg::Params()
+                                    .Text(ctx.job_id)
+                                    .Text(ctx.task_id)
+                                    .Int(ctx.attempt)
+                                    .Text(std::to_string(getpid())));
+    if (!r.ok()) return Status::Transient(r.status().message());
+    return Value::MakeRecord({{"value", ctx.args.Get("value")}});
+  }
+
+ private:
+  std::string url_;
+  int work_ms_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BlockStopSignals();
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: dandori_chaos_node serve|worker URL SLOTS WORK_MS\n");
+    return 2;
+  }
+  std::string role = argv[1];
+  OperatorRegistry reg;
+  reg.Register("noop", std::make_unique<EffectOp>(argv[2], std::atoi(argv[4])));
+  ServeOptions o;
+  o.url = argv[2];
+  o.listen = "";
+  o.slots = std::atoi(argv[3]);
+  o.attempt_lease_ms = 1000;
+  o.job_lease_ms = 3000;
+  o.stop_grace_ms = 2000;
+  o.dispatch_trivial = true;
+  o.registry = &reg;
+  o.log = [](const std::string&) {};
+  return role == "serve" ? RunServe(o) : RunWorker(o);
+}
