@@ -25,8 +25,7 @@ Result<SegmentRates> MeasurePlaylist(const std::string& playlist_path) {
     if (line.rfind("#EXTINF:", 0) == 0) {
       pending = std::atof(line.c_str() + 8);
     } else if (line.rfind("#EXT-X-MAP:URI=\"", 0) == 0) {
-      std::string uri = line.substr(16, line.find('"', 16) - 16);
-      total_bytes += static_cast<int64_t>(fs::file_size(dir / uri, ec));
+      // The init section is fetched once per rendition, not per segment: not counted.
     } else if (!line.empty() && line[0] != '#' && pending > 0) {
       int64_t bytes = static_cast<int64_t>(fs::file_size(dir / line, ec));
       if (ec) return Status::Permanent(fmt::format("segment {} missing", (dir / line).string()));

@@ -63,17 +63,15 @@ Result<Value> RunSample(OperatorContext& ctx) {
   const std::string src = PathArg(ctx, "src");
   auto p = ProbeFile(src);
   if (!p.ok()) return p.status();
-  const int64_t start_ms =
-      ctx.args.Get("start").is_null() ? 0 : ctx.args.Get("start").duration_ms();
+  int64_t start_ms = ctx.args.Get("start").is_null() ? 0 : ctx.args.Get("start").duration_ms();
   const int64_t length_ms = ctx.args.Get("length").duration_ms();
   const int64_t total_ms = std::llround(p->duration_seconds() * 1000);
   const int64_t height = ctx.args.Get("height").is_null() ? 480 : ctx.args.Get("height").as_int();
-  if (start_ms < 0 || start_ms >= total_ms) {
+  // A source shorter than the requested start still gets a preview: its last `length`.
+  if (start_ms >= total_ms) start_ms = std::max<int64_t>(0, total_ms - length_ms);
+  if (start_ms < 0 || length_ms <= 0 || height <= 0 || height % 2) {
     return Status::Permanent(
-        fmt::format("sample start {} ms is outside {} ({} ms long)", start_ms, src, total_ms));
-  }
-  if (length_ms <= 0 || height <= 0 || height % 2) {
-    return Status::Permanent("sample: length must be positive and height even");
+        fmt::format("sample of {}: start must not be negative, length positive, height even", src));
   }
   const int64_t out_ms = std::min(length_ms, total_ms - start_ms);
   std::vector<std::string> a = {"-ss",  fmt::format("{:.3f}", start_ms / 1000.0),

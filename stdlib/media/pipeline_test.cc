@@ -243,6 +243,15 @@ TEST_CASE("thumbnails and a sample clip", "[media]") {
   auto d = StreamDuration(s->Get("path").as_string(), "v");
   REQUIRE(d.ok());
   CHECK(*d == Approx(2.0).margin(0.05));
+  // Starting past the end: the last `length` of the source instead.
+  auto lctx = MakeContext(dir, "late",
+                          Value::MakeRecord({{"src", Value::String(src)},
+                                             {"start", Value::DurationMs(60000)},
+                                             {"length", Value::DurationMs(1000)},
+                                             {"height", Value::Int(120)}}));
+  auto late = RunSample(lctx);
+  REQUIRE(late.ok());
+  CHECK(late->Get("duration").duration_ms() == 1000);
   fs::remove_all(dir);
 }
 

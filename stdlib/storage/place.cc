@@ -15,6 +15,22 @@
 namespace dandori {
 namespace fs = std::filesystem;
 
+namespace {
+
+// "69.7 GiB", "512 B": sizes in messages, readable rather than exact.
+std::string HumanBytes(int64_t bytes) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[u]);
+}
+
+}  // namespace
+
 Result<RootChoice> ChooseRoot(const std::vector<std::string>& candidates, int64_t min_free,
                               int64_t need) {
   RootChoice best;
@@ -35,8 +51,8 @@ Result<RootChoice> ChooseRoot(const std::vector<std::string>& candidates, int64_
     }
     int64_t free = static_cast<int64_t>(vfs.f_bavail) * static_cast<int64_t>(vfs.f_frsize);
     if (free < min_free + need) {
-      best.skipped.push_back(fmt::format("{}: {} free, needs {} + {} (min_free + size)", root,
-                                         FormatSize(free), FormatSize(min_free), FormatSize(need)));
+      best.skipped.push_back(fmt::format("{}: {} free, needs {} (min_free) + {} (the title)", root,
+                                         HumanBytes(free), HumanBytes(min_free), HumanBytes(need)));
       continue;
     }
     if (best.root.empty() || free > best.free) {
