@@ -114,6 +114,7 @@ Result<PipelineResult> RunPipeline(const std::string& src, int64_t target_ms,
   auto split = RunSplit(sctx);
   if (!split.ok()) return split.status();
   out.split = *split;
+  out.split_wall = Now() - t0;
   double c1 = CpuSeconds();
   out.split_cpu = c1 - c0;
 
@@ -144,6 +145,7 @@ Result<PipelineResult> RunPipeline(const std::string& src, int64_t target_ms,
   out.encode_wall = Now() - e0;
   double c2 = CpuSeconds();
   out.encode_cpu = c2 - c1;
+  const double a0 = Now();
 
   auto actx = MakeContext(dir, "audio", Value::MakeRecord({{"src", Value::String(src)}}));
   auto audio = RunEncodeAudio(actx);
@@ -154,6 +156,8 @@ Result<PipelineResult> RunPipeline(const std::string& src, int64_t target_ms,
   }
   double c3 = CpuSeconds();
   out.audio_cpu = c3 - c2;
+  out.audio_wall = Now() - a0;
+  const double m0 = Now();
 
   Value::Record margs = {{"chunks", Value::MakeList(out.encoded)}};
   if (!out.audio.is_null()) margs.push_back({"audio", out.audio});
@@ -162,6 +166,7 @@ Result<PipelineResult> RunPipeline(const std::string& src, int64_t target_ms,
   if (!video.ok()) return video.status();
   out.video = *video;
   out.merge_cpu = CpuSeconds() - c3;
+  out.merge_wall = Now() - m0;
   out.total_wall = Now() - t0;
   return out;
 }

@@ -37,7 +37,7 @@ struct PipelineResult {
   Value split, audio, video;  // operator outputs (audio null without an audio track)
   std::vector<Value> encoded;
   double split_cpu = 0, encode_cpu = 0, audio_cpu = 0, merge_cpu = 0;  // seconds
-  double encode_wall = 0, total_wall = 0;
+  double split_wall = 0, encode_wall = 0, audio_wall = 0, merge_wall = 0, total_wall = 0;
 };
 
 // split(src, target) -> encode every chunk with `encode_args` (a record of the
