@@ -1,0 +1,437 @@
+// Statements: operator calls against their signatures, loop headers, `when`,
+// approve messages and policies (retry / timeout / heartbeat / tolerate / pool).
+#include <fmt/format.h>
+
+#include "compiler/checker.h"
+#include "compiler/suggest.h"
+
+namespace dandori::compiler {
+namespace {
+
+std::vector<std::string> OperatorNames() {
+  std::vector<std::string> out;
+  for (const OperatorSignature& op : AllOperators()) out.push_back(op.name);
+  return out;
+}
+
+bool Raises(const OperatorSignature& sig, Code c) {
+  for (Code r : sig.raises) {
+    if (r == c) return true;
+  }
+  return false;
+}
+
+const char* PlaceName(PolicyPlace p) {
+  switch (p) {
+    case PolicyPlace::kStage:
+      return "a stage";
+    case PolicyPlace::kDefaults:
+      return "defaults";
+    case PolicyPlace::kGroup:
+      return "a group";
+    case PolicyPlace::kLoop:
+      return "a loop block";
+    case PolicyPlace::kWorkflow:
+      return "the workflow";
+  }
+  return "?";
+}
+
+const char* ItemName(PolicyItem::Kind k) {
+  switch (k) {
+    case PolicyItem::Kind::kRetry:
+      return "retry";
+    case PolicyItem::Kind::kTimeout:
+      return "timeout";
+    case PolicyItem::Kind::kHeartbeat:
+      return "heartbeat";
+    case PolicyItem::Kind::kTolerate:
+      return "tolerate";
+    case PolicyItem::Kind::kPool:
+      return "pool";
+  }
+  return "?";
+}
+
+bool Allowed(PolicyItem::Kind k, PolicyPlace p) {
+  using PK = PolicyItem::Kind;
+  switch (p) {
+    case PolicyPlace::kStage:
+    case PolicyPlace::kDefaults:
+      return k != PK::kTolerate;
+    case PolicyPlace::kGroup:
+      return k == PK::kRetry || k == PK::kTimeout;
+    case PolicyPlace::kLoop:
+      return k == PK::kTimeout || k == PK::kTolerate;
+    case PolicyPlace::kWorkflow:
+      return k == PK::kTimeout;
+  }
+  return false;
+}
+
+bool HasItem(const std::optional<Policy>& p, PolicyItem::Kind k) {
+  if (!p) return false;
+  for (const PolicyItem& it : p->items) {
+    if (it.kind == k) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Checker::CheckStmt(int n) {
+  Node& node = p_.nodes[n];
+  Stmt& st = *node.stmt;
+  Scope s{n, node.parent, node.root};
+  if (st.when) {
+    TypePtr t = CheckExpr(*st.when, s);
+    if (!IsAnyT(t) && t->kind != Type::Kind::kBool) {
+      d_.Error(st.when->loc, "E033",
+               fmt::format("'when' needs a bool condition, got {}", t->ToString()));
+    } else if (auto v = FoldExpr(*st.when); v && v->kind() == Value::Kind::kBool && !v->as_bool()) {
+      d_.Error(st.name_loc.valid() ? st.name_loc : st.loc, "E042",
+               fmt::format("'{}' is unreachable: its condition is always false", NodeName(n)));
+    }
+  }
+  switch (st.kind) {
+    case StmtKind::kStage:
+      CheckCall(n, s);
+      if (st.policy) CheckPolicy(*st.policy, PolicyPlace::kStage, node.sig);
+      if (node.sig && node.sig->name == "fleet.drain" &&
+          !HasItem(st.policy, PolicyItem::Kind::kTimeout) &&
+          !HasItem(p_.workflow->defaults, PolicyItem::Kind::kTimeout)) {
+        d_.Warning(st.name_loc.valid() ? st.name_loc : st.loc, "W001",
+                   fmt::format("drain '{}' has no timeout: a server that never empties holds its "
+                               "wave forever",
+                               st.name),
+                   {"add '{ timeout 3h }' (with 'max_remaining' to accept stragglers)"});
+      }
+      break;
+    case StmtKind::kApprove:
+      if (st.message) {
+        TypePtr t = CheckExpr(*st.message, s);
+        if (!IsAnyT(t) && t->kind != Type::Kind::kString) {
+          d_.Error(st.message->loc, "E015",
+                   fmt::format("the approve message must be a string, got {}", t->ToString()));
+        }
+      }
+      break;
+    case StmtKind::kGroup:
+      if (st.policy) CheckPolicy(*st.policy, PolicyPlace::kGroup, nullptr);
+      break;
+    default:
+      CheckLoopHeader(n, s);
+      if (st.policy) CheckPolicy(*st.policy, PolicyPlace::kLoop, nullptr);
+      if (st.tolerate && HasItem(st.policy, PolicyItem::Kind::kTolerate)) {
+        d_.Error(st.policy->loc, "E043", "'tolerate' is given both in the header and the policy");
+      }
+      break;
+  }
+}
+
+void Checker::CheckCall(int n, const Scope& s) {
+  Node& node = p_.nodes[n];
+  Stmt& st = *node.stmt;
+  const OperatorSignature* sig = FindOperator(st.op);
+  node.sig = sig;
+  if (!sig) {
+    d_.Error(st.op_loc.valid() ? st.op_loc : st.loc, "E010",
+             fmt::format("unknown operator '{}'{}", st.op, DidYouMean(st.op, OperatorNames())));
+    for (Arg& a : st.args) {
+      if (a.value) CheckExpr(*a.value, s);
+    }
+    return;
+  }
+  std::vector<bool> given(sig->args.size(), false);
+  size_t positional = 0;
+  bool named_seen = false;
+  for (Arg& a : st.args) {
+    const ArgSpec* spec = nullptr;
+    Loc where = a.name.empty() ? (a.value ? a.value->loc : st.loc) : a.name_loc;
+    if (a.name.empty()) {
+      if (named_seen) {
+        d_.Error(where, "E014", "a positional argument cannot follow a named one");
+      } else if (positional >= sig->args.size()) {
+        d_.Error(where, "E014",
+                 fmt::format("too many arguments: {} takes {} positional argument{}", sig->name,
+                             sig->args.size(), sig->args.size() == 1 ? "" : "s"));
+      } else {
+        spec = &sig->args[positional++];
+      }
+    } else {
+      named_seen = true;
+      spec = sig->FindArg(a.name);
+      if (!spec) {
+        std::vector<std::string> names;
+        for (const ArgSpec& as : sig->args) names.push_back(as.name);
+        std::string hint = DidYouMean(a.name, names);
+        std::vector<std::string> notes;
+        if (hint.empty()) notes.push_back(fmt::format("its arguments: {}", fmt::join(names, ", ")));
+        d_.Error(where, "E011", fmt::format("{} has no argument '{}'{}", sig->name, a.name, hint),
+                 std::move(notes));
+      }
+    }
+    if (spec) {
+      size_t i = static_cast<size_t>(spec - sig->args.data());
+      if (given[i]) {
+        d_.Error(where, "E013", fmt::format("argument '{}' is given twice", spec->name));
+        spec = nullptr;
+      }
+      given[i] = true;
+    }
+    if (!a.value) continue;
+    if (spec) {
+      CheckArgValue(a, *spec, *sig, s);
+    } else {
+      CheckExpr(*a.value, s);
+    }
+  }
+  for (size_t i = 0; i < sig->args.size(); ++i) {
+    const ArgSpec& spec = sig->args[i];
+    if (!given[i] && spec.required && !spec.default_value) {
+      d_.Error(st.op_loc.valid() ? st.op_loc : st.loc, "E012",
+               fmt::format("missing required argument '{}' (type {}) of {}", spec.name,
+                           spec.type->ToString(), sig->name));
+    }
+  }
+}
+
+void Checker::CheckArgValue(Arg& a, const ArgSpec& spec, const OperatorSignature& sig,
+                            const Scope& s) {
+  Expr& e = *a.value;
+  if (!spec.choices.empty() && e.kind == ExprKind::kName) {
+    for (const std::string& c : spec.choices) {
+      if (c == e.text) {
+        p_.refs[&e] = {RefKind::kChoice, -1};
+        e.type = Type::String();
+        return;
+      }
+    }
+    bool known = stage_names_.count(e.text) || param_names_.count(e.text) ||
+                 p_.const_by_name.count(e.text) || loop_vars_.count(e.text);
+    if (!known) {
+      d_.Error(
+          e.loc, "E016",
+          fmt::format("argument '{}' of {} must be one of {}; got '{}'{}", spec.name, sig.name,
+                      fmt::join(spec.choices, ", "), e.text, DidYouMean(e.text, spec.choices)));
+      e.type = Type::String();
+      return;
+    }
+  }
+  TypePtr t = CheckExpr(e, s);
+  if (!Assignable(*t, *spec.type)) {
+    d_.Error(e.loc, "E015",
+             fmt::format("argument '{}' of {} expects {}, got {}", spec.name, sig.name,
+                         spec.type->ToString(), t->ToString()));
+    return;
+  }
+  if (!spec.choices.empty()) {
+    auto v = FoldExpr(e);
+    if (v && v->kind() == Value::Kind::kString) {
+      bool found = false;
+      for (const std::string& c : spec.choices) found = found || c == v->as_string();
+      if (!found) {
+        d_.Error(e.loc, "E016",
+                 fmt::format("argument '{}' of {} must be one of {}; got '{}'{}", spec.name,
+                             sig.name, fmt::join(spec.choices, ", "), v->as_string(),
+                             DidYouMean(v->as_string(), spec.choices)));
+      }
+    }
+  }
+}
+
+void Checker::CheckLoopHeader(int n, const Scope& s) {
+  Stmt& st = *p_.nodes[n].stmt;
+  const char* kw = st.kind == StmtKind::kForeach  ? "foreach"
+                   : st.kind == StmtKind::kFanout ? "fanout"
+                                                  : "rolling";
+  if (st.items) {
+    TypePtr t = CheckExpr(*st.items, s);
+    if (t->kind == Type::Kind::kList) {
+      loop_var_types_[n] = t->elem ? t->elem : Type::Any();
+    } else if (!IsAnyT(t)) {
+      d_.Error(st.items->loc, "E033", fmt::format("{} needs a list, got {}", kw, t->ToString()));
+    }
+  }
+  for (Expr* e : {st.parallel.get(), st.batch.get(), st.tolerate.get()}) {
+    if (e) CheckExpr(*e, s);
+  }
+  if (st.parallel) {
+    auto v = FoldExpr(*st.parallel);
+    if (!v || v->kind() != Value::Kind::kInt) {
+      d_.Error(st.parallel->loc, "E050", "'parallel' must be a constant whole number or 'all'");
+    } else if (v->as_int() <= 0 || v->as_int() > 1000000) {
+      d_.Error(
+          st.parallel->loc, "E050",
+          fmt::format("'parallel {}' is out of range: use 1 to 1000000, or 'all'", v->as_int()));
+    }
+  }
+  if (st.parallel_all && st.items && !IsBoundedList(*st.items, s)) {
+    d_.Warning(st.items->loc, "W002",
+               fmt::format("'parallel all' over a list of unknown size: every item runs at once"),
+               {"bound it with 'parallel N', or iterate over an inventory or a literal list"});
+  }
+  if (st.batch) {
+    auto v = FoldExpr(*st.batch);
+    bool ok =
+        v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 1 && v->as_int() <= 1000000) ||
+              (v->kind() == Value::Kind::kPercent && v->percent() > 0 && v->percent() <= 100));
+    if (!ok) {
+      d_.Error(st.batch->loc, "E051",
+               "'batch' must be a constant count of at least 1, or a percentage in (0%, 100%]");
+    }
+  }
+  if (st.tolerate) {
+    auto v = FoldExpr(*st.tolerate);
+    bool ok =
+        v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 0 && v->as_int() <= 1000000) ||
+              (v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() <= 100));
+    if (!ok) {
+      d_.Error(st.tolerate->loc, "E052",
+               "'tolerate' must be a constant count of at least 0, or a percentage in [0%, 100%]");
+    }
+  }
+}
+
+bool Checker::IsBoundedList(const Expr& e, const Scope& s, int depth) {
+  // Bounded: a literal list, a const, range(), or anything read from an inventory
+  // (directly or through the variable of a loop over a bounded list).
+  if (depth > 32) return false;
+  switch (e.kind) {
+    case ExprKind::kList:
+      return true;
+    case ExprKind::kCall:
+      return e.text == "range";
+    case ExprKind::kField:
+    case ExprKind::kIndex:
+      return !e.items.empty() && IsBoundedList(*e.items[0], s, depth + 1);
+    case ExprKind::kName: {
+      Ref r = p_.RefOf(e);
+      if (r.kind == RefKind::kConst) return true;
+      if (r.kind == RefKind::kStage) {
+        const Node& x = p_.nodes[r.index];
+        return x.sig && x.sig->name == "fleet.inventory";
+      }
+      if (r.kind == RefKind::kVar) {
+        const Stmt& loop = *p_.nodes[r.index].stmt;
+        return loop.items && IsBoundedList(*loop.items, s, depth + 1);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+std::optional<int64_t> Checker::PolicyDuration(const Expr* e, std::string_view what) {
+  if (!e) return std::nullopt;
+  CheckExpr(const_cast<Expr&>(*e), Scope{});
+  auto v = FoldExpr(*e);
+  if (!v || v->kind() != Value::Kind::kDuration) {
+    d_.Error(e->loc, "E054", fmt::format("{} must be a constant duration such as 30s or 1h", what));
+    return std::nullopt;
+  }
+  int64_t ms = v->duration_ms();
+  if (ms <= 0) {
+    d_.Error(e->loc, "E054", fmt::format("{} must be longer than zero", what));
+    return std::nullopt;
+  }
+  if (ms > kMaxDurationMs) {
+    d_.Error(e->loc, "E055",
+             fmt::format("{} of {} is longer than the 30-day limit", what, FormatDuration(ms)));
+    return std::nullopt;
+  }
+  return ms;
+}
+
+void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig) {
+  using PK = PolicyItem::Kind;
+  bool seen[5] = {false, false, false, false, false};
+  std::optional<int64_t> timeout, heartbeat;
+  for (const PolicyItem& it : policy.items) {
+    int k = static_cast<int>(it.kind);
+    if (!Allowed(it.kind, place)) {
+      d_.Error(it.loc, "E057",
+               fmt::format("'{}' is not allowed on {}", ItemName(it.kind), PlaceName(place)));
+      continue;
+    }
+    if (seen[k]) {
+      d_.Error(it.loc, "E043",
+               fmt::format("'{}' is given twice in this policy", ItemName(it.kind)));
+      continue;
+    }
+    seen[k] = true;
+    if (it.value && (it.kind == PK::kRetry || it.kind == PK::kTolerate)) {
+      CheckExpr(*it.value, Scope{});
+    }
+    switch (it.kind) {
+      case PK::kRetry: {
+        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
+        if (!v || v->kind() != Value::Kind::kInt) {
+          d_.Error(it.loc, "E053", "'retry' needs a constant whole number of retries");
+        } else if (v->as_int() < 0 || v->as_int() > kMaxRetries) {
+          d_.Error(
+              it.value->loc, "E053",
+              fmt::format("'retry {}' is out of range: use 0 to {}", v->as_int(), kMaxRetries));
+        } else if (place == PolicyPlace::kStage && sig && v->as_int() > 0 &&
+                   !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout)) {
+          d_.Warning(it.loc, "W003",
+                     fmt::format("'retry' has no effect: {} never raises a retryable (transient "
+                                 "or timeout) error",
+                                 sig->name));
+        }
+        auto lo = PolicyDuration(it.backoff_min.get(), "the backoff minimum");
+        auto hi = PolicyDuration(it.backoff_max.get(), "the backoff maximum");
+        if (lo && hi && *lo > *hi) {
+          d_.Error(it.backoff_min->loc, "E056",
+                   fmt::format("backoff {}..{}: the minimum is larger than the maximum",
+                               FormatDuration(*lo), FormatDuration(*hi)));
+        }
+        for (const Ident& c : it.on) {
+          if (c.name == "transient" || c.name == "timeout") continue;
+          if (c.name == "permanent" || c.name == "cancelled") {
+            d_.Warning(
+                c.loc, "W005",
+                fmt::format("'{}' errors are never retried; listing them has no effect", c.name));
+            continue;
+          }
+          d_.Error(
+              c.loc, "E058",
+              fmt::format("unknown error class '{}'{}", c.name,
+                          DidYouMean(c.name, {"transient", "timeout", "permanent", "cancelled"})),
+              {"error classes: transient, timeout, permanent, cancelled"});
+        }
+        break;
+      }
+      case PK::kTimeout:
+        timeout = PolicyDuration(it.value.get(), "'timeout'");
+        break;
+      case PK::kHeartbeat:
+        heartbeat = PolicyDuration(it.value.get(), "'heartbeat'");
+        break;
+      case PK::kTolerate: {
+        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
+        bool ok =
+            v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 0) ||
+                  (v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() <= 100));
+        if (!ok) {
+          d_.Error(it.value ? it.value->loc : it.loc, "E052",
+                   "'tolerate' must be a constant count of at least 0, or a percentage in [0%, "
+                   "100%]");
+        }
+        break;
+      }
+      case PK::kPool:
+        if (it.pool.empty()) d_.Error(it.loc, "E057", "'pool' needs a name");
+        break;
+    }
+  }
+  if (timeout && heartbeat && *heartbeat >= *timeout) {
+    d_.Warning(policy.loc, "W004",
+               fmt::format("heartbeat {} is not shorter than timeout {}; it can never fire",
+                           FormatDuration(*heartbeat), FormatDuration(*timeout)));
+  }
+  (void)sig;
+}
+
+}  // namespace dandori::compiler

@@ -1,0 +1,384 @@
+#include "compiler/lower.h"
+
+#include <set>
+
+#include "compiler/consteval.h"
+#include "compiler/emit_expr.h"
+#include "compiler/sha256.h"
+#include "compiler/table_version.h"
+
+namespace dandori::compiler {
+namespace {
+
+constexpr int64_t kDefaultBackoffMinMs = 1000;
+constexpr int64_t kDefaultBackoffMaxMs = 60000;
+
+v1::BlockKind BlockKindOf(StmtKind k) {
+  switch (k) {
+    case StmtKind::kForeach:
+      return v1::FOREACH;
+    case StmtKind::kFanout:
+      return v1::FANOUT;
+    case StmtKind::kRolling:
+      return v1::ROLLING;
+    default:
+      return v1::GROUP;
+  }
+}
+
+std::string LoopKeyword(StmtKind k) {
+  return k == StmtKind::kForeach ? "foreach" : k == StmtKind::kFanout ? "fanout" : "rolling";
+}
+
+void SetLoc(const Loc& l, v1::SourceLoc* out) {
+  out->set_file(l.file);
+  out->set_line(l.line);
+  out->set_col(l.col);
+}
+
+class Lowerer {
+ public:
+  Lowerer(const Program& p, const SourceManager& sm)
+      : p_(p), sm_(sm), pool_(&t_), emit_(p, pool_, state_) {}
+  v1::Table Run();
+
+ private:
+  void Number(const std::vector<int>& body);
+  int NewState(v1::StateKind kind, int parent, const Loc& loc);
+  void FillBody(const std::vector<int>& body, int parent_state, int fail_target);
+  void FillNode(int n, int parent_state, int fail_target);
+  void FillBlock(int n, v1::State* begin, v1::State* end);
+  void ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::string* pool);
+  int64_t Ms(const Expr* e) const;
+  std::vector<int> Sinks(const std::vector<int>& body) const;
+  int Completion(int n) const { return end_[n] >= 0 ? end_[n] : state_[n]; }
+  void Link(int from, int to);
+  void NoteType(const Type& t);
+
+  const Program& p_;
+  const SourceManager& sm_;
+  v1::Table t_;
+  ConstPool pool_;
+  std::vector<int> state_;  // node -> its TASK / GATE / BLOCK_BEGIN state
+  std::vector<int> end_;    // node -> its BLOCK_END state, or -1
+  ExprEmitter emit_;
+  int next_ = 0;
+  std::set<std::string> types_;
+};
+
+void Lowerer::Number(const std::vector<int>& body) {
+  for (int n : body) {
+    state_[n] = next_++;
+    if (IsBlock(p_.nodes[n].stmt->kind)) {
+      Number(p_.children[n]);
+      end_[n] = next_++;
+    }
+  }
+}
+
+void Lowerer::Link(int from, int to) {
+  t_.mutable_states(to)->add_deps(from);
+  t_.mutable_states(from)->mutable_next()->add_ok(to);
+}
+
+std::vector<int> Lowerer::Sinks(const std::vector<int>& body) const {
+  std::vector<bool> has_succ(body.size(), false);
+  std::vector<int> out;
+  // Positions of nodes in this body, to mark those something depends on.
+  for (int n : body) {
+    for (int d : p_.nodes[n].deps) has_succ[p_.nodes[d].pos] = true;
+  }
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (!has_succ[i]) out.push_back(Completion(body[i]));
+  }
+  return out;
+}
+
+int64_t Lowerer::Ms(const Expr* e) const {
+  if (!e) return 0;
+  auto v = emit_.FoldValue(*e);
+  return v && v->kind() == Value::Kind::kDuration ? v->duration_ms() : 0;
+}
+
+void Lowerer::ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::string* pool) {
+  if (!p) return;
+  for (const PolicyItem& it : p->items) {
+    switch (it.kind) {
+      case PolicyItem::Kind::kRetry: {
+        auto v = it.value ? emit_.FoldValue(*it.value) : std::nullopt;
+        out->set_retries(v && v->kind() == Value::Kind::kInt ? static_cast<int32_t>(v->as_int())
+                                                             : 0);
+        out->set_backoff_min_ms(it.backoff_min ? Ms(it.backoff_min.get()) : kDefaultBackoffMinMs);
+        out->set_backoff_max_ms(it.backoff_max ? Ms(it.backoff_max.get()) : kDefaultBackoffMaxMs);
+        out->set_jitter(it.jitter);
+        out->clear_retry_on();
+        for (const Ident& c : it.on) {
+          if (c.name == "transient") out->add_retry_on(v1::TRANSIENT);
+          if (c.name == "timeout") out->add_retry_on(v1::TIMEOUT);
+        }
+        if (!it.on.empty() && out->retry_on_size() == 0) out->set_retries(0);
+        break;
+      }
+      case PolicyItem::Kind::kTimeout:
+        out->set_timeout_ms(Ms(it.value.get()));
+        break;
+      case PolicyItem::Kind::kHeartbeat:
+        out->set_heartbeat_ms(Ms(it.value.get()));
+        break;
+      case PolicyItem::Kind::kPool:
+        if (pool) *pool = it.pool;
+        break;
+      case PolicyItem::Kind::kTolerate:
+        break;  // on blocks, see FillBlock
+    }
+  }
+}
+
+int Lowerer::NewState(v1::StateKind kind, int parent, const Loc& loc) {
+  v1::State* s = t_.add_states();
+  s->set_index(t_.states_size() - 1);
+  s->set_kind(kind);
+  s->set_parent(parent);
+  SetLoc(loc, s->mutable_loc());
+  auto* next = s->mutable_next();
+  next->set_failed(-1);
+  next->set_timed_out(-1);
+  next->set_cancelled(-1);
+  return s->index();
+}
+
+void Lowerer::NoteType(const Type& t) {
+  if (t.kind == Type::Kind::kList && t.elem) NoteType(*t.elem);
+  if (t.kind == Type::Kind::kRecord && !t.name.empty()) types_.insert(t.name);
+}
+
+void Lowerer::FillNode(int n, int parent_state, int fail_target) {
+  const Node& node = p_.nodes[n];
+  const Stmt& st = *node.stmt;
+  v1::State* s = t_.mutable_states(state_[n]);
+  s->set_name(st.kind == StmtKind::kStage || st.kind == StmtKind::kApprove ||
+                      st.kind == StmtKind::kGroup
+                  ? st.name
+                  : LoopKeyword(st.kind) + " " + st.var);
+  for (int d : node.deps) s->add_deps(Completion(d));
+  if (st.when) emit_.Emit(*st.when, s->mutable_when());
+  s->mutable_next()->set_failed(fail_target);
+  s->mutable_next()->set_timed_out(fail_target);
+  s->mutable_next()->set_cancelled(t_.fail());
+  if (st.kind == StmtKind::kStage) {
+    s->set_op(st.op);
+    std::string pool;
+    ApplyPolicy(p_.workflow->defaults, s->mutable_policy(), &pool);
+    ApplyPolicy(st.policy, s->mutable_policy(), &pool);
+    s->set_pool(pool);
+    if (node.sig) {
+      s->set_output_type(node.sig->output->ToString());
+      NoteType(*node.sig->output);
+      // Arguments in signature order; omitted ones take the signature's default.
+      std::vector<const Expr*> given(node.sig->args.size(), nullptr);
+      size_t positional = 0;
+      for (const Arg& a : st.args) {
+        const ArgSpec* spec =
+            a.name.empty() ? &node.sig->args[positional++] : node.sig->FindArg(a.name);
+        given[spec - node.sig->args.data()] = a.value.get();
+      }
+      std::vector<std::string> names;
+      std::vector<const Expr*> values;
+      std::vector<Value> fallback;
+      for (size_t i = 0; i < node.sig->args.size(); ++i) {
+        const ArgSpec& spec = node.sig->args[i];
+        if (!given[i] && !spec.default_value) continue;
+        names.push_back(spec.name);
+        values.push_back(given[i]);
+        fallback.push_back(spec.default_value ? *spec.default_value : Value::Null());
+      }
+      emit_.EmitRecord(names, values, fallback, s->mutable_args());
+      std::string src = st.op + "(";
+      for (size_t i = 0; i < st.args.size(); ++i) {
+        src += (i ? ", " : "") + (st.args[i].name.empty() ? "" : st.args[i].name + ": ") +
+               ExprText(*st.args[i].value);
+      }
+      s->mutable_args()->set_source(src + ")");
+    }
+  } else if (st.kind == StmtKind::kApprove) {
+    s->set_output_type(ApproveOutputType()->ToString());
+    if (st.message) emit_.Emit(*st.message, s->mutable_message());
+  } else {
+    v1::State* end = t_.mutable_states(end_[n]);
+    FillBlock(n, s, end);
+    end->set_name(s->name());
+    end->mutable_next()->set_failed(fail_target);
+    end->mutable_next()->set_timed_out(fail_target);
+    end->mutable_next()->set_cancelled(t_.fail());
+    Link(state_[n], end_[n]);
+    FillBody(p_.children[n], state_[n], end_[n]);
+  }
+  (void)parent_state;
+}
+
+void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
+  const Stmt& st = *p_.nodes[n].stmt;
+  v1::Block* b = begin->mutable_block();
+  b->set_kind(BlockKindOf(st.kind));
+  b->set_var(st.var);
+  if (st.items) emit_.Emit(*st.items, b->mutable_items());
+  auto fold = [&](const ExprPtr& e) { return e ? emit_.FoldValue(*e) : std::nullopt; };
+  if (auto v = fold(st.parallel); v && v->kind() == Value::Kind::kInt) {
+    b->set_parallel(static_cast<int32_t>(v->as_int()));
+  }
+  if (auto v = fold(st.batch)) {
+    if (v->kind() == Value::Kind::kPercent) b->set_batch_percent(v->percent());
+    if (v->kind() == Value::Kind::kInt) b->set_batch(static_cast<int32_t>(v->as_int()));
+  }
+  const Expr* tol = st.tolerate.get();
+  if (st.policy) {
+    for (const PolicyItem& it : st.policy->items) {
+      if (it.kind == PolicyItem::Kind::kTolerate) tol = it.value.get();
+    }
+  }
+  b->set_tolerate(-1);
+  if (auto v = tol ? emit_.FoldValue(*tol) : std::nullopt) {
+    b->set_has_tolerate(true);
+    if (v->kind() == Value::Kind::kPercent) b->set_tolerate_percent(v->percent());
+    if (v->kind() == Value::Kind::kInt) b->set_tolerate(static_cast<int32_t>(v->as_int()));
+  }
+  b->set_first(state_[n] + 1);
+  b->set_last(end_[n] - 1);
+  b->set_end(end_[n]);
+  b->set_begin(state_[n]);
+  *end->mutable_block() = *b;
+  end->mutable_block()->clear_items();
+  ApplyPolicy(st.policy, begin->mutable_policy(), nullptr);
+}
+
+void Lowerer::FillBody(const std::vector<int>& body, int parent_state, int fail_target) {
+  for (int n : body) {
+    // Create in index order: FillNode writes into states created by Run.
+    FillNode(n, parent_state, fail_target);
+  }
+}
+
+v1::Table Lowerer::Run() {
+  const Workflow& w = *p_.workflow;
+  t_.set_format_version(kTableFormatVersion);
+  t_.set_workflow(w.name);
+  t_.set_compiler_version(kCompilerVersion);
+  t_.set_entry(-1);
+  for (int f = 0; f < sm_.size(); ++f) t_.add_files(sm_.path(f));
+  t_.set_source_sha256(Sha256Hex(sm_.text(p_.main->file)));
+  state_.assign(p_.nodes.size(), -1);
+  end_.assign(p_.nodes.size(), -1);
+
+  // Indices: body, on failure (begin, body, end), on success (same), SUCCEED, FAIL.
+  Number(p_.root_children[0]);
+  int hb[3] = {-1, -1, -1}, he[3] = {-1, -1, -1};
+  for (int r : {1, 2}) {
+    if (!p_.handlers[r]) continue;
+    hb[r] = next_++;
+    Number(p_.root_children[r]);
+    he[r] = next_++;
+  }
+  int succeed = next_++, fail = next_++;
+  for (int i = 0; i < next_; ++i) NewState(v1::STATE_KIND_UNSPECIFIED, -1, Loc{});
+  t_.set_succeed(succeed);
+  t_.set_fail(fail);
+  t_.set_on_failure(hb[1]);
+  t_.set_on_success(hb[2]);
+
+  // Kinds, parents and locations first, so that FillNode can link freely.
+  auto place = [&](auto&& self, const std::vector<int>& body, int parent) -> void {
+    for (int n : body) {
+      const Stmt& st = *p_.nodes[n].stmt;
+      v1::State* s = t_.mutable_states(state_[n]);
+      s->set_parent(parent);
+      SetLoc(st.name_loc.valid() && !IsLoop(st.kind) ? st.name_loc : st.loc, s->mutable_loc());
+      s->set_kind(st.kind == StmtKind::kStage     ? v1::TASK
+                  : st.kind == StmtKind::kApprove ? v1::GATE
+                                                  : v1::BLOCK_BEGIN);
+      if (end_[n] >= 0) {
+        v1::State* e = t_.mutable_states(end_[n]);
+        e->set_kind(v1::BLOCK_END);
+        e->set_parent(parent);
+        SetLoc(st.loc, e->mutable_loc());
+        self(self, p_.children[n], state_[n]);
+      }
+    }
+  };
+  place(place, p_.root_children[0], -1);
+  for (int r : {1, 2}) {
+    if (hb[r] < 0) continue;
+    place(place, p_.root_children[r], hb[r]);
+    for (int s : {hb[r], he[r]}) {
+      v1::State* st = t_.mutable_states(s);
+      st->set_kind(s == hb[r] ? v1::BLOCK_BEGIN : v1::BLOCK_END);
+      st->set_name(r == 1 ? "on failure" : "on success");
+      SetLoc(p_.handlers[r]->loc, st->mutable_loc());
+      v1::Block* b = st->mutable_block();
+      b->set_kind(r == 1 ? v1::ON_FAILURE : v1::ON_SUCCESS);
+      b->set_first(hb[r] + 1);
+      b->set_last(he[r] - 1);
+      b->set_end(he[r]);
+      b->set_begin(hb[r]);
+      b->set_tolerate(-1);
+    }
+  }
+  t_.mutable_states(succeed)->set_kind(v1::SUCCEED);
+  t_.mutable_states(succeed)->set_name("succeed");
+  t_.mutable_states(fail)->set_kind(v1::FAIL);
+  t_.mutable_states(fail)->set_name("fail");
+  SetLoc(w.loc, t_.mutable_states(succeed)->mutable_loc());
+  SetLoc(w.loc, t_.mutable_states(fail)->mutable_loc());
+
+  // Failures at the top level go to the failure handler, else FAIL.
+  int top_fail = hb[1] >= 0 ? hb[1] : fail;
+  FillBody(p_.root_children[0], -1, top_fail);
+  for (int r : {1, 2}) {
+    if (hb[r] < 0) continue;
+    FillBody(p_.root_children[r], hb[r], he[r]);
+    Link(hb[r], he[r]);
+    int after_fail = r == 1 ? fail : top_fail;
+    for (int s : {hb[r], he[r]}) {
+      auto* next = t_.mutable_states(s)->mutable_next();
+      next->set_failed(after_fail);
+      next->set_timed_out(after_fail);
+      next->set_cancelled(fail);
+    }
+  }
+  // Default sequencing inside each body: successors from deps.
+  for (int i = 0; i < t_.states_size(); ++i) {
+    for (int d : t_.states(i).deps()) {
+      if (t_.states(d).kind() == v1::BLOCK_BEGIN && t_.states(i).kind() == v1::BLOCK_END &&
+          t_.states(i).block().begin() == d) {
+        continue;  // linked already
+      }
+      t_.mutable_states(d)->mutable_next()->add_ok(i);
+    }
+  }
+  // The end of the body: SUCCEED, through the success handler when there is one.
+  int done = hb[2] >= 0 ? hb[2] : succeed;
+  for (int s : Sinks(p_.root_children[0])) Link(s, done);
+  if (he[2] >= 0) Link(he[2], succeed);
+  if (he[1] >= 0) Link(he[1], fail);
+
+  for (size_t i = 0; i < w.params.size(); ++i) {
+    const Param& prm = w.params[i];
+    v1::Param* out = t_.add_params();
+    out->set_name(prm.name);
+    out->set_type(prm.type_text);
+    out->set_required(!prm.default_value);
+    if (prm.default_value) emit_.Emit(*prm.default_value, out->mutable_default_value());
+    SetLoc(prm.loc, out->mutable_loc());
+    if (i < p_.param_types.size() && p_.param_types[i]) NoteType(*p_.param_types[i]);
+  }
+  ApplyPolicy(w.policy, t_.mutable_policy(), nullptr);
+  for (const std::string& name : types_) t_.add_named_types(name);
+  return std::move(t_);
+}
+
+}  // namespace
+
+v1::Table Lower(const Program& program, const SourceManager& sm) {
+  return Lowerer(program, sm).Run();
+}
+
+}  // namespace dandori::compiler

@@ -1,0 +1,87 @@
+// Small pieces of the back end: suggestions, constant folding, SHA-256, graph output.
+#include <catch2/catch.hpp>
+
+#include "compiler/compile.h"
+#include "compiler/consteval.h"
+#include "compiler/graph.h"
+#include "compiler/sha256.h"
+#include "compiler/suggest.h"
+
+namespace dandori::compiler {
+namespace {
+
+TEST_CASE("suggestions by edit distance") {
+  CHECK(EditDistance("kitten", "sitting") == 3);
+  CHECK(Suggest("media.encod", {"media.encode", "media.merge"}) == "media.encode");
+  CHECK(Suggest("encod", {"media.encode", "media.merge"}) == "media.encode");
+  CHECK(Suggest("zzz", {"media.encode"}).empty());
+  CHECK(DidYouMean("HLS", {"hls", "dash"}) == "; did you mean 'hls'?");
+}
+
+ExprPtr Lit(ExprKind k, int64_t i = 0, double f = 0) {
+  auto e = std::make_unique<Expr>();
+  e->kind = k;
+  e->int_value = i;
+  e->float_value = f;
+  return e;
+}
+
+ExprPtr Bin(const char* op, ExprPtr a, ExprPtr b) {
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kBinary;
+  e->text = op;
+  e->items.push_back(std::move(a));
+  e->items.push_back(std::move(b));
+  return e;
+}
+
+TEST_CASE("constant folding") {
+  auto v = Fold(*Bin("*", Lit(ExprKind::kDuration, 1500), Lit(ExprKind::kInt, 4)), nullptr);
+  REQUIRE(v);
+  CHECK(v->kind() == Value::Kind::kDuration);
+  CHECK(v->duration_ms() == 6000);
+  CHECK(!Fold(*Bin("/", Lit(ExprKind::kInt, 1), Lit(ExprKind::kInt, 0)), nullptr));
+  CHECK(!Fold(*Bin("+", Lit(ExprKind::kInt, INT64_MAX), Lit(ExprKind::kInt, 1)), nullptr));
+  auto c = Fold(*Bin("<", Lit(ExprKind::kInt, 1), Lit(ExprKind::kFloat, 0, 1.5)), nullptr);
+  REQUIRE(c);
+  CHECK(c->as_bool());
+  auto name = std::make_unique<Expr>();
+  name->kind = ExprKind::kName;
+  CHECK(!Fold(*name, nullptr));
+}
+
+TEST_CASE("sha256 matches the FIPS test vectors") {
+  CHECK(Sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST_CASE("graph: clusters for blocks, failure edges") {
+  SourceManager sm;
+  Diagnostics diags;
+  CompileOutput out = CompileSource(sm.Add("g.flow", R"(workflow g(items: list<int>) {
+  stage a = noop()
+  foreach x in items parallel 2 {
+    stage b = noop(value: x)
+  }
+  on failure {
+    stage alert = notify.webhook("http://h/x", "failed")
+  }
+})"),
+                                    sm, diags);
+  REQUIRE(out.table);
+  std::string dot = RenderDot(*out.table);
+  CHECK(dot.find("digraph \"g\"") == 0);
+  CHECK(dot.find("subgraph cluster_1") != std::string::npos);
+  CHECK(dot.find("foreach x in items parallel 2") != std::string::npos);
+  CHECK(dot.find("[style=dashed, color=red, label=\"failed\"]") != std::string::npos);
+  std::string mm = RenderMermaid(*out.table);
+  CHECK(mm.find("flowchart TD") == 0);
+  CHECK(mm.find("subgraph b1[\"foreach x in items parallel 2\"]") != std::string::npos);
+  CHECK(mm.find("-.->|failed|") != std::string::npos);
+  CHECK(mm.find("on failure") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace dandori::compiler
