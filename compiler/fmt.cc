@@ -103,13 +103,14 @@ class Printer {
   bool Fits(size_t n) const { return 2 * static_cast<size_t>(depth_) + n <= kWidth; }
 
   // Prints `head` + one element per line + `tail`, or all on one line when it fits.
+  // `next`: where the item that follows starts (bounds same-line trailing comments).
   void List(Loc loc, const std::string& head, const std::vector<Piece>& items,
-            const std::string& tail, bool force_break = false) {
+            const std::string& tail, bool force_break = false, Loc next = Loc{}) {
     std::string one = head;
     for (size_t i = 0; i < items.size(); ++i) one += (i ? ", " : "") + items[i].text;
     one += tail;
     if (!force_break && (items.empty() || Fits(one.size()))) {
-      Line(loc, one);
+      Line(loc, one, next);
       return;
     }
     Line(loc, head, items[0].loc);
@@ -164,8 +165,6 @@ class Printer {
             comment_inside || (w.params.front().loc < c->loc && c->loc < w.params.back().loc);
       }
     }
-    List(w.loc, "workflow " + w.name + "(", params, ") {", comment_inside);
-    ++depth_;
     // Body items in source order: defaults, statements and handlers.
     struct Entry {
       Loc loc;
@@ -178,6 +177,9 @@ class Printer {
     for (const Handler& h : w.handlers) entries.push_back({h.loc, 2, &h});
     std::stable_sort(entries.begin(), entries.end(),
                      [](const Entry& a, const Entry& b) { return a.loc < b.loc; });
+    List(w.loc, "workflow " + w.name + "(", params, ") {", comment_inside,
+         entries.empty() ? w.body_end : entries[0].loc);
+    ++depth_;
     for (const Entry& e : entries) {
       if (e.kind == 0) {
         const Policy& p = *static_cast<const Policy*>(e.p);
@@ -241,7 +243,7 @@ class Printer {
       Line(s.loc, one + " " + policy);
       return;
     }
-    List(s.loc, head, args, tail + " {");
+    List(s.loc, head, args, tail + " {", false, FirstItem(*s.policy));
     ++depth_;
     PolicyItems(*s.policy);
     --depth_;
@@ -262,7 +264,7 @@ class Printer {
 
   void Block(Loc loc, const std::string& head, const std::vector<StmtPtr>& body, Loc end,
              const std::optional<Policy>* policy = nullptr) {
-    Line(loc, head + " {");
+    Line(loc, head + " {", body.empty() ? end : body[0]->loc);
     ++depth_;
     for (const StmtPtr& s : body) Statement(*s);
     --depth_;
@@ -320,6 +322,7 @@ class Printer {
     for (size_t i = 0; i < p.items.size(); ++i) t += (i ? "; " : " ") + ItemText(p.items[i]);
     return t + (p.items.empty() ? "}" : " }");
   }
+  static Loc FirstItem(const Policy& p) { return p.items.empty() ? p.end : p.items[0].loc; }
   bool PolicyHasComments(const Policy& p) const {
     for (const Comment* c : comments_) {
       if (p.loc < c->loc && c->loc < p.end) return true;
@@ -335,7 +338,7 @@ class Printer {
       Line(loc, one);
       return;
     }
-    Line(loc, head + " {");
+    Line(loc, head + " {", FirstItem(p));
     ++depth_;
     PolicyItems(p);
     --depth_;

@@ -165,6 +165,13 @@ TEST_CASE("fmt breaks long lists one item per line and keeps comments inside the
 )");
 }
 
+TEST_CASE("fmt never merges a comment into a line comment") {
+  Result r = FormatText("workflow w() {\n  stage a = noop(x, // c1\n    y /* c2 */)\n}\n");
+  INFO(r.errors);
+  CHECK(r.text == "workflow w() {\n  stage a = noop(x, y)  // c1\n  /* c2 */\n}\n");
+  CHECK(FormatText(r.text).text == r.text);
+}
+
 TEST_CASE("fmt keeps parentheses, escapes and literals as written") {
   Result r = FormatText(
       "const a = (1 + 2) * -(3) + 1.50 - 10% + 1h30m + 128k\n"

@@ -268,8 +268,11 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
                     (expected.contains(static_cast<size_t>(P::RETRY)) &&
                      !expected.contains(static_cast<size_t>(P::ID))) ||
                     expected.contains(static_cast<size_t>(P::INT));
-    if (open && expected.contains(CloserOf(open->getType())) &&
-        (!category || bad->getType() == Token::EOF)) {
+    size_t type = bad->getType();
+    bool closer_missing = type == Token::EOF || (prev && bad->getLine() > prev->getLine()) ||
+                          ((type == P::RPAREN || type == P::RBRACK || type == P::RBRACE) && open &&
+                           type != CloserOf(open->getType()));
+    if (open && expected.contains(CloserOf(open->getType())) && (!category || closer_missing)) {
       std::string closer = CloserOf(open->getType()) == P::RPAREN   ? "')'"
                            : CloserOf(open->getType()) == P::RBRACK ? "']'"
                                                                     : "'}'";
@@ -1048,6 +1051,10 @@ class Builder {
   // A string token: plain, or interpolated (each ${...} parsed as an expression).
   Built String(Token* t) {
     Loc loc = L(t);
+    if (t->getStartIndex() == INVALID_INDEX || t->getStopIndex() < t->getStartIndex() ||
+        run_->base() + t->getStopIndex() >= source_.size()) {
+      return Make(ExprKind::kString, loc);  // a token made up by error recovery
+    }
     size_t begin = run_->base() + t->getStartIndex();
     size_t end = run_->base() + t->getStopIndex() + 1;
     std::vector<StringError> errors;

@@ -263,6 +263,10 @@ TEST_CASE("syntax errors are reported in human words") {
   const Case cases[] = {
       {"workflow w() {\n  stage a = noop(x, y\n  stage b = noop()\n}",
        "2:22: E001 expected ')' to close the argument list opened at 2:17\n"},
+      {"workflow w() {\n  stage a = noop(\n}",
+       "2:18: E001 expected ')' to close the argument list opened at 2:17\n"},
+      {"workflow w() { stage a = noop(1 < 2 < 3) }",
+       "1:37: E001 comparisons cannot be chained; write 'a < b and b < c'\n"},
       {"workflow w() {\n  foo a = noop()\n}",
        "2:3: E001 unexpected 'foo'; expected a stage, foreach, fanout, rolling, group or "
        "approve\n"},
