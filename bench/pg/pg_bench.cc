@@ -9,6 +9,11 @@
 // one pipelined transaction. tasks/s = N / drain time.
 // Latency at light load: one idle worker waits on LISTEN/NOTIFY; L tasks are queued one
 // at a time, 10 ms apart; enqueue-to-start = claim returned - just before the commit.
+// --e2e: the whole shared-mode path instead: a job of N no-op stages is submitted and
+// driven by an engine (JobDrivers: scheduler, fenced Start/Finish commits, events) whose
+// attempts go through the dispatch queue to W executor slots (DispatchWorker), exactly
+// as `dandori serve` + `dandori worker` run it. tasks/s = N / (submit -> job succeeded).
+// Latency: L one-task jobs submitted 50 ms apart; submit -> the operator starts.
 // Prints one JSON line.
 #include <algorithm>
 #include <atomic>
@@ -22,6 +27,11 @@
 #include <thread>
 #include <vector>
 
+#include "compiler/compile.h"
+#include "engine/job_runner.h"
+#include "engine/loader.h"
+#include "engine/pg/dispatch.h"
+#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_conn.h"
 #include "engine/pg/pg_store.h"
 
@@ -84,6 +94,92 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p / 100 * v.size()))];
 }
 
+v1::Table CompileFlow(const std::string& text) {
+  compiler::SourceManager sm;
+  compiler::Diagnostics diags;
+  int f = sm.Add("bench.flow", text);
+  auto out = compiler::CompileSource(f, sm, diags);
+  if (!out.table) Die(Status::Internal("bench workflow does not compile"));
+  return *out.table;
+}
+
+int64_t SubmitFlow(Store& store, const v1::Table& table, const OperatorRegistry& reg,
+                   std::map<std::string, std::string> params) {
+  auto program = LoadTable(table, &reg);
+  if (!program.ok()) Die(program.status());
+  auto bound = BindParams(**program, params);
+  if (!bound.ok()) Die(bound.status());
+  bool created = false;
+  auto job = SubmitJob(store, table, *bound, "", "/tmp", *SystemClock(), &created);
+  if (!job.ok()) Die(job.status());
+  return job->id;
+}
+
+void WaitJob(PgStore& store, int64_t job) {
+  while (true) {
+    auto j = store.GetJob(job);
+    if (!j.ok()) Die(j.status());
+    if (j->state == JobState::kSucceeded) return;
+    if (j->state != JobState::kRunning) Die(Status::Internal("bench job failed: " + j->error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+int EndToEnd(const std::string& url, int tasks, int workers, int latency_tasks) {
+  std::mutex mu;
+  std::map<std::string, double> started;  // job id -> first operator start (guarded by mu)
+  OperatorRegistry reg;
+  reg.Register("noop", MakeOperator([&](OperatorContext& ctx) -> Result<Value> {
+                 double t = NowMs();
+                 std::lock_guard<std::mutex> lock(mu);
+                 started.emplace(ctx.job_id, t);
+                 return Value::MakeRecord({{"value", ctx.args.Get("value")}});
+               }));
+  auto store = Open(url);
+  JobDriversOptions eo;
+  eo.url = url;
+  eo.owner = "bench-engine";
+  eo.registry = &reg;
+  if (std::getenv("BENCH_INLINE") == nullptr) eo.trivial_ops = {};
+  JobDrivers engine(eo);
+  if (auto st = engine.Start(); !st.ok()) Die(st);
+  DispatchWorkerOptions wo;
+  wo.url = url;
+  wo.name = "bench-executor";
+  wo.registry = &reg;
+  wo.slots = workers;
+  DispatchWorker executor(wo);
+  if (auto st = executor.Start(); !st.ok()) Die(st);
+
+  v1::Table fan = CompileFlow(
+      "workflow fan(n: int) {\n  foreach i in range(n) parallel 1000 {\n"
+      "    stage t = noop(value: i)\n  }\n}\n");
+  double t0 = NowMs();
+  WaitJob(*store, SubmitFlow(*store, fan, reg, {{"n", std::to_string(tasks)}}));
+  double seconds = (NowMs() - t0) / 1000;
+
+  v1::Table one = CompileFlow("workflow one() {\n  stage t = noop(value: 1)\n}\n");
+  std::vector<double> lat;
+  for (int i = 0; i < latency_tasks; ++i) {
+    double s = NowMs();
+    int64_t job = SubmitFlow(*store, one, reg, {});
+    WaitJob(*store, job);
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = started.find(std::to_string(job));
+    if (it != started.end()) lat.push_back(it->second - s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  executor.Stop(1000);
+  engine.Stop();
+  std::printf(
+      "{\"system\": \"dandori serve+worker\", \"mode\": \"end-to-end\", \"jobs\": %d, "
+      "\"concurrency\": %d, \"seconds\": %.3f, \"tasks_per_s\": %.1f, \"p50_ms\": %.2f, "
+      "\"p99_ms\": %.2f, \"latency_samples\": %zu}\n",
+      tasks, workers, seconds, tasks / seconds, Percentile(lat, 50), Percentile(lat, 99),
+      lat.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,7 +191,15 @@ int main(int argc, char** argv) {
   }
   std::string url = argv[1];
   int tasks = 20000, workers = 4, batch = 64, latency_tasks = 200;
+  bool e2e = false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string(argv[i]) == "--e2e") e2e = true;
+  }
   for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--e2e") {
+      --i;
+      continue;
+    }
     std::string a = argv[i];
     int v = std::atoi(argv[i + 1]);
     if (a == "--tasks") tasks = v;
@@ -103,6 +207,7 @@ int main(int argc, char** argv) {
     if (a == "--batch") batch = v;
     if (a == "--latency-tasks") latency_tasks = v;
   }
+  if (e2e) return EndToEnd(url, tasks, workers, latency_tasks);
   auto setup = Open(url);
   bool created = false;
   auto job = setup->CreateJob({"bench", "t", "p", "", "/"}, WallMs(), &created);

@@ -277,7 +277,14 @@ void DispatchWorker::ClaimLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       if (!finished_.empty()) continue;
     }
-    (void)listen->WaitNotify(free_slots > 0 ? 20 : 5);
+    // While attempts run, look for their results often (executors finish without a
+    // NOTIFY); when idle, sleep until one arrives.
+    bool busy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy = !running_.empty();
+    }
+    (void)listen->WaitNotify(busy ? 2 : 200);
   }
 }
 
