@@ -139,6 +139,7 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR2);  // ends the watcher
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   static std::atomic<engine::Scheduler*> current{nullptr};
   static std::atomic<int> interrupts{0};
@@ -151,11 +152,6 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64
       if (auto* s = current.load()) s->RequestCancel();
     }
   });
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGUSR2);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  sigaddset(&set, SIGUSR2);
 
   Clock& clock = *SystemClock();
   engine::ThreadRunner runner(&clock);
@@ -167,9 +163,12 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64
   bool tty = isatty(STDOUT_FILENO);
   engine::ProgressView view(stdout, tty);
   int64_t t0 = MonotonicMs();
-  engine::Scheduler* sched = nullptr;
+  engine::Scheduler* sched = nullptr;  // valid only inside DriveJob
+  std::vector<engine::StageProgress> last;
   opt.on_progress = [&] {
-    if (sched) view.Update(sched->Progress(), MonotonicMs() - t0, false);
+    if (!sched) return;
+    last = sched->Progress();
+    view.Update(last, MonotonicMs() - t0, false);
   };
   opt.progress_every_ms = tty ? 100 : 500;
   auto r =
@@ -178,8 +177,9 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64
         current = s;
         if (interrupts.load() > 0) s->RequestCancel();
       });
-  if (sched) view.Update(sched->Progress(), MonotonicMs() - t0, true);
   current = nullptr;
+  sched = nullptr;
+  if (!last.empty()) view.Update(last, MonotonicMs() - t0, true);
   pthread_kill(watcher.native_handle(), SIGUSR2);
   watcher.join();
   if (!r.ok()) return Fail(cmd, r.status());

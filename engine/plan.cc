@@ -1,0 +1,286 @@
+#include "engine/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+
+namespace dandori::engine {
+namespace {
+
+// What is known while planning one instance of a body.
+struct Frame {
+  const Frame* parent = nullptr;
+  int block = -1;
+  Value var;
+  std::map<int, Value> outputs;  // stages whose output is known (plan-safe operators)
+};
+
+class PlanScope final : public EvalScope {
+ public:
+  PlanScope(const Program& p, const Value& params, const Frame* f)
+      : p_(p), params_(params), f_(f) {}
+  Result<Value> Param(int i) override {
+    const auto& rec = params_.record();
+    if (i < 0 || i >= static_cast<int>(rec.size())) return Status::Invalid("bad parameter");
+    return rec[i].second;
+  }
+  Result<Value> Var(int b) override {
+    for (const Frame* f = f_; f; f = f->parent) {
+      if (f->block == b) return f->var;
+    }
+    return Status::NotFound("loop variable");
+  }
+  Result<Value> Stage(int s) override {
+    for (const Frame* f = f_; f; f = f->parent) {
+      auto it = f->outputs.find(s);
+      if (it != f->outputs.end()) return it->second;
+    }
+    return Status::NotFound("known only when running");
+  }
+  Result<Value> StageAll(int) override { return Status::NotFound("known only when running"); }
+  Result<Value> Env(std::string_view name) override {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v ? Value::String(v) : Value();
+  }
+  Result<Value> Error() override { return Value(); }
+
+ private:
+  const Program& p_;
+  const Value& params_;
+  const Frame* f_;
+};
+
+std::string KindName(const ProgramState& s) {
+  switch (s.kind) {
+    case v1::TASK:
+      return "stage";
+    case v1::GATE:
+      return "approve";
+    case v1::BLOCK_BEGIN:
+      switch (s.block.kind()) {
+        case v1::FOREACH:
+          return "foreach";
+        case v1::FANOUT:
+          return "fanout";
+        case v1::ROLLING:
+          return "rolling";
+        case v1::GROUP:
+          return "group";
+        case v1::ON_FAILURE:
+          return "on failure";
+        case v1::ON_SUCCESS:
+          return "on success";
+        default:
+          return "block";
+      }
+    default:
+      return "state";
+  }
+}
+
+class Planner {
+ public:
+  Planner(const Program& p, const Value& params, const OperatorRegistry* reg, std::string workdir)
+      : p_(p), params_(params), reg_(reg), workdir_(std::move(workdir)) {}
+
+  // Plans one instance of body `block` into `nodes` (merged by position across
+  // instances); returns its predicted duration.
+  int64_t Body(int block, Frame* frame, std::vector<PlanNode>* nodes) {
+    const auto& body = p_.Body(block);
+    if (nodes->empty()) {
+      for (int s : body) {
+        PlanNode n;
+        n.state = s;
+        n.kind = KindName(p_.states[s]);
+        n.name = p_.states[s].name;
+        n.op = p_.states[s].op;
+        nodes->push_back(std::move(n));
+      }
+    }
+    std::vector<int64_t> finish(body.size(), 0);
+    int64_t total = 0;
+    for (size_t i = 0; i < body.size(); ++i) {
+      int64_t start = 0;
+      for (int d : p_.states[body[i]].deps) start = std::max(start, finish[d]);
+      int64_t dur = State(body[i], frame, &(*nodes)[i]);
+      finish[i] = start + dur;
+      total = std::max(total, finish[i]);
+    }
+    return total;
+  }
+
+ private:
+  int64_t State(int s, Frame* frame, PlanNode* node) {
+    const ProgramState& ps = p_.states[s];
+    node->instances += 1;
+    if (ps.kind == v1::TASK) {
+      node->tasks += 1;
+      int64_t est = ps.sig ? ps.sig->estimate_ms : 1000;
+      PlanScope scope(p_, params_, frame);
+      auto args = ps.args.empty() ? Result<Value>(Value::MakeRecord({}))
+                                  : Evaluate(ps.args, p_.consts, scope);
+      if (args.ok() && ps.op == "sleep") {
+        Value d = args->Get("duration");
+        if (d.kind() == Value::Kind::kDuration) est = d.duration_ms();
+      }
+      if (args.ok() && reg_ && PlanMayRun(ps.op) && ps.sig) {
+        auto bound = BindArguments(*ps.sig, *args);
+        Operator* op = reg_->Find(ps.op);
+        if (bound.ok() && op) {
+          OperatorContext ctx;
+          ctx.args = *bound;
+          ctx.workdir = workdir_;
+          auto out = op->Run(ctx);
+          if (out.ok()) {
+            frame->outputs[s] = *out;
+          } else {
+            node->note = out.status().message();
+          }
+        }
+      }
+      node->duration_ms = std::max(node->duration_ms, est);
+      return est;
+    }
+    if (ps.kind != v1::BLOCK_BEGIN) return 0;
+    const v1::Block& b = ps.block;
+    std::vector<Value> items;
+    if (b.kind() == v1::GROUP) {
+      items.push_back(Value());
+    } else {
+      PlanScope scope(p_, params_, frame);
+      auto v = Evaluate(ps.items, p_.consts, scope);
+      if (!v.ok() || v->kind() != Value::Kind::kList) {
+        node->unknown = true;
+        node->items = -1;
+        node->note = "items known only when running: " + ps.items.source;
+        items.push_back(Value());  // plan one instance to show the body
+      } else {
+        items = v->list();
+        if (node->items >= 0) node->items += static_cast<int64_t>(items.size());
+      }
+    }
+    node->parallel = b.parallel();
+    int64_t body_ms = 0;
+    int64_t tasks_before = CountTasks(node->children);
+    for (const Value& item : items) {
+      Frame f;
+      f.parent = frame;
+      f.block = s;
+      f.var = item;
+      body_ms = std::max(body_ms, Body(s, &f, &node->children));
+    }
+    node->tasks += CountTasks(node->children) - tasks_before;
+    int64_t n = static_cast<int64_t>(items.size());
+    int64_t par = b.parallel() > 0 ? b.parallel() : std::max<int64_t>(1, n);
+    int64_t dur = body_ms * ((n + par - 1) / par);
+    if (b.kind() == v1::ROLLING) {
+      int64_t batch = b.batch() > 0 ? b.batch()
+                      : b.batch_percent() > 0
+                          ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
+                          : n;
+      batch = std::max<int64_t>(1, batch);
+      int64_t waves = (n + batch - 1) / batch;
+      node->waves += waves;
+      int64_t per_wave = (std::min(batch, n) + par - 1) / par;
+      dur = body_ms * waves * std::max<int64_t>(1, per_wave);
+    }
+    node->duration_ms = std::max(node->duration_ms, dur);
+    return dur;
+  }
+
+  static int64_t CountTasks(const std::vector<PlanNode>& nodes) {
+    int64_t n = 0;
+    for (const PlanNode& c : nodes) n += c.kind == "stage" ? c.tasks : CountTasks(c.children);
+    return n;
+  }
+
+  const Program& p_;
+  const Value& params_;
+  const OperatorRegistry* reg_;
+  std::string workdir_;
+};
+
+void Text(const PlanNode& n, int depth, std::string* out) {
+  std::string pad(depth * 2, ' ');
+  bool named_by_kind = n.name.rfind(n.kind, 0) == 0;
+  std::string line = pad + (named_by_kind ? n.name : n.kind + " " + n.name);
+  if (n.kind == "stage") {
+    line += " = " + n.op + "  x" + std::to_string(n.tasks) + "  ~" + FormatDuration(n.duration_ms) +
+            " each";
+  } else if (n.kind == "approve") {
+    line += "  (waits for dandori approve JOB " + n.name + ")";
+  } else if (n.state >= 0) {
+    line += "  ";
+    bool looped = n.kind == "foreach" || n.kind == "fanout" || n.kind == "rolling";
+    if (looped && n.items >= 0) line += std::to_string(n.items) + " items, ";
+    if (looped && n.items < 0) line += "? items, ";
+    if (n.waves > 0) line += std::to_string(n.waves) + " waves, ";
+    if (n.parallel > 0) line += "parallel " + std::to_string(n.parallel) + ", ";
+    line += std::to_string(n.tasks) + " tasks, ~" + FormatDuration(n.duration_ms);
+  }
+  if (!n.note.empty()) line += "  [" + n.note + "]";
+  *out += line + "\n";
+  for (const PlanNode& c : n.children) Text(c, depth + 1, out);
+}
+
+}  // namespace
+
+bool PlanMayRun(const std::string& op) { return op == "fleet.inventory"; }
+
+Result<PlanNode> MakePlan(const Program& program, const Value& params,
+                          const OperatorRegistry* registry, const std::string& workdir) {
+  Planner planner(program, params, registry, workdir);
+  PlanNode root;
+  root.kind = "workflow";
+  root.name = program.table.workflow();
+  Frame top;
+  root.duration_ms = planner.Body(-1, &top, &root.children);
+  for (int h : {program.on_failure, program.on_success}) {
+    if (h < 0) continue;
+    PlanNode n;
+    n.state = h;
+    n.kind = KindName(program.states[h]);
+    n.name = program.states[h].name;
+    Frame f;
+    f.parent = &top;
+    f.block = h;
+    n.instances = 1;
+    n.duration_ms = planner.Body(h, &f, &n.children);
+    for (const PlanNode& c : n.children) n.tasks += c.kind == "stage" ? c.tasks : c.tasks;
+    root.children.push_back(std::move(n));
+  }
+  for (const PlanNode& c : root.children) {
+    if (c.kind != "on failure" && c.kind != "on success") root.tasks += c.tasks;
+    root.unknown |= c.unknown;
+  }
+  return root;
+}
+
+std::string PlanText(const PlanNode& plan) {
+  std::string out = "plan " + plan.name + ": " + std::to_string(plan.tasks) +
+                    " tasks, predicted ~" + FormatDuration(plan.duration_ms) +
+                    (plan.unknown ? " (some lists are known only when running)" : "") + "\n";
+  for (const PlanNode& c : plan.children) Text(c, 1, &out);
+  return out;
+}
+
+Value PlanValue(const PlanNode& n) {
+  Value::List children;
+  for (const PlanNode& c : n.children) children.push_back(PlanValue(c));
+  Value::Record r = {{"kind", Value::String(n.kind)},
+                     {"name", Value::String(n.name)},
+                     {"tasks", Value::Int(n.tasks)},
+                     {"predicted_ms", Value::Int(n.duration_ms)}};
+  if (!n.op.empty()) r.emplace_back("op", Value::String(n.op));
+  if (n.state >= 0 && n.kind != "stage" && n.kind != "approve") {
+    r.emplace_back("items", n.items < 0 ? Value() : Value::Int(n.items));
+    if (n.waves > 0) r.emplace_back("waves", Value::Int(n.waves));
+    r.emplace_back("parallel", Value::Int(n.parallel));
+  }
+  if (!n.note.empty()) r.emplace_back("note", Value::String(n.note));
+  if (!children.empty()) r.emplace_back("children", Value::MakeList(std::move(children)));
+  return Value::MakeRecord(std::move(r));
+}
+
+}  // namespace dandori::engine
