@@ -22,15 +22,17 @@ read -r dir url < <("$root/scripts/pg-temp.sh" start)
 trap '"$root/scripts/pg-temp.sh" stop "$dir"' EXIT
 base=${url%/postgres}
 psql -q "$url" -c "CREATE DATABASE gw_default" -c "CREATE DATABASE gw_best" \
-  -c "CREATE DATABASE dandori"
+  -c "CREATE DATABASE dandori" -c "CREATE DATABASE dandori_e2e"
 echo "server: PostgreSQL $(psql -tA "$url" -c 'SHOW server_version'), fsync=$(psql -tA "$url" -c 'SHOW fsync'), synchronous_commit=$(psql -tA "$url" -c 'SHOW synchronous_commit'); $(nproc) cores"
 
 gd=$(node "$root/bench/pg/graphile_bench.mjs" "$base/gw_default" default "$tasks" 24 "$lat")
 gb=$(node "$root/bench/pg/graphile_bench.mjs" "$base/gw_best" best "$tasks" 24 "$lat")
 dd=$("$build/bench/pg/dandori_pg_bench" "$base/dandori" --tasks "$tasks" --workers "$workers" \
   --batch 64 --latency-tasks "$lat")
+de=$("$build/bench/pg/dandori_pg_bench" "$base/dandori_e2e" --e2e --tasks "$((tasks / 4))" \
+  --workers 64 --latency-tasks 50)
 
-python3 - "$gd" "$gb" "$dd" <<'PY'
+python3 - "$gd" "$gb" "$dd" "$de" <<'PY'
 import json, sys
 rows = [json.loads(a) for a in sys.argv[1:]]
 print(f"{'system':28} {'config':18} {'tasks':>7} {'tasks/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
@@ -40,4 +42,7 @@ for r in rows:
 d = rows[2]['tasks_per_s']
 print(f"ratio dandori / graphile-worker default: {d / rows[0]['tasks_per_s']:.2f}x")
 print(f"ratio dandori / graphile-worker best:    {d / rows[1]['tasks_per_s']:.2f}x")
+print("(dandori PgStore: the store's claim/complete path, batched; dandori serve+worker: a job of")
+print(" no-op stages through the scheduler and the dispatch queue, end to end; latency there is")
+print(" submit of a one-task job -> its operator starting)")
 PY

@@ -26,6 +26,7 @@ struct DispatchWorker::Running {
   Result<Value> result = Value();
   bool done = false;
   bool handed_back = false;
+  bool rescued = false;  // claimed after another executor lost its lease
 };
 
 namespace {
@@ -82,9 +83,11 @@ void DispatchWorker::Execute(std::shared_ptr<Running> r) {
     r->result =
         Status::Transient("operator " + r->op + " is not available on executor " + opt_.name);
   } else {
+    // The engine made the scratch dir (empty) when it started the attempt; on another
+    // host it does not exist yet. A rescued re-run empties what the dead executor left.
     if (!r->ctx.scratch_dir.empty()) {
       std::error_code ec;
-      std::filesystem::remove_all(r->ctx.scratch_dir, ec);
+      if (r->rescued) std::filesystem::remove_all(r->ctx.scratch_dir, ec);
       std::filesystem::create_directories(r->ctx.scratch_dir, ec);
     }
     r->ctx.cancel = &r->cancel;
@@ -241,7 +244,8 @@ void DispatchWorker::ClaimLoop() {
           r->ctx.deadline_ms = c->Int(i, 10);
           stats_.claimed++;
           stats_.claim_ms.Observe(WallMs() - c->Int(i, 12));
-          if (c->Int(i, 11) == 1) stats_.rescued++;
+          r->rescued = c->Int(i, 11) == 1;
+          if (r->rescued) stats_.rescued++;
           running_[r->id] = r;
           queue_.push_back(r);
           claimed_any = true;
