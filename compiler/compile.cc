@@ -107,9 +107,14 @@ CompileOutput CompileSource(int file, SourceManager& sm, Diagnostics& diags) {
   std::unique_ptr<Program> program = Check(*main, loader.Files(), sm, diags);
   if (diags.has_errors() || !program->workflow) return out;
   v1::Table table = Lower(*program, sm);
+  // The AST and the checker's Program are no longer needed: free them before the
+  // verifier builds its graph, to keep the peak memory of large files down.
+  Loc where = main->workflow->loc;
+  program.reset();
+  main.reset();
   std::vector<std::string> problems = VerifyTable(table);
   if (!problems.empty()) {
-    diags.Error(main->workflow->loc, "E900",
+    diags.Error(where, "E900",
                 fmt::format("internal error: the compiled table is unsound: {}", problems[0]),
                 {"this is a bug in dandori's compiler; please report it with this file"});
     return out;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+#include <vector>
+
 #include "compiler/checker.h"
 
 namespace dandori::compiler {
@@ -19,7 +22,7 @@ class Verifier {
   }
   void CheckCode(const v1::Code& c, int state, const char* what);
   void CheckState(const v1::State& s);
-  std::vector<std::vector<int>> Edges() const;
+  void Edges(std::vector<std::pair<int, int>>* out) const;
 
   const v1::Table& t_;
   int n_;
@@ -145,27 +148,25 @@ void Verifier::CheckState(const v1::State& s) {
   CheckCode(s.block().items(), i, "items");
 }
 
-std::vector<std::vector<int>> Verifier::Edges() const {
+void Verifier::Edges(std::vector<std::pair<int, int>>* out) const {
   // Where a state can go next: its transitions, a block's entry into its body and its
   // end, and a body's last states into the end of their block.
-  std::vector<std::vector<int>> out(n_);
   for (const v1::State& s : t_.states()) {
     int i = s.index();
-    for (int o : s.next().ok()) out[i].push_back(o);
+    for (int o : s.next().ok()) out->push_back({i, o});
     for (int o : {s.next().failed(), s.next().timed_out(), s.next().cancelled()}) {
-      if (In(o)) out[i].push_back(o);
+      if (In(o)) out->push_back({i, o});
     }
-    if (s.kind() == v1::BLOCK_BEGIN && In(s.block().end())) out[i].push_back(s.block().end());
+    if (s.kind() == v1::BLOCK_BEGIN && In(s.block().end())) out->push_back({i, s.block().end()});
     if (s.parent() >= 0 && s.next().ok_size() == 0 && s.kind() != v1::BLOCK_BEGIN) {
-      out[i].push_back(t_.states(s.parent()).block().end());
+      out->push_back({i, t_.states(s.parent()).block().end()});
     }
     if (s.kind() == v1::BLOCK_BEGIN) {
       for (int j = s.block().first(); j <= s.block().last() && In(j); ++j) {
-        if (t_.states(j).parent() == i && t_.states(j).deps_size() == 0) out[i].push_back(j);
+        if (t_.states(j).parent() == i && t_.states(j).deps_size() == 0) out->push_back({i, j});
       }
     }
   }
-  return out;
 }
 
 std::vector<std::string> Verifier::Run() {
@@ -182,23 +183,40 @@ std::vector<std::string> Verifier::Run() {
   for (const v1::State& s : t_.states()) CheckState(s);
   for (const v1::Param& p : t_.params()) CheckCode(p.default_value(), -1, "parameter default");
   if (!problems_.empty()) return problems_;
-  auto edges = Edges();
-  // Cycles (Kahn): the only repetition allowed is a retry, which is not an edge.
-  std::vector<int> indeg(n_, 0);
-  std::vector<std::vector<int>> rev(n_);
+  // The edges in compressed form: forward (by source) and reverse (by target).
+  std::vector<std::pair<int, int>> edges;
+  Edges(&edges);
+  std::vector<int> fwd_start(n_ + 1, 0), rev_start(n_ + 1, 0);
+  for (auto [from, to] : edges) {
+    ++fwd_start[from + 1];
+    ++rev_start[to + 1];
+  }
   for (int i = 0; i < n_; ++i) {
-    for (int j : edges[i]) {
-      ++indeg[j];
-      rev[j].push_back(i);
+    fwd_start[i + 1] += fwd_start[i];
+    rev_start[i + 1] += rev_start[i];
+  }
+  std::vector<int> fwd(edges.size()), rev(edges.size());
+  {
+    std::vector<int> fpos(fwd_start.begin(), fwd_start.end() - 1);
+    std::vector<int> rpos(rev_start.begin(), rev_start.end() - 1);
+    for (auto [from, to] : edges) {
+      fwd[fpos[from]++] = to;
+      rev[rpos[to]++] = from;
     }
   }
+  edges.clear();
+  edges.shrink_to_fit();
+  // Cycles (Kahn): the only repetition allowed is a retry, which is not an edge.
+  std::vector<int> indeg(n_, 0);
+  for (int j : fwd) ++indeg[j];
   std::vector<int> queue;
   for (int i = 0; i < n_; ++i) {
     if (indeg[i] == 0) queue.push_back(i);
   }
   for (size_t k = 0; k < queue.size(); ++k) {
-    for (int j : edges[queue[k]]) {
-      if (--indeg[j] == 0) queue.push_back(j);
+    int i = queue[k];
+    for (int e = fwd_start[i]; e < fwd_start[i + 1]; ++e) {
+      if (--indeg[fwd[e]] == 0) queue.push_back(fwd[e]);
     }
   }
   if (static_cast<int>(queue.size()) != n_) {
@@ -217,7 +235,8 @@ std::vector<std::string> Verifier::Run() {
   while (!stack.empty()) {
     int j = stack.back();
     stack.pop_back();
-    for (int i : rev[j]) {
+    for (int e = rev_start[j]; e < rev_start[j + 1]; ++e) {
+      int i = rev[e];
       if (!seen[i]) {
         seen[i] = true;
         stack.push_back(i);
