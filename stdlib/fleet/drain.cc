@@ -1,12 +1,15 @@
 // fleet.drain: asks a server to drain and watches its cameras leave.
 //
 // It judges stalls, not slowness: the drain fails only when no camera has left for
-// `stall` (class kTimeout: a progress watchdog expired, like a missed heartbeat; a retry
-// policy `on [timeout]` may try again, otherwise the wave's failure budget decides). When
-// at most `max_remaining` cameras remain, a stall, or the attempt's deadline coming near
+// `stall`. That failure is kPermanent: the cameras could not leave (stuck, or no room left
+// in the zone), asking again at once will not change it, so a retry policy does not
+// repeat it and the wave's failure budget decides. Retries stay useful for what is
+// transient: a lost connection, or an engine that died mid-drain (the drain request is
+// idempotent, so a rescued attempt simply picks the drain up again). When at most
+// `max_remaining` cameras remain, a stall, or the attempt's deadline coming near
 // (ctx.deadline_ms, the stage `timeout`), ends the drain successfully, the stragglers
-// reported in `remaining`. Status polls that fail transiently are tolerated for up to
-// `stall`; a permanent error (4xx) fails at once.
+// reported in `remaining`; at the deadline with more left it fails with kTimeout. Status
+// polls that fail transiently are tolerated for up to `stall`; a 4xx fails at once.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -79,7 +82,7 @@ Result<Value> RunDrain(OperatorContext& ctx) {
     int64_t moved = std::max<int64_t>(0, total - lowest);
     if (t - last_move >= stall) {
       if (lowest <= max_remaining) return Output(lowest, moved, t - start);
-      return Status::Timeout(fmt::format(
+      return Status::Permanent(fmt::format(
           "drain of {} stalled: no camera moved for {} ms; {} of {} remain (max_remaining {})",
           server->id, stall, lowest, total, max_remaining));
     }

@@ -125,13 +125,14 @@ TEST_CASE("a stuck drain fails on its stall rule, or finishes with stragglers") 
   REQUIRE(r1.ok());
   CHECK(r1->Get("remaining").as_int() == 3);
   CHECK(r1->Get("moved").as_int() == 17);
-  // 8 stuck > 5: a stall failure, class timeout, long before any overall timeout.
+  // 8 stuck > 5: a stall failure (permanent: not worth an immediate retry), long before
+  // any overall timeout.
   auto bad = h.On("fleet.drain", "z02-s001",
                   {{"stall", Ms(400)}, {"poll", Ms(20)}, {"max_remaining", Value::Int(5)}});
   int64_t start = MonotonicMs();
   auto r2 = RunDrain(bad);
   REQUIRE_FALSE(r2.ok());
-  CHECK(r2.status().code() == Code::kTimeout);
+  CHECK(r2.status().code() == Code::kPermanent);
   CHECK(r2.status().message().find("stalled") != std::string::npos);
   CHECK(r2.status().message().find("8 of 20 remain") != std::string::npos);
   CHECK(MonotonicMs() - start < 5000);

@@ -21,8 +21,9 @@ namespace dandori::fleet {
 namespace {
 
 constexpr int64_t kCallTimeoutMs = 10000;
-// Status polls start fast and back off: a simulated restart takes milliseconds, a real
-// one tens of seconds.
+// Status polls start fast and slow down to a tenth of the time waited so far (so the
+// overshoot stays near 10%): a simulated restart takes milliseconds, a real one tens of
+// seconds.
 constexpr int64_t kFirstPollMs = 10;
 constexpr int64_t kMaxPollMs = 1000;
 
@@ -95,7 +96,7 @@ Result<Value> RunRestart(OperatorContext& ctx) {
   std::string last = "no answer yet";
   int64_t poll = kFirstPollMs;
   while (MonotonicMs() - start < wait) {
-    poll = std::min(kMaxPollMs, poll * 13 / 10 + 1);
+    poll = std::clamp<int64_t>((MonotonicMs() - start) / 10, kFirstPollMs, kMaxPollMs);
     if (SleepOrCancel(ctx, poll))
       return Status::Cancelled("restart of " + server->id + " cancelled");
     ctx.Heartbeat();

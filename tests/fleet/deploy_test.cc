@@ -37,9 +37,10 @@ camfleet::Config TestFleet() {
   c.zones = 3;
   c.servers_per_zone = 5;
   c.cameras_per_server = 20;
-  c.capacity = 30;
+  c.capacity = 40;     // room for two servers out (one failed, one draining)
   c.time_scale = 300;  // a 20 s median move takes ~70 ms
   c.stubborn_fraction = 0;
+  c.move_sigma = 0.5;    // test-sized tails: the slowest of ~1000 moves stays under the stall
   c.floor_percent = 80;  // one of five servers out at a time
   c.batch = 1;
   return c;
@@ -208,6 +209,9 @@ TEST_CASE("killing the engine mid-rollout and resuming never redoes a finished s
   std::set<std::string> finished = Deploy::Finished(at_kill);
   REQUIRE(d.Run("deploy_fast", "resume-key") == 0);
   json r = d.Report();
+  for (auto& [id, s] : r["per_server"].items()) {
+    if (s["version"] != "2.0") UNSCOPED_INFO(id << " " << s.dump());
+  }
   CHECK(r["versions"]["2.0"] == 15);
   for (const std::string& id : finished) {
     INFO(id);
