@@ -222,11 +222,13 @@ std::string_view KindName(Value::Kind kind) {
 std::string FormatDuration(int64_t ms) {
   if (ms == 0) return "0s";
   std::string out;
+  // Unsigned magnitude: negating INT64_MIN would overflow.
+  uint64_t u = static_cast<uint64_t>(ms);
   if (ms < 0) {
     out = "-";
-    ms = -ms;
+    u = ~u + 1;
   }
-  int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, r = ms % 1000;
+  uint64_t h = u / 3600000, m = u / 60000 % 60, s = u / 1000 % 60, r = u % 1000;
   if (h) out += fmt::format("{}h", h);
   if (m) out += fmt::format("{}m", m);
   if (s) out += fmt::format("{}s", s);

@@ -14,6 +14,8 @@ TEST_CASE("values print in .flow form") {
   CHECK(r.ToString() == R"({name: "720p", height: 720, gop: 6s, rate: 128k})");
   CHECK(Value::MakeList({Value::Int(1), Value::Percent(5)}).ToString() == "[1, 5%]");
   CHECK(FormatDuration(5400000) == "1h30m");
+  CHECK(FormatDuration(-1500) == "-1s500ms");
+  CHECK(FormatDuration(INT64_MIN).starts_with("-"));
   CHECK(FormatSize(50LL << 30) == "50GB");
 }
 
