@@ -44,6 +44,6 @@ ALERT_URL="http://127.0.0.1:$port/alerts" "$dandori" run "$here/workflows/camera
   --store "$work/state.db" || status=$?
 
 echo "demo-deploy: the simulator's report:"
-curl -s "http://127.0.0.1:$port/report?brief=1"
+curl -s "http://127.0.0.1:$port/report?brief=1&pretty=1"
 echo
 exit $status

@@ -75,7 +75,8 @@ struct HttpFront::Impl {
     server.Get("/report", [this](const auto& req, auto& res) {
       json report = fleet->Report();
       if (req.has_param("brief")) report.erase("per_server");
-      SendJson(res, 200, report);
+      int indent = req.has_param("pretty") ? 2 : -1;
+      Send(res, Reply{200, report.dump(indent) + "\n", "application/json"});
     });
     server.Post("/alerts",
                 [this](const auto& req, auto& res) { Send(res, fleet->Alert(req.body)); });

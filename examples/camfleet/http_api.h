@@ -8,7 +8,7 @@
 //   GET  {base}/s/{id}/admin/artifact       -> {"sha256", "bytes"}
 //   GET  {base}/s/{id}/metrics              Prometheus text
 //   PUT|DELETE {base}/z/{zone}/registry/servers/{id}
-// Control: GET /report[?brief=1], GET /summary, GET /inventory, POST /faults (faults.h),
+// Control: GET /report[?brief=1][&pretty=1], GET /summary, GET /inventory, POST /faults (faults.h),
 // POST /alerts (a Slack-style webhook sink; alerts appear in the report).
 //
 // Thread rules: requests are served from a pool of threads; the Fleet does the locking.
