@@ -3,6 +3,7 @@
 # graphile-worker side by side, on ONE throwaway server (scripts/pg-temp.sh, fsync on,
 # synchronous_commit on: the same durability for both), each in its own database.
 # graphile-worker is installed here into bench/peers/ with npm (never vendored).
+# BATCH=N: tasks claimed/completed per transaction by each dandori worker (default 256).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -28,7 +29,7 @@ echo "server: PostgreSQL $(psql -tA "$url" -c 'SHOW server_version'), fsync=$(ps
 gd=$(node "$root/bench/pg/graphile_bench.mjs" "$base/gw_default" default "$tasks" 24 "$lat")
 gb=$(node "$root/bench/pg/graphile_bench.mjs" "$base/gw_best" best "$tasks" 24 "$lat")
 dd=$("$build/bench/pg/dandori_pg_bench" "$base/dandori" --tasks "$tasks" --workers "$workers" \
-  --batch 64 --latency-tasks "$lat")
+  --batch "${BATCH:-256}" --latency-tasks "$lat")
 de=$("$build/bench/pg/dandori_pg_bench" "$base/dandori_e2e" --e2e --tasks "$((tasks / 4))" \
   --workers 64 --latency-tasks 50)
 
