@@ -23,9 +23,11 @@ std::vector<std::string> ProgressView::Lines(const std::vector<StageProgress>& s
   if (finished > 0 && total >= finished) {
     eta = FormatDuration(elapsed_ms * (total - finished) / finished);
   }
-  out.insert(out.begin(), fmt::format("elapsed {}  tasks {}/{}  failed {}  ETA {}",
-                                      FormatDuration(elapsed_ms / 1000 * 1000), finished, total,
-                                      failed, finished == total ? "-" : eta));
+  out.insert(out.begin(),
+             fmt::format("elapsed {}  tasks {}/{}  failed {}  ETA {}",
+                         elapsed_ms < 60'000 ? fmt::format("{:.1f}s", elapsed_ms / 1000.0)
+                                             : FormatDuration(elapsed_ms / 1000 * 1000),
+                         finished, total, failed, finished == total ? "-" : eta));
   return out;
 }
 

@@ -43,15 +43,15 @@ CREATE TABLE tasks(
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY(job, key)) WITHOUT ROWID;
 CREATE TABLE events(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   job INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
   at_ms INTEGER NOT NULL,
   who TEXT NOT NULL,
   what TEXT NOT NULL,
   task TEXT NOT NULL,
   attempt INTEGER NOT NULL,
-  detail TEXT NOT NULL);
-CREATE INDEX events_job ON events(job, seq);
+  detail TEXT NOT NULL,
+  PRIMARY KEY(job, seq)) WITHOUT ROWID;
 CREATE TABLE signals(
   job INTEGER NOT NULL,
   kind TEXT NOT NULL,
@@ -111,7 +111,7 @@ class SqliteStore final : public Store {
 
   Result<JobInfo> CreateJob(const JobSpec& spec, int64_t now_ms, bool* created) override {
     Txn txn(db_);
-    DANDORI_RETURN_IF_ERROR(txn.Begin());
+    DANDORI_RETURN_IF_ERROR(Begin(txn));
     if (!spec.key.empty()) {
       Stmt& q = db_.Prepare(std::string("SELECT ") + kJobCols + " FROM jobs WHERE key = ?");
       q.Bind(1, spec.key);
@@ -143,7 +143,7 @@ class SqliteStore final : public Store {
     int64_t id = db_.LastInsertId();
     Event e{0, id, now_ms, "engine", "job.created", "", 0, spec.key};
     DANDORI_RETURN_IF_ERROR(InsertEvent(e));
-    DANDORI_RETURN_IF_ERROR(txn.Commit());
+    DANDORI_RETURN_IF_ERROR(Finish(txn));
     if (created) *created = true;
     return GetJob(id);
   }
@@ -180,7 +180,7 @@ class SqliteStore final : public Store {
   Status AcquireJob(int64_t job, const std::string& owner, int64_t now_ms, int64_t until_ms,
                     bool force) override {
     Txn txn(db_);
-    DANDORI_RETURN_IF_ERROR(txn.Begin());
+    DANDORI_RETURN_IF_ERROR(Begin(txn));
     auto j = GetJob(job);
     if (!j.ok()) return j.status();
     if (!force && !j->owner.empty() && j->owner != owner && j->owner_until_ms >= now_ms) {
@@ -192,7 +192,7 @@ class SqliteStore final : public Store {
     u.Bind(2, until_ms);
     u.Bind(3, job);
     DANDORI_RETURN_IF_ERROR(u.Run());
-    return txn.Commit();
+    return Finish(txn);
   }
 
   Status ReleaseJob(int64_t job, const std::string& owner) override {
@@ -207,7 +207,7 @@ class SqliteStore final : public Store {
     if (accepted) accepted->assign(batch.size(), true);
     if (batch.empty()) return Status::Ok();
     Txn txn(db_);
-    DANDORI_RETURN_IF_ERROR(txn.Begin());
+    DANDORI_RETURN_IF_ERROR(Begin(txn));
     size_t i = 0;
     for (const Batch::Op& op : batch.ops()) {
       bool ok = true;
@@ -215,13 +215,13 @@ class SqliteStore final : public Store {
       if (accepted) (*accepted)[i] = ok;
       ++i;
     }
-    return txn.Commit();
+    return Finish(txn);
   }
 
   Result<std::vector<Claim>> ClaimTasks(int64_t job, const std::string& owner, int64_t now_ms,
                                         int64_t lease_ms, int max) override {
     Txn txn(db_);
-    DANDORI_RETURN_IF_ERROR(txn.Begin());
+    DANDORI_RETURN_IF_ERROR(Begin(txn));
     Stmt& q = db_.Prepare(std::string("SELECT job, ") + kTaskCols +
                           " FROM tasks WHERE job IN (SELECT id FROM jobs WHERE state = 0) AND "
                           "(? = 0 OR job = ?) AND ((state = 0 AND not_before_ms <= ?) OR "
@@ -266,7 +266,7 @@ class SqliteStore final : public Store {
       DANDORI_RETURN_IF_ERROR(
           InsertEvent({0, c.job, now_ms, owner, "task.started", c.row.key, c.row.attempts, ""}));
     }
-    DANDORI_RETURN_IF_ERROR(txn.Commit());
+    DANDORI_RETURN_IF_ERROR(Finish(txn));
     return out;
   }
 
@@ -338,7 +338,7 @@ class SqliteStore final : public Store {
 
   Status AddSignal(int64_t job, const Signal& s) override {
     Txn txn(db_);
-    DANDORI_RETURN_IF_ERROR(txn.Begin());
+    DANDORI_RETURN_IF_ERROR(Begin(txn));
     Stmt& u = db_.Prepare(
         "INSERT OR IGNORE INTO signals(job, kind, name, who, at_ms) VALUES(?, ?, ?, ?, ?)");
     u.Bind(1, job);
@@ -351,7 +351,7 @@ class SqliteStore final : public Store {
       std::string what = s.kind == "approve" ? "gate.approved" : "job." + s.kind + "_requested";
       DANDORI_RETURN_IF_ERROR(InsertEvent({0, job, s.at_ms, s.who, what, s.name, 0, ""}));
     }
-    return txn.Commit();
+    return Finish(txn);
   }
 
   Result<std::vector<Signal>> ListSignals(int64_t job) override {
@@ -377,19 +377,55 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Events get a store-wide increasing seq from meta.event_seq, read once per write
+  // transaction (seq_ = 0 outside one) and written back by FlushSeq before COMMIT.
   Status InsertEvent(const Event& e) {
+    if (seq_ == 0) {
+      auto v = db_.QueryText("SELECT value FROM meta WHERE key = 'event_seq'");
+      if (!v.ok()) return v.status();
+      seq_ = std::atoll(v->c_str());
+      seq_dirty_ = true;
+    }
     Stmt& s = db_.Prepare(
-        "INSERT INTO events(job, at_ms, who, what, task, attempt, detail) VALUES(?, ?, ?, ?, ?, "
-        "?, ?)");
+        "INSERT INTO events(job, seq, at_ms, who, what, task, attempt, detail) VALUES(?, ?, ?, "
+        "?, ?, ?, ?, ?)");
     s.Bind(1, e.job);
-    s.Bind(2, e.at_ms);
-    s.Bind(3, e.who);
-    s.Bind(4, e.what);
-    s.Bind(5, e.task);
-    s.Bind(6, static_cast<int64_t>(e.attempt));
-    s.Bind(7, e.detail);
+    s.Bind(2, ++seq_);
+    s.Bind(3, e.at_ms);
+    s.Bind(4, e.who);
+    s.Bind(5, e.what);
+    s.Bind(6, e.task);
+    s.Bind(7, static_cast<int64_t>(e.attempt));
+    s.Bind(8, e.detail);
     return s.Run();
   }
+
+  Status FlushSeq() {
+    if (!seq_dirty_) return Status::Ok();
+    Stmt& s = db_.Prepare("UPDATE meta SET value = ? WHERE key = 'event_seq'");
+    s.Bind(1, std::to_string(seq_));
+    seq_dirty_ = false;
+    seq_ = 0;
+    return s.Run();
+  }
+
+  // Commits `txn` after writing back the event counter; forgets it either way.
+  Status Finish(Txn& txn) {
+    Status st = FlushSeq();
+    seq_ = 0;
+    seq_dirty_ = false;
+    if (!st.ok()) return st;
+    return txn.Commit();
+  }
+
+  Status Begin(Txn& txn) {
+    seq_ = 0;
+    seq_dirty_ = false;
+    return txn.Begin();
+  }
+
+  int64_t seq_ = 0;
+  bool seq_dirty_ = false;
 
   Status Apply(const Batch::Op& op, bool* ok) {
     const TaskRow& r = op.row;
@@ -512,7 +548,7 @@ Status CheckOrCreateSchema(Db& db, const std::string& path) {
   Status st = db.Exec(kSchema);
   if (st.ok()) {
     st = db.Exec("INSERT INTO meta(key, value) VALUES('schema_version', '" +
-                 std::to_string(kSqliteSchemaVersion) + "')");
+                 std::to_string(kSqliteSchemaVersion) + "'), ('event_seq', '0')");
   }
   if (!st.ok()) {
     (void)db.Exec("ROLLBACK");
