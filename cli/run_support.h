@@ -18,15 +18,12 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "compiler/compile.h"
+#include "compiler/report.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
 #include "engine/progress.h"
 #include "engine/sqlite_store.h"
-#if __has_include("compiler/compile.h")
-#include "compiler/compile.h"
-#include "compiler/report.h"
-#define DANDORI_HAVE_COMPILER_DRIVER 1
-#endif
 #ifdef HAVE_DANDORI_CORE_OPS
 #include "stdlib/core/core_ops.h"
 #endif
@@ -76,7 +73,6 @@ inline Result<v1::Table> LoadWorkflow(const std::string& path) {
   if (path.size() > 6 && path.substr(path.size() - 6) == ".flowc") {
     return engine::ReadTableFile(path);
   }
-#ifdef DANDORI_HAVE_COMPILER_DRIVER
   compiler::SourceManager sm;
   compiler::Diagnostics diags;
   auto r = compiler::CompileFile(path, sm, diags);
@@ -88,9 +84,6 @@ inline Result<v1::Table> LoadWorkflow(const std::string& path) {
   }
   if (!r->table) return Status::Invalid(path + " declares no workflow");
   return *r->table;
-#else
-  return Status::Invalid("this build cannot compile .flow files; pass a .flowc");
-#endif
 }
 
 inline Result<std::map<std::string, std::string>> ParseParams(
