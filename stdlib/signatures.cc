@@ -1,14 +1,19 @@
 #include "stdlib/signatures.h"
 
 #include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
 namespace dandori {
 namespace {
 
+const Type* FindDefinedType(std::string_view name);
+
+// Types in signatures resolve against the named types defined so far (no locking:
+// this runs only inside the one-time definition of the registry).
 TypePtr T(std::string_view text) {
-  auto t = ParseType(text, FindNamedType);
+  auto t = ParseType(text, FindDefinedType);
   if (!t.ok()) {
     fmt::print(stderr, "signatures: bad type '{}'\n", text);
     std::abort();
@@ -45,11 +50,25 @@ std::map<std::string, TypePtr, std::less<>>& NamedTypes() {
   return *types;
 }
 
+const Type* FindDefinedType(std::string_view name) {
+  auto& types = NamedTypes();
+  auto it = types.find(name);
+  return it == types.end() ? nullptr : it->second.get();
+}
+
 void DefineType(std::string name, std::vector<TypeField> fields) {
   NamedTypes()[name] = Type::Record(name, std::move(fields));
 }
 
+void DefineTypesOnce();
+
 void DefineTypes() {
+  // Named types are defined exactly once: ParseType hands out non-owning pointers to them.
+  static std::once_flag once;
+  std::call_once(once, DefineTypesOnce);
+}
+
+void DefineTypesOnce() {
   DefineType("rendition",
              {F("name", "string"), F("height", "int"), F("width", "int", true),
               F("codec", "string", true), F("crf", "int", true), F("bitrate", "size", true),
@@ -221,10 +240,8 @@ const OperatorSignature* FindOperator(std::string_view name) {
 const std::vector<OperatorSignature>& AllOperators() { return Registry(); }
 
 const Type* FindNamedType(std::string_view name) {
-  auto& types = NamedTypes();
-  if (types.empty()) DefineTypes();
-  auto it = types.find(name);
-  return it == types.end() ? nullptr : it->second.get();
+  DefineTypes();
+  return FindDefinedType(name);
 }
 
 std::vector<std::string> NamedTypeNames() {

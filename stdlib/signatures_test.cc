@@ -60,3 +60,14 @@ TEST_CASE("named types resolve") {
 }
 
 }  // namespace dandori
+
+namespace dandori {
+
+TEST_CASE("named types are defined once, whichever lookup comes first") {
+  const Type* before = FindNamedType("server");
+  REQUIRE(before);
+  REQUIRE(FindOperator("fleet.drain"));
+  CHECK(FindNamedType("server") == before);
+}
+
+}  // namespace dandori
