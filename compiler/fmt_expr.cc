@@ -7,18 +7,9 @@
 namespace dandori::compiler {
 namespace {
 
-bool IsReserved(std::string_view s) {
-  static constexpr std::string_view kReserved[] = {
-      "workflow", "stage", "foreach", "fanout", "rolling", "group", "approve", "on",  "import",
-      "const",    "in",    "and",     "or",     "not",     "true",  "false",   "null"};
-  for (std::string_view r : kReserved) {
-    if (s == r) return true;
-  }
-  return false;
-}
-
+// A key written bare: any word, reserved words included (`{in: 1}` parses).
 bool IsName(std::string_view s) {
-  if (s.empty() || IsReserved(s)) return false;
+  if (s.empty()) return false;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';

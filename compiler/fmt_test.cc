@@ -186,6 +186,19 @@ TEST_CASE("fmt keeps parentheses, escapes and literals as written") {
         "const d = not a == b and (x in [1]) or encode[*][0].path\n");
 }
 
+TEST_CASE("fmt keeps reserved words used as fields and record keys") {
+  Result r = FormatText(
+      "workflow w() {\n  stage a = noop(x.stage)\n"
+      "  on failure { stage b = noop(value: {\"stage\": error.stage, in: \"${error.in}\"}) }\n}");
+  INFO(r.errors);
+  CHECK(r.text ==
+        "workflow w() {\n  stage a = noop(x.stage)\n  on failure {\n"
+        "    stage b = noop(value: {stage: error.stage, in: \"${error.in}\"})\n  }\n}\n");
+  Result again = FormatText(r.text);
+  CHECK(again.text == r.text);
+  CHECK(again.dump == r.dump);
+}
+
 std::string ReadFile(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

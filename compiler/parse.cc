@@ -111,21 +111,28 @@ bool IsNameToken(size_t t) {
   }
 }
 
+// Any word: a name or a reserved word (both are field names and record keys).
+// The reserved words are the lexer's first tokens, WORKFLOW through KW_NULL.
+static_assert(P::WORKFLOW == 1 && P::KW_NULL == 17, "reserved words moved in grammar/Flow.g4");
+bool IsWordToken(size_t t) { return IsNameToken(t) || (t >= P::WORKFLOW && t <= P::KW_NULL); }
+
 std::string Describe(const antlr4::misc::IntervalSet& s, const antlr4::dfa::Vocabulary& v,
                      bool interp) {
   auto has = [&](size_t t) { return s.contains(t); };
-  if (has(P::STAGE) && has(P::FOREACH)) {
+  // After '.' or in a record key every word is a name, reserved words included.
+  bool any_word = has(P::ID) && has(P::STAGE) && has(P::KW_NULL) && !has(P::INT);
+  if (!any_word && has(P::STAGE) && has(P::FOREACH)) {
     return "a stage, foreach, fanout, rolling, group or approve";
   }
   if (has(P::INT) && has(P::STRING) && has(P::LPAREN)) return "an expression";
   if (has(P::RETRY) && has(P::POOL) && !has(P::ID)) {
     return "a policy (retry, timeout, heartbeat, tolerate or pool)";
   }
-  if (has(P::IMPORT) && has(P::WORKFLOW)) return "'import', 'const' or 'workflow'";
+  if (!any_word && has(P::IMPORT) && has(P::WORKFLOW)) return "'import', 'const' or 'workflow'";
   std::vector<std::string> items;
   bool name = false;
   for (size_t t : s.toList()) {
-    if (IsNameToken(t)) {
+    if (IsNameToken(t) || (any_word && IsWordToken(t))) {
       if (!name) items.insert(items.begin(), "a name");
       name = true;
     } else if (t == Token::EOF) {
@@ -244,7 +251,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
         return "list";
       default: {
         size_t next = type_at(k + 1);
-        if ((IsNameToken(next) || next == P::STRING) && type_at(k + 2) == P::COLON) {
+        if ((IsWordToken(next) || next == P::STRING) && type_at(k + 2) == P::COLON) {
           return "record";
         }
         if (next == P::RETRY || next == P::TIMEOUT || next == P::HEARTBEAT || next == P::TOLERATE ||
@@ -597,6 +604,7 @@ class Builder {
   Loc L(antlr4::tree::TerminalNode* n) const { return n ? L(n->getSymbol()) : Loc{file_, 0, 0}; }
   Loc L(antlr4::ParserRuleContext* c) const { return c ? L(c->getStart()) : Loc{file_, 0, 0}; }
   std::string Name(P::NameContext* n) const { return n ? n->getText() : ""; }
+  std::string Name(P::FieldNameContext* n) const { return n ? n->getText() : ""; }
   std::string Raw(Token* t) const {
     size_t a = t->getStartIndex(), b = t->getStopIndex();
     if (b < a || run_->base() + b >= source_.size()) return "";
@@ -909,14 +917,14 @@ class Builder {
     Built acc = Primary(c->primary());
     for (P::PostfixOpContext* op : c->postfixOp()) {
       if (auto* f = dynamic_cast<P::FieldOpContext*>(op)) {
-        if (!f->name()) continue;
+        if (!f->fieldName()) continue;
         if (acc.e->kind == ExprKind::kName && acc.e->text == "env" && !acc.e->parenthesized) {
           // env.NAME: an environment variable of the engine.
           acc.e->kind = ExprKind::kEnv;
-          acc.e->text = Name(f->name());
+          acc.e->text = Name(f->fieldName());
           continue;
         }
-        Built b = Make(ExprKind::kField, L(f->name()), Name(f->name()));
+        Built b = Make(ExprKind::kField, L(f->fieldName()), Name(f->fieldName()));
         Add(b, std::move(acc));
         acc = Cap(std::move(b));
       } else if (auto* a = dynamic_cast<P::AllOpContext*>(op)) {
@@ -981,8 +989,8 @@ class Builder {
           b.e->keys.push_back(key.e->text);
           b.e->key_locs.push_back(L(f->STRING()));
         } else {
-          b.e->keys.push_back(Name(f->name()));
-          b.e->key_locs.push_back(L(f->name()));
+          b.e->keys.push_back(Name(f->fieldName()));
+          b.e->key_locs.push_back(L(f->fieldName()));
         }
         Add(b, Expr(f->expr()));
       }

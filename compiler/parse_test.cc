@@ -212,6 +212,40 @@ TEST_CASE("expression precedence and forms") {
   CHECK(Expr1("{timeout: 1s, all: 2}") == "{timeout: 1s, all: 2}");
 }
 
+TEST_CASE("every word, reserved words included, is a field name and a record key") {
+  CHECK(Expr1("error.stage") == "error.stage");
+  CHECK(Expr1("a.in.not.null.true.workflow") == "a.in.not.null.true.workflow");
+  CHECK(Expr1("{stage: 1, in: 2, null: 3, on: 4}") == "{stage: 1, in: 2, null: 3, on: 4}");
+  CHECK(Expr1("{\"stage\": 1}") == "{stage: 1}");
+  CHECK(Expr1("env.stage") == "env.stage");
+  CHECK(Expr1("\"failed at ${error.stage}\"") == "\"failed at ${error.stage}\"");
+  SourceManager sm;
+  Diagnostics d;
+  ExprPtr e = ParseExpression(sm, sm.Add("e", "error.stage == \"probe\" and x in y"), d);
+  REQUIRE_FALSE(d.has_errors());
+  REQUIRE(e->text == "and");
+  REQUIRE(e->items[0]->items[0]->kind == ExprKind::kField);
+  CHECK(e->items[0]->items[0]->text == "stage");
+  CHECK(e->items[0]->items[0]->items[0]->text == "error");
+  CHECK(e->items[1]->text == "in");
+  // A reserved word is still not a value by itself.
+  std::string errors;
+  Expr1("stage", &errors);
+  CHECK(errors == "E001 unexpected 'stage'; expected an expression\n");
+
+  // In a workflow: a handler's `error.stage`, and a stage that follows a field access.
+  auto p = Parse(R"(workflow w() {
+  stage a = noop(x.stage) when y.in
+  stage b = noop({stage: a.on})
+  on failure { stage alert = notify.webhook("u", "failed in ${error.stage}") when error.stage != "a" }
+})");
+  INFO(p->Errors());
+  REQUIRE_FALSE(p->diags.has_errors());
+  REQUIRE(p->file->workflow);
+  CHECK(p->file->workflow->body.size() == 2);
+  CHECK(p->file->workflow->handlers.size() == 1);
+}
+
 TEST_CASE("comments are recorded with own_line") {
   auto p = Parse("// head\nconst a = 1  // trailing\n/* block\n   two */ const b = 2\n");
   REQUIRE_FALSE(p->diags.has_errors());
@@ -303,6 +337,9 @@ TEST_CASE("syntax errors are reported in human words") {
        "1:33: E006 'on failure' belongs at the top level of the workflow, not inside a block\n"},
       {"workflow w() {}\nworkflow v() {}",
        "2:1: E006 a file holds one workflow; 'w' is declared at 1:1\n"},
+      {"const a = x.1", "1:13: E001 unexpected '1'; expected a name\n"},
+      {"const a = {1: 2}", "1:12: E001 unexpected '1'; expected a name, '}' or a string\n"},
+      {"const a = {stage 1}", "1:18: E001 unexpected '1'; expected ':'\n"},
       {"const a = 99999999999999999999",
        "1:11: E004 integer '99999999999999999999' is too large\n"},
   };

@@ -99,7 +99,7 @@ expr     : operand (binaryOp operand)* ;
 binaryOp : OR | AND | '==' | '!=' | '<' | '<=' | '>' | '>=' | IN | '+' | '-' | '*' | '/' | '%' ;
 operand  : (MINUS | NOT)* primary postfixOp* ;
 postfixOp
-  : '.' name          # fieldOp
+  : '.' fieldName     # fieldOp
   | '[' '*' ']'       # allOp
   | '[' expr ']'      # indexOp
   ;
@@ -119,13 +119,20 @@ primary
   | '[' (expr (',' expr)* ','?)? ']'      # listExpr
   | '{' (recordField (',' recordField)* ','?)? '}'  # recordExpr
   ;
-recordField : (name | STRING) ':' expr ;
+recordField : (fieldName | STRING) ':' expr ;
 
 // Words that are keywords only where the grammar expects them; elsewhere they are
 // ordinary names (argument names such as `timeout:`, error classes, fields).
 name
   : ID | FAILURE | SUCCESS | ALL | PARALLEL | BATCH | TOLERATE | AFTER | WHEN
   | RETRY | BACKOFF | JITTER | TIMEOUT | HEARTBEAT | POOL | DEFAULTS
+  ;
+
+// After '.' and as a record key, every word is a name, reserved words included
+// (`error.stage`, `{in: 1}`): no statement or operator can start there.
+fieldName
+  : name | WORKFLOW | STAGE | FOREACH | FANOUT | ROLLING | GROUP | APPROVE | ON | IMPORT
+  | CONST | IN | AND | OR | NOT | KW_TRUE | KW_FALSE | KW_NULL
   ;
 
 // ------------------------------------------------------------------ lexer

@@ -52,4 +52,14 @@ expect 0 "graph mermaid" -- "$DANDORI" graph --format mermaid workflows/camera_s
 contains "$TMP/out" "flowchart TD" "mermaid"
 contains "$TMP/out" "-.->|failed|" "mermaid failure edges"
 expect 2 "graph bad format" -- "$DANDORI" graph --format png workflows/camera_server_deploy.flow
+
+# Alert handlers guarded by `when env.ALERT_URL != null`: skipped when it is unset, run
+# (and failing here: nothing listens on port 9) when it is set.
+ALERT=tests/compiler/runnable/guarded_alert.flow
+expect 0 "guarded alert, ALERT_URL unset" -- env -u ALERT_URL "$DANDORI" run --store "$TMP/a1.db" "$ALERT"
+contains "$TMP/out" "succeeded" "guarded alert skipped"
+expect 1 "failing work, ALERT_URL unset" -- env -u ALERT_URL "$DANDORI" run --store "$TMP/a2.db" -p cmd=false "$ALERT"
+contains "$TMP/out" "failed: work: exec: 'false'" "work failure, alert skipped"
+expect 1 "guarded alert, ALERT_URL set" -- env ALERT_URL=http://127.0.0.1:9/x "$DANDORI" run --store "$TMP/a3.db" "$ALERT"
+contains "$TMP/out" "failed: done: POST" "guarded alert ran"
 exit $fail
