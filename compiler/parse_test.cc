@@ -210,6 +210,13 @@ TEST_CASE("expression precedence and forms") {
   CHECK(Expr1("\"cost: $5 \\${not}\"") == "\"cost: $5 \\${not}\"");
   CHECK(Expr1("env.HOME") == "env.HOME");
   CHECK(Expr1("{timeout: 1s, all: 2}") == "{timeout: 1s, all: 2}");
+  // '%' right after a number is a percentage literal; the remainder needs a space there.
+  CHECK(Expr1("10 % 3") == "10 % 3");
+  CHECK(Expr1("n%3") == "n % 3");
+  CHECK(Expr1("10%") == "10%");
+  std::string errors;
+  Expr1("10%3", &errors);
+  CHECK(errors == "E001 unexpected '3'; expected end of file\n");
 }
 
 TEST_CASE("every word, reserved words included, is a field name and a record key") {
