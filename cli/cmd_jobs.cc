@@ -1,11 +1,15 @@
-// Job commands on the embedded store: `status [JOB]`, `events JOB`, `approve JOB GATE`,
-// `cancel JOB`, `resume JOB`, `retry JOB`. A missing store or an unknown job is bad
-// input (exit 2) and writes nothing.
+// Job commands: `status [JOB]`, `events JOB`, `approve JOB GATE`, `cancel JOB`,
+// `resume JOB`, `retry JOB`, on a store (--store: SQLite file or postgres:// URL) or,
+// with --server URL, through `dandori serve`'s HTTP API. A missing store or an unknown
+// job is bad input (exit 2) and writes nothing.
 #include <CLI/CLI.hpp>
 #include <ctime>
 #include <map>
 
 #include "cli/run_support.h"
+#ifdef HAVE_DANDORI_SERVER
+#include "cli/api_client.h"
+#endif
 
 namespace dandori::cli {
 namespace {
@@ -14,6 +18,9 @@ struct JobArgs {
   std::string store;
   std::string job;
   std::string gate;
+#ifdef HAVE_DANDORI_SERVER
+  ApiTarget target;  // server empty: work on the store
+#endif
 };
 
 std::string Time(int64_t ms) {
@@ -206,13 +213,38 @@ int Retry(const JobArgs& a) {
   return DriveWithProgress("retry", *o->store, o->job.id);
 }
 
+// Through the API: `resume` and `retry` ask the server's engines to drive the job.
+#ifdef HAVE_DANDORI_SERVER
+int Remote(const std::string& name, const JobArgs& a) {
+  if (name == "status") return RemoteStatus(a.target, a.job);
+  if (name == "events") return RemoteEvents(a.target, a.job);
+  return RemoteAction(a.target, a.job, name, a.gate);
+}
+#endif
+
 CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), bool job_required, bool gate) {
   auto a = std::make_shared<JobArgs>();
   auto* opt = sub->add_option("job", a->job, "job id");
   if (job_required) opt->required();
   if (gate) sub->add_option("gate", a->gate, "gate name")->required();
-  sub->add_option("--store", a->store, "store file (default .dandori/state.db)");
-  return [a, fn] { return fn(*a); };
+  auto* store = sub->add_option("--store", a->store,
+                                "postgres:// URL or store file (default .dandori/state.db)");
+#ifdef HAVE_DANDORI_SERVER
+  sub->add_option("--server", a->target.server,
+                  "work through `dandori serve`'s API (http://HOST:PORT)")
+      ->excludes(store);
+  sub->add_option("--token-file", a->target.token_file, "the API token (default $DANDORI_TOKEN)");
+#else
+  (void)store;
+#endif
+  std::string name = sub->get_name();
+  return [a, fn, name] {
+#ifdef HAVE_DANDORI_SERVER
+    if (!a->target.server.empty()) return Remote(name, *a);
+#endif
+    (void)name;
+    return fn(*a);
+  };
 }
 
 }  // namespace

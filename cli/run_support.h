@@ -24,6 +24,10 @@
 #include "engine/loader.h"
 #include "engine/progress.h"
 #include "engine/sqlite_store.h"
+#ifdef HAVE_DANDORI_PG_STORE
+#include "engine/pg/open_store.h"
+#include "engine/pg/pg_store.h"
+#endif
 #ifdef HAVE_DANDORI_CORE_OPS
 #include "stdlib/core/core_ops.h"
 #endif
@@ -60,9 +64,14 @@ inline int Fail(const std::string& cmd, const Status& st) {
   return ExitCodeFor(st);
 }
 
-// create = false: a missing store is kNotFound ("no jobs here yet").
+// `path` is a SQLite file or (when built with the PostgreSQL store) a postgres:// URL.
+// create = false: a missing SQLite file is kNotFound ("no jobs here yet"); a PostgreSQL
+// database is migrated only when create is true (otherwise its schema must be current).
 inline Result<std::unique_ptr<engine::Store>> OpenStore(const std::string& path, bool create) {
   std::string p = path.empty() ? kDefaultStore : path;
+#ifdef HAVE_DANDORI_PG_STORE
+  if (engine::IsPostgresUrl(p)) return engine::OpenStore(p, {.migrate = create});
+#endif
   if (!create && !std::filesystem::exists(p)) {
     return Status::NotFound("no store at " + p + " (run a workflow here first, or pass --store)");
   }

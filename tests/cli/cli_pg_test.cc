@@ -1,0 +1,154 @@
+// `--store postgres://...` and `--server URL` on the job commands, end to end: the real
+// dandori binary against a throwaway PostgreSQL server and a real `dandori serve`.
+#include <unistd.h>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/cancel.h"
+#include "base/subprocess.h"
+#include "tests/pgharness/temp_postgres.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dandori::testing::TempPostgres;
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+std::string Binary() {
+  const char* bin = std::getenv("DANDORI_BINARY_DIR");
+  return std::string(bin ? bin : "build") + "/cli/dandori";
+}
+
+Run Dandori(std::vector<std::string> args, const fs::path& dir) {
+  dandori::SubprocessOptions o;
+  o.argv = {Binary()};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.cwd = dir.string();
+  fs::remove(dir / "stdout.txt");  // RunSubprocess appends
+  fs::remove(dir / "stderr.txt");
+  o.stdout_path = (dir / "stdout.txt").string();
+  o.stderr_path = (dir / "stderr.txt").string();
+  o.timeout_ms = 60000;
+  auto r = dandori::RunSubprocess(o);
+  REQUIRE(r.ok());
+  return Run{r->exit_code, Read(dir / "stdout.txt") + Read(dir / "stderr.txt")};
+}
+
+const char* kFlow = R"(workflow hello(n: int = 3) {
+  foreach i in range(n) parallel 2 {
+    stage s = noop(value: i)
+  }
+  approve go "go?"
+  stage done = noop(value: 1) after go
+}
+)";
+
+// Polls `status JOB` until its output contains `text` (10 s at most).
+bool WaitStatus(const std::vector<std::string>& args, const fs::path& dir,
+                const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (Dandori(args, dir).out.find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("job commands work on a postgres:// store and through --server") {
+  dandori::testing::TempPostgresOptions pg_options;
+  pg_options.fsync = false;
+  auto pg = TempPostgres::Start(pg_options);
+  REQUIRE(pg.ok());
+  const std::string url = (*pg)->Url();
+  fs::path dir = fs::temp_directory_path() / ("dandori-clipg-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "hello.flow") << kFlow;
+
+  // --store URL: run waits at the gate; approve from another command lets it finish.
+  dandori::CancelToken stop_run;
+  std::thread runner([&] {
+    dandori::SubprocessOptions o;
+    o.argv = {Binary(), "run", "hello.flow", "--store", url};
+    o.cwd = dir.string();
+    o.timeout_ms = 60000;
+    o.cancel = &stop_run;
+    auto r = dandori::RunSubprocess(o);
+    CHECK(r.ok());
+    CHECK(r->exit_code == 0);
+  });
+  CHECK(WaitStatus({"status", "1", "--store", url}, dir, "waiting for approval: go"));
+  Run listed = Dandori({"status", "--store", url}, dir);
+  CHECK(listed.code == 0);
+  CHECK(listed.out.find("hello") != std::string::npos);
+  CHECK(Dandori({"approve", "1", "go", "--store", url}, dir).code == 0);
+  runner.join();
+  Run events = Dandori({"events", "1", "--store", url}, dir);
+  CHECK(events.out.find("job.succeeded") != std::string::npos);
+  CHECK(Dandori({"status", "7", "--store", url}, dir).code == 2);
+
+  // --server URL: a real `dandori serve` drives the jobs.
+  auto port = dandori::testing::FreeLoopbackPort();
+  REQUIRE(port.ok());
+  std::ofstream(dir / "token") << "a-test-token-0123456789\n";
+  const std::string server = "http://127.0.0.1:" + std::to_string(*port);
+  dandori::CancelToken stop_serve;
+  std::thread serve([&] {
+    dandori::SubprocessOptions o;
+    o.argv = {
+        Binary(),       "serve", "--store", url, "--listen", "127.0.0.1:" + std::to_string(*port),
+        "--token-file", "token"};
+    o.cwd = dir.string();
+    o.stderr_path = (dir / "serve.log").string();
+    o.cancel = &stop_serve;
+    (void)dandori::RunSubprocess(o);
+  });
+  REQUIRE(Dandori({"compile", "hello.flow", "-o", "hello.flowc"}, dir).code == 0);
+  Run submit;
+  for (int i = 0; i < 100; ++i) {  // until serve listens
+    submit = Dandori({"submit", "hello.flowc", "--server", server, "--token-file", "token"}, dir);
+    if (submit.out.find("cannot reach") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(submit.out + Read(dir / "serve.log"));
+  CHECK(submit.out == "submitted job 2\n");
+  const std::vector<std::string> auth = {"--server", server, "--token-file", "token"};
+  auto with = [&](std::vector<std::string> a) {
+    a.insert(a.end(), auth.begin(), auth.end());
+    return a;
+  };
+  CHECK(WaitStatus(with({"status", "2"}), dir, "waiting for approval: go"));
+  CHECK(Dandori(with({"status"}), dir).out.find("hello") != std::string::npos);
+  Run approve = Dandori(with({"approve", "2", "go"}), dir);
+  INFO(approve.out);
+  CHECK(approve.code == 0);
+  CHECK(WaitStatus(with({"status", "2"}), dir, "hello  succeeded"));
+  CHECK(Dandori(with({"events", "2"}), dir).out.find("job.succeeded") != std::string::npos);
+  CHECK(Dandori(with({"retry", "2"}), dir).code == 2);  // only failed/cancelled jobs
+  Run no_token = Dandori({"status", "2", "--server", server}, dir);
+  CHECK(no_token.code == 2);
+  CHECK(no_token.out.find("no API token") != std::string::npos);
+  Run wrong = Dandori({"status", "2", "--server", server, "--token-file", "hello.flow"}, dir);
+  CHECK(wrong.code == 2);
+  CHECK(Dandori({"status", "2", "--server", server, "--store", url}, dir).code != 0);
+  stop_serve.Cancel();
+  serve.join();
+  fs::remove_all(dir);
+}
