@@ -99,7 +99,7 @@ Result<Value> Scheduler::Impl::Eval(const FlatCode& code, Inst* inst, const std:
   auto v = Evaluate(code, prog->consts, scope);
   if (!v.ok()) {
     const ProgramState& ps = prog->states[state];
-    return Status::Permanent(ps.loc + ": " + ps.name + ": " + what + " `" + code.source +
+    return Status::Permanent(StateWhere(ps) + ": " + what + " `" + code.source +
                              "`: " + v.status().message());
   }
   return v;
@@ -107,7 +107,16 @@ Result<Value> Scheduler::Impl::Eval(const FlatCode& code, Inst* inst, const std:
 
 Value Scheduler::Impl::ErrorRecord() const {
   if (failure.ok()) return Value();
-  return Value::MakeRecord({{"message", Value::String(failure.message())},
+  // A task's failure reads "LOC: stage NAME (OP): CLASS: message"; the record keeps
+  // the operator's own message (loc, stage and class are fields of their own).
+  std::string message = failure.message();
+  for (const ProgramState& ps : prog->states) {
+    if (ps.kind != v1::TASK || ps.name != failure_stage) continue;
+    std::string prefix = StateWhere(ps) + ": " + std::string(CodeName(failure.code())) + ": ";
+    if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+    break;
+  }
+  return Value::MakeRecord({{"message", Value::String(message)},
                             {"class", Value::String(std::string(CodeName(failure.code())))},
                             {"stage", Value::String(failure_stage)},
                             {"loc", Value::String(failure_loc)}});
@@ -149,7 +158,7 @@ void Scheduler::Impl::TryStart(Inst* inst, int slot) {
   if (!ps.when.empty()) {
     auto w = Eval(ps.when, inst, "condition", idx);
     if (w.ok() && w->kind() != Value::Kind::kBool) {
-      w = Status::Permanent(ps.loc + ": " + ps.name + ": condition is not a bool");
+      w = Status::Permanent(StateWhere(ps) + ": condition is not a bool");
     }
     if (!w.ok()) {
       SlotDone(inst, slot, SlotState::kFailed, Value(), w.status(), ps.name, ps.loc);
@@ -277,12 +286,11 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
   } else {
     auto items = Eval(ps.items, inst, "items", idx);
     if (items.ok() && items->kind() != Value::Kind::kList) {
-      items = Status::Permanent(ps.loc + ": " + ps.name + ": items are not a list");
+      items = Status::Permanent(StateWhere(ps) + ": items are not a list");
     }
     if (items.ok() && items->list().size() > kMaxItems) {
-      items =
-          Status::Permanent(ps.loc + ": " + ps.name + ": " + std::to_string(items->list().size()) +
-                            " items is over the limit of " + std::to_string(kMaxItems));
+      items = Status::Permanent(StateWhere(ps) + ": " + std::to_string(items->list().size()) +
+                                " items is over the limit of " + std::to_string(kMaxItems));
     }
     if (!items.ok()) {
       SlotDone(inst, slot, SlotState::kFailed, Value(), items.status(), ps.name, ps.loc);
@@ -386,7 +394,7 @@ void Scheduler::Impl::InstDone(Inst* inst) {
     if (cancelling) return Finish(RunOutcome::kCancelled);
     if (!failure_handler && inst->failed) {
       failure = inst->error;
-      failure_message = inst->error_stage + ": " + inst->error.message();
+      failure_message = FailureText(inst->error_stage, inst->error_loc, inst->error);
     }
     return Finish(failure_handler || inst->failed ? RunOutcome::kFailed : RunOutcome::kSucceeded);
   }
@@ -450,8 +458,7 @@ void Scheduler::Impl::TopDone(Inst* inst) {
       failure = inst->error;
       failure_stage = inst->error_stage;
       failure_loc = inst->error_loc;
-      failure_message =
-          (inst->error_stage.empty() ? "" : inst->error_stage + ": ") + inst->error.message();
+      failure_message = FailureText(inst->error_stage, inst->error_loc, inst->error);
     }
     if (prog->on_failure >= 0 && !cancelling) {
       AddEvent("handler.started", prog->states[prog->on_failure].name, 0, failure_message);

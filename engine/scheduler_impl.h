@@ -15,6 +15,22 @@ namespace dandori::engine {
 
 enum class SlotState : uint8_t { kPending, kActive, kOk, kFailed, kSkipped, kCancelled };
 
+// Where a state is in the .flow source, for error messages:
+// "file.flow:14:3: stage probe (media.probe)" (a task) or "file.flow:9:3: name".
+inline std::string StateWhere(const ProgramState& ps) {
+  std::string label = ps.kind == v1::TASK ? "stage " + ps.name + " (" + ps.op + ")" : ps.name;
+  return ps.loc.empty() ? label : ps.loc + ": " + label;
+}
+
+// A failure as the job's error: the message alone when it already names its location,
+// else "stage: message".
+inline std::string FailureText(const std::string& stage, const std::string& loc,
+                               const Status& error) {
+  const std::string& m = error.message();
+  if (!loc.empty() && m.rfind(loc + ": ", 0) == 0) return m;
+  return (stage.empty() ? "" : stage + ": ") + m;
+}
+
 struct Inst;
 struct TaskRun;
 struct BlockRun;

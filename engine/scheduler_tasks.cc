@@ -76,7 +76,9 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   inst->slots[slot].task = std::move(t);
   tasks[raw->id] = raw;
   if (!args.ok()) {
-    Status err = Status::Permanent(ps.loc + ": " + ps.name + ": " + args.status().message());
+    // Evaluation errors already name the stage and its location; binding errors do not.
+    const std::string& m = args.status().message();
+    Status err = Status::Permanent(m.rfind(ps.loc + ": ", 0) == 0 ? m : StateWhere(ps) + ": " + m);
     TaskRow row;
     row.key = raw->key;
     row.stage = ps.name;
@@ -287,11 +289,14 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   }
   SlotState st = cls == Code::kCancelled ? SlotState::kCancelled : SlotState::kFailed;
   row.state = st == SlotState::kCancelled ? TaskState::kCancelled : TaskState::kFailed;
+  // The final error names the stage's place in the .flow source, e.g.
+  // "encode.flow:14:3: stage probe (media.probe): permanent: no such file: in.mp4".
+  msg = StateWhere(ps) + ": " + std::string(CodeName(cls)) + ": " + msg;
   row.error = msg;
   row.error_class = cls;
   write();
   AddEvent(st == SlotState::kCancelled ? "task.cancelled" : "task.failed", t->key, t->attempts,
-           std::string(CodeName(cls)) + ": " + msg);
+           msg);
   Pool* pool = t->pool;
   tasks.erase(t->id);
   if (was_running) PumpPool(pool);

@@ -64,6 +64,41 @@ TEST_CASE("retries: exhausted retries fail the job; backoff is capped") {
   CHECK(job->error.find("boom") != std::string::npos);
 }
 
+TEST_CASE("errors: a failed task names its stage's place in the .flow source") {
+  Harness h;
+  TableBuilder b("where");
+  b.Task("first", "noop", {});
+  b.Task("probe", "noop", {}, -1, {0});
+  h.script = [](const Launch& l) { return l.ctx.task_id == "s1" ? Fails(Code::kPermanent) : Ok(); };
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  // TableBuilder puts state i at test.flow:(i+1):1.
+  const std::string want = "test.flow:2:1: stage probe (noop): permanent: boom";
+  CHECK(h.Task("s1").error == want);
+  CHECK(h.store->GetJob(h.job)->error == want);
+  auto ev = h.store->ListEvents(h.job, 0, 1'000);
+  REQUIRE(ev.ok());
+  bool seen = false;
+  for (const auto& e : *ev) seen |= e.what == "task.failed" && e.detail == want;
+  CHECK(seen);
+}
+
+TEST_CASE("errors: an argument that cannot be evaluated names its stage's place") {
+  Harness h;
+  TableBuilder b("where");
+  b.Task("first", "noop", {});
+  b.Task("bad", "noop", b.Record({{"value", b.Field(b.Const(Value::Int(1)), "x")}}), -1, {0});
+  auto r = h.Start(b.Build());
+  REQUIRE(r.ok());
+  CHECK(*r == RunOutcome::kFailed);
+  std::string err = h.store->GetJob(h.job)->error;
+  INFO(err);
+  CHECK(err.rfind("test.flow:2:1: stage bad (noop): arguments `", 0) == 0);
+  CHECK(err.find("test.flow:2:1", 1) == std::string::npos);  // named once
+  CHECK(h.Task("s1").error == err);
+}
+
 TEST_CASE("retries: jitter stays within [delay/2, delay]") {
   Harness h;
   TableBuilder b("jitter");
