@@ -145,6 +145,7 @@ class Planner {
     if (ps.kind != v1::BLOCK_BEGIN) return 0;
     const v1::Block& b = ps.block;
     std::vector<Value> items;
+    bool unknown = false;
     if (b.kind() == v1::GROUP) {
       items.push_back(Value());
     } else {
@@ -152,6 +153,7 @@ class Planner {
       auto v = Evaluate(ps.items, p_.consts, scope);
       if (!v.ok() || v->kind() != Value::Kind::kList) {
         node->unknown = true;
+        unknown = true;
         node->items = -1;
         node->note = "items known only when running: " + ps.items.source;
         items.push_back(Value());  // plan one instance to show the body
@@ -174,19 +176,50 @@ class Planner {
     int64_t n = static_cast<int64_t>(items.size());
     int64_t par = b.parallel() > 0 ? b.parallel() : std::max<int64_t>(1, n);
     int64_t dur = body_ms * ((n + par - 1) / par);
+    int64_t batch = 0, waves = 0;
     if (b.kind() == v1::ROLLING) {
-      int64_t batch = b.batch() > 0 ? b.batch()
-                      : b.batch_percent() > 0
-                          ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
-                          : n;
+      batch = b.batch() > 0 ? b.batch()
+              : b.batch_percent() > 0
+                  ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
+                  : n;
       batch = std::max<int64_t>(1, batch);
-      int64_t waves = (n + batch - 1) / batch;
+      waves = (n + batch - 1) / batch;
       node->waves += waves;
       int64_t per_wave = (std::min(batch, n) + par - 1) / par;
       dur = body_ms * waves * std::max<int64_t>(1, per_wave);
     }
+    if (!unknown && b.kind() != v1::GROUP) {
+      PlanBranch br;
+      br.label = BranchLabel(frame, node->branches.size());
+      br.items = n;
+      br.duration_ms = dur;
+      if (b.kind() == v1::ROLLING) {
+        br.batch = std::min(batch, n);
+        br.waves = waves;
+      }
+      node->branches.push_back(std::move(br));
+      if (frame->block >= 0) {
+        const ProgramState& outer = p_.states[frame->block];
+        node->scope = outer.block.var().empty() ? outer.name : outer.block.var();
+      }
+    }
     node->duration_ms = std::max(node->duration_ms, dur);
     return dur;
+  }
+
+  // The enclosing loop's item, as a branch name.
+  static std::string BranchLabel(const Frame* frame, size_t index) {
+    if (frame->block < 0) return "";
+    const Value& v = frame->var;
+    if (v.kind() == Value::Kind::kRecord) {
+      for (const char* field : {"name", "id"}) {
+        Value f = v.Get(field);
+        if (f.kind() == Value::Kind::kString) return f.as_string();
+      }
+    }
+    if (v.kind() == Value::Kind::kString) return v.as_string();
+    if (v.kind() == Value::Kind::kInt) return std::to_string(v.as_int());
+    return "#" + std::to_string(index + 1);
   }
 
   static int64_t CountTasks(const std::vector<PlanNode>& nodes) {
@@ -201,10 +234,38 @@ class Planner {
   std::string workdir_;
 };
 
+std::string Range(int64_t lo, int64_t hi) {
+  return lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
+}
+
+// "10 items in 10 waves of 1" for the branches (a range when they differ).
+std::string Shape(const std::vector<PlanBranch>& bs) {
+  auto range = [&](int64_t PlanBranch::*f) {
+    int64_t lo = bs[0].*f, hi = bs[0].*f;
+    for (const PlanBranch& b : bs) lo = std::min(lo, b.*f), hi = std::max(hi, b.*f);
+    return Range(lo, hi);
+  };
+  std::string s = range(&PlanBranch::items) + " items";
+  if (bs[0].waves > 0)
+    s += " in " + range(&PlanBranch::waves) + " waves of " + range(&PlanBranch::batch);
+  return s;
+}
+
+bool SameShape(const std::vector<PlanBranch>& bs) {
+  for (const PlanBranch& b : bs) {
+    if (b.items != bs[0].items || b.waves != bs[0].waves || b.batch != bs[0].batch) return false;
+  }
+  return true;
+}
+
+constexpr size_t kBranchLines = 12;  // branches listed one per line when they differ
+
 void Text(const PlanNode& n, int depth, std::string* out) {
   std::string pad(depth * 2, ' ');
   bool named_by_kind = n.name.rfind(n.kind, 0) == 0;
   std::string line = pad + (named_by_kind ? n.name : n.kind + " " + n.name);
+  bool looped = n.kind == "foreach" || n.kind == "fanout" || n.kind == "rolling";
+  bool per_branch = looped && !n.scope.empty() && n.items >= 0 && !n.branches.empty();
   if (n.kind == "stage") {
     line += " = " + n.op + "  x" + std::to_string(n.tasks) + "  ~" + FormatDuration(n.duration_ms) +
             " each";
@@ -212,15 +273,35 @@ void Text(const PlanNode& n, int depth, std::string* out) {
     line += "  (waits for dandori approve JOB " + n.name + ")";
   } else if (n.state >= 0) {
     line += "  ";
-    bool looped = n.kind == "foreach" || n.kind == "fanout" || n.kind == "rolling";
-    if (looped && n.items >= 0) line += std::to_string(n.items) + " items, ";
-    if (looped && n.items < 0) line += "? items, ";
-    if (n.waves > 0) line += std::to_string(n.waves) + " waves, ";
+    if (per_branch) {
+      // Inside another loop: one instance per enclosing item, running side by side.
+      line += "per " + n.scope + ": " + Shape(n.branches) + " (" +
+              std::to_string(n.branches.size()) + " " + n.scope + "s, " + std::to_string(n.items) +
+              " items), ";
+    } else if (looped && n.items >= 0 && !n.branches.empty()) {
+      line += Shape(n.branches) + ", ";
+    } else if (looped) {
+      line += "? items, ";
+    }
     if (n.parallel > 0) line += "parallel " + std::to_string(n.parallel) + ", ";
+    if (n.kind == "fanout" && n.items > 0 && (n.parallel == 0 || n.parallel >= n.items)) {
+      line += "all branches at once, ";
+    }
     line += std::to_string(n.tasks) + " tasks, ~" + FormatDuration(n.duration_ms);
   }
   if (!n.note.empty()) line += "  [" + n.note + "]";
   *out += line + "\n";
+  if (per_branch && !SameShape(n.branches)) {
+    for (size_t i = 0; i < n.branches.size() && i < kBranchLines; ++i) {
+      const PlanBranch& b = n.branches[i];
+      *out += pad + "  | " + n.scope + " " + b.label + ": " + Shape({b}) + ", ~" +
+              FormatDuration(b.duration_ms) + "\n";
+    }
+    if (n.branches.size() > kBranchLines) {
+      *out += pad + "  | ... " + std::to_string(n.branches.size() - kBranchLines) + " more " +
+              n.scope + "s (--json lists all)\n";
+    }
+  }
   for (const PlanNode& c : n.children) Text(c, depth + 1, out);
 }
 
@@ -259,7 +340,7 @@ Result<PlanNode> MakePlan(const Program& program, const Value& params,
 
 std::string PlanText(const PlanNode& plan) {
   std::string out = "plan " + plan.name + ": " + std::to_string(plan.tasks) +
-                    " tasks, predicted ~" + FormatDuration(plan.duration_ms) +
+                    " tasks, predicted makespan ~" + FormatDuration(plan.duration_ms) +
                     (plan.unknown ? " (some lists are known only when running)" : "") + "\n";
   for (const PlanNode& c : plan.children) Text(c, 1, &out);
   return out;
@@ -275,8 +356,26 @@ Value PlanValue(const PlanNode& n) {
   if (!n.op.empty()) r.emplace_back("op", Value::String(n.op));
   if (n.state >= 0 && n.kind != "stage" && n.kind != "approve") {
     r.emplace_back("items", n.items < 0 ? Value() : Value::Int(n.items));
-    if (n.waves > 0) r.emplace_back("waves", Value::Int(n.waves));
+    if (n.waves > 0) r.emplace_back("waves", Value::Int(n.waves));  // over all branches
     r.emplace_back("parallel", Value::Int(n.parallel));
+    if (n.scope.empty() && n.branches.size() == 1 && n.branches[0].batch > 0) {
+      r.emplace_back("batch", Value::Int(n.branches[0].batch));
+    }
+    if (!n.scope.empty() && !n.branches.empty()) {
+      // Inside another loop: one entry per instance (e.g. per zone), not summed.
+      Value::List per;
+      for (const PlanBranch& b : n.branches) {
+        Value::Record br = {{"branch", Value::String(b.label)}, {"items", Value::Int(b.items)}};
+        if (b.waves > 0) {
+          br.emplace_back("waves", Value::Int(b.waves));
+          br.emplace_back("batch", Value::Int(b.batch));
+        }
+        br.emplace_back("predicted_ms", Value::Int(b.duration_ms));
+        per.push_back(Value::MakeRecord(std::move(br)));
+      }
+      r.emplace_back("per", Value::String(n.scope));
+      r.emplace_back("branches", Value::MakeList(std::move(per)));
+    }
   }
   if (!n.note.empty()) r.emplace_back("note", Value::String(n.note));
   if (!children.empty()) r.emplace_back("children", Value::MakeList(std::move(children)));

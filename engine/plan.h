@@ -3,7 +3,10 @@
 // the outputs of side-effect-free operators such as fleet.inventory, which it runs),
 // counts tasks and waves, and predicts the duration from per-operator estimates
 // (OperatorSignature::estimate_ms; `sleep` uses its duration) along the critical path,
-// honouring `parallel`, batches and waves. Writes nothing anywhere.
+// honouring `parallel`, batches and waves. Sibling instances (fan-out branches, items
+// running in parallel) overlap, so the prediction is the makespan; a looped block inside
+// another loop is shown per instance ("per zone: 10 items in 10 waves of 1"), not summed.
+// Writes nothing anywhere.
 #pragma once
 
 #include <string>
@@ -15,6 +18,16 @@ namespace dandori::engine {
 
 // Operators `plan` may run because they only read (their output feeds the expansion).
 bool PlanMayRun(const std::string& op);
+
+// One instance of a looped block: for a rolling block inside a fanout, one zone's
+// servers and their waves.
+struct PlanBranch {
+  std::string label;  // the enclosing loop's item (its name/id, the value, or #N); "" at top
+  int64_t items = 0;
+  int64_t waves = 0;  // rolling
+  int64_t batch = 0;  // rolling: items per wave
+  int64_t duration_ms = 0;
+};
 
 struct PlanNode {
   int state = -1;    // -1: the workflow
@@ -29,6 +42,8 @@ struct PlanNode {
   int64_t duration_ms = 0;  // predicted, for one instance (the longest)
   bool unknown = false;     // some list could not be known before running
   std::string note;
+  std::string scope;                 // looped blocks: the enclosing loop's name ("zone"), or ""
+  std::vector<PlanBranch> branches;  // looped blocks: one per instance whose list is known
   std::vector<PlanNode> children;
 };
 
