@@ -3,7 +3,7 @@ BUILD ?= build
 TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test demo demo-hello demo-deploy bench fuzz format check-format clean
+.PHONY: all deps configure build test demo demo-hello demo-deploy demo-shared bench fuzz format check-format clean
 
 all: build
 
@@ -28,6 +28,9 @@ demo-hello: build
 
 demo-deploy: build
 	bash scripts/demo-deploy.sh $(BUILD)
+
+demo-shared: build
+	bash scripts/demo-shared.sh $(BUILD)
 
 bench: build
 	bash bench/run.sh $(BUILD)

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "cli/run_support.h"
+#include "compiler/compile.h"
+#include "compiler/report.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/serve.h"
 
@@ -33,8 +35,9 @@ Result<std::string> ReadToken(const std::string& path) {
   return t;
 }
 
+// Compiles .flow source submitted over the API; imports resolve on this machine,
+// relative to the submitted path.
 Result<v1::Table> CompileForApi(const std::string& path, const std::string& text) {
-#ifdef DANDORI_HAVE_COMPILER_DRIVER
   compiler::SourceManager sm;
   compiler::Diagnostics diags;
   int f = sm.Add(path, text);
@@ -44,10 +47,6 @@ Result<v1::Table> CompileForApi(const std::string& path, const std::string& text
     return Status::Invalid(report.empty() ? path + " declares no workflow" : report);
   }
   return *out.table;
-#else
-  (void)text;
-  return Status::Invalid("this server cannot compile " + path + "; submit a compiled table");
-#endif
 }
 
 engine::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {

@@ -2,6 +2,7 @@
 #include "engine/pg/job_drivers.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "engine/job_runner.h"
 #include "engine/pg/dispatch.h"
@@ -153,7 +154,13 @@ void JobDrivers::Drive(int64_t job) {
   so.lease_ms = opt_.job_lease_ms;
   so.trivial_ops = opt_.trivial_ops;
   so.owner_dead = LocalOwnerDead;
-  so.workdir = opt_.workdir;
+  // Absolute: attempts may run in other processes (workers), and operators such as
+  // media.merge hand paths under the scratch dir to child programs.
+  so.workdir = std::filesystem::absolute(opt_.workdir.empty() ? "." : opt_.workdir)
+                   .lexically_normal()
+                   .string();
+  if (so.workdir.size() > 1 && so.workdir.back() == '/') so.workdir.pop_back();
+  so.scratch_root = ScratchRootFor(opt_.url, so.workdir);  // one per database
   auto outcome = DriveJob(store, job, *opt_.registry, **runner, *SystemClock(), pools, so);
   if (stop_) {
     // Hand the job to another engine at once.
