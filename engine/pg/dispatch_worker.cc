@@ -33,21 +33,6 @@ namespace {
 
 int64_t WallMs() { return SystemClock()->NowMs(); }
 
-std::string GlobToLike(const std::string& glob) {
-  std::string out;
-  for (char ch : glob) {
-    if (ch == '*') {
-      out += '%';
-    } else if (ch == '%' || ch == '_' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 DispatchWorker::DispatchWorker(DispatchWorkerOptions options) : opt_(std::move(options)) {}
@@ -197,7 +182,7 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
 void DispatchWorker::ClaimLoop() {
   std::unique_ptr<Conn> conn, listen;
   std::vector<std::string> likes;
-  for (const auto& p : opt_.op_patterns) likes.push_back(GlobToLike(p));
+  for (const auto& p : opt_.op_patterns) likes.push_back(pg::GlobToLike(p));
   int64_t next_renew = 0;
   int64_t stop_deadline = 0;
   while (true) {

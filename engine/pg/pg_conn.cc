@@ -319,4 +319,19 @@ Status Txn::Commit() {
   return st;
 }
 
+std::string GlobToLike(const std::string& glob) {
+  std::string out;
+  for (char ch : glob) {
+    if (ch == '*') {
+      out += '%';
+    } else if (ch == '%' || ch == '_' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace dandori::engine::pg

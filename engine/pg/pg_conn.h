@@ -122,4 +122,7 @@ class Txn {
   bool open_ = false;
 };
 
+// "media.*" -> "media.%" for LIKE, escaping LIKE's own wildcards (operator filters).
+std::string GlobToLike(const std::string& glob);
+
 }  // namespace dandori::engine::pg

@@ -70,22 +70,6 @@ int StateOfKey(const std::string& key) {
   return i == 1 ? -1 : v;
 }
 
-// "media.*" -> "media.%" (LIKE), escaping LIKE's own wildcards.
-std::string GlobToLike(const std::string& glob) {
-  std::string out;
-  for (char ch : glob) {
-    if (ch == '*') {
-      out += '%';
-    } else if (ch == '%' || ch == '_' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 class PgStoreImpl final : public PgStore {
  public:
   PgStoreImpl(std::string url, std::unique_ptr<Conn> conn)
@@ -246,7 +230,7 @@ class PgStoreImpl final : public PgStore {
                                            const std::vector<std::string>& op_patterns) override {
     DANDORI_RETURN_IF_ERROR(Ready());
     std::vector<std::string> likes;
-    for (const auto& p : op_patterns) likes.push_back(GlobToLike(p));
+    for (const auto& p : op_patterns) likes.push_back(pg::GlobToLike(p));
     auto r =
         c_->Run(sql::kClaim,
                 Params().Int(job).Text(owner).Int(now_ms).Int(lease_ms).Int(max).TextArray(likes));
