@@ -191,7 +191,7 @@ int Resume(const JobArgs& a) {
                     : " (dandori retry runs its failed tasks again)");
     return o->job.state == engine::JobState::kSucceeded ? kExitOk : kExitFailed;
   }
-  return DriveWithProgress("resume", *o->store, o->job.id);
+  return DriveWithProgress("resume", *o->store, a.store, o->job.id);
 }
 
 int Retry(const JobArgs& a) {
@@ -210,7 +210,7 @@ int Retry(const JobArgs& a) {
   std::printf("job %lld: %d failed task(s) will run again; finished tasks stay finished\n",
               static_cast<long long>(o->job.id), *n);
   std::fflush(stdout);
-  return DriveWithProgress("retry", *o->store, o->job.id);
+  return DriveWithProgress("retry", *o->store, a.store, o->job.id);
 }
 
 // Through the API: `resume` and `retry` ask the server's engines to drive the job.

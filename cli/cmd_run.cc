@@ -47,7 +47,7 @@ int RunRun(const RunArgs& a) {
     }
   }
   std::fflush(stdout);
-  return DriveWithProgress("run", **store, job->id);
+  return DriveWithProgress("run", **store, a.store, job->id);
 }
 
 }  // namespace

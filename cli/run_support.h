@@ -131,9 +131,11 @@ inline Result<int64_t> ParseJobId(const std::string& text) {
   return static_cast<int64_t>(v);
 }
 
-// Drives `job` with progress on stdout and Ctrl-C (SIGINT/SIGTERM) as a clean cancel.
-// Returns the exit code.
-inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64_t job) {
+// Drives `job` of the store opened from `store_spec` (--store; empty: the default) with
+// progress on stdout and Ctrl-C (SIGINT/SIGTERM) as a clean cancel. Scratch folders go
+// under engine::ScratchRootFor(store_spec). Returns the exit code.
+inline int DriveWithProgress(const std::string& cmd, engine::Store& store,
+                             const std::string& store_spec, int64_t job) {
   OperatorRegistry registry;
   RegisterOperators(&registry);
   // Signals go to a watcher thread (blocked everywhere else, inherited by workers).
@@ -162,6 +164,8 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store, int64
   opt.owner = engine::LocalOwner();
   opt.owner_dead = engine::LocalOwnerDead;
   opt.workdir = std::filesystem::current_path().string();
+  opt.scratch_root =
+      engine::ScratchRootFor(store_spec.empty() ? kDefaultStore : store_spec, opt.workdir);
   bool tty = isatty(STDOUT_FILENO);
   engine::ProgressView view(stdout, tty);
   int64_t t0 = MonotonicMs();

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <filesystem>
 
 #include "engine/loader.h"
 #include "proto/value_codec.h"
@@ -20,6 +22,26 @@ Result<JobInfo> SubmitJob(Store& store, const v1::Table& table, const Value& par
   spec.key = key;
   spec.workdir = workdir;
   return store.CreateJob(spec, clock.NowMs(), created);
+}
+
+std::string ScratchRootFor(const std::string& store, const std::string& workdir) {
+  namespace fs = std::filesystem;
+  auto scheme = store.find("://");
+  if (scheme == std::string::npos) {
+    fs::path file = fs::absolute(store).lexically_normal();
+    return (file.parent_path() / "scratch" / file.stem()).string();
+  }
+  // The URL without its user and password, hashed (FNV-1a: stable across processes).
+  std::string where = store.substr(scheme + 3);
+  auto at = where.find('@');
+  if (at != std::string::npos && at < where.find('/')) where = where.substr(at + 1);
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : where) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  fs::path dir = fs::absolute(workdir.empty() ? "." : workdir) / ".dandori" / "scratch" /
+                 (store.substr(0, scheme) + "-" + hex);
+  return dir.lexically_normal().string();
 }
 
 static std::string HostName() {

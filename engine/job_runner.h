@@ -15,6 +15,14 @@ Result<JobInfo> SubmitJob(Store& store, const v1::Table& table, const Value& par
                           const std::string& key, const std::string& workdir, Clock& clock,
                           bool* created);
 
+// Where the attempts' scratch folders of `store`'s jobs go (SchedulerOptions::
+// scratch_root), so that two stores used from one folder never share one (job ids
+// restart at 1 in each store). A SQLite file: <its folder>/scratch/<its name without
+// extension> (.dandori/state.db -> .dandori/scratch/state); a URL (postgres://...):
+// <workdir>/.dandori/scratch/<scheme>-<16 hex digits of a hash of the URL without its
+// user and password>. Absolute.
+std::string ScratchRootFor(const std::string& store, const std::string& workdir);
+
 // "host:pid:start-ms": a lease owner name for this process.
 std::string LocalOwner();
 // True when `owner` names a process on this host that no longer exists.

@@ -36,7 +36,9 @@ struct SchedulerOptions {
   bool return_when_blocked = false;
   uint64_t seed = 0;  // jitter randomness; 0 = random
   std::string workdir = ".";
-  std::string scratch_root;  // per-attempt scratch dirs go under it; empty = workdir/.dandori
+  // Per-attempt scratch dirs go under it (<root>/<job>/<task>/<attempt>); empty =
+  // workdir/.dandori/scratch. Use ScratchRootFor (job_runner.h): job ids are per store.
+  std::string scratch_root;
   // True when a lease owner is known to be gone (same host, process not alive): its
   // running tasks are rescued at once instead of after the lease expires.
   std::function<bool(const std::string& owner)> owner_dead;

@@ -501,5 +501,23 @@ TEST_CASE("parameters: types, defaults, required, unknown") {
         std::string::npos);
 }
 
+TEST_CASE("scratch: one root per store, so job 1 of two stores never shares a folder") {
+  std::string a = ScratchRootFor("/w/.dandori/state.db", "/w");
+  CHECK(a == "/w/.dandori/scratch/state");
+  CHECK(ScratchRootFor("/w/other.db", "/w") == "/w/scratch/other");
+  CHECK(ScratchRootFor("/w/.dandori/b.db", "/w") != a);
+  std::string pg1 = ScratchRootFor("postgres://u:secret@db1:5432/app", "/w");
+  std::string pg2 = ScratchRootFor("postgres://u@db2:5432/app", "/w");
+  CHECK(pg1.rfind("/w/.dandori/scratch/postgres-", 0) == 0);
+  CHECK(pg1.size() == std::string("/w/.dandori/scratch/postgres-").size() + 16);
+  CHECK(pg1 != pg2);
+  CHECK(pg1.find("secret") == std::string::npos);
+  // The same database under another user is the same store.
+  CHECK(ScratchRootFor("postgres://v@db1:5432/app", "/w") == pg1);
+  // Relative store paths resolve against the current folder.
+  CHECK(ScratchRootFor(".dandori/state.db", "/w") ==
+        (std::filesystem::current_path() / ".dandori/scratch/state").string());
+}
+
 }  // namespace
 }  // namespace dandori::engine
