@@ -1,0 +1,91 @@
+// `dandori run` end to end on SQLite stores: a failed task's message names its place in
+// the .flow source (events, status and the final line), and two stores used from one
+// folder keep their scratch folders apart (job 1 of each).
+#include <unistd.h>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/subprocess.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+Run Dandori(std::vector<std::string> args, const fs::path& dir) {
+  const char* bin = std::getenv("DANDORI_BINARY_DIR");
+  dandori::SubprocessOptions o;
+  o.argv = {std::string(bin ? bin : "build") + "/cli/dandori"};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.cwd = dir.string();
+  fs::remove(dir / "stdout.txt");  // RunSubprocess appends
+  fs::remove(dir / "stderr.txt");
+  o.stdout_path = (dir / "stdout.txt").string();
+  o.stderr_path = (dir / "stderr.txt").string();
+  o.timeout_ms = 60000;
+  auto r = dandori::RunSubprocess(o);
+  REQUIRE(r.ok());
+  return Run{r->exit_code, Read(dir / "stdout.txt") + Read(dir / "stderr.txt")};
+}
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("a failed task names its stage's place in the .flow source") {
+  TempDir dir("dandori-clirun-loc");
+  std::ofstream(dir.path / "broken.flow")
+      << "workflow broken() {\n"
+         "  stage first = noop(value: 1)\n"
+         "  stage probe = fail(message: \"no such file: in.mp4\")"
+         " after first\n"
+         "}\n";
+  // The compiler locates a stage at its name.
+  const std::string want = "broken.flow:3:9: stage probe (fail): permanent: no such file: in.mp4";
+  Run run = Dandori({"run", "broken.flow"}, dir.path);
+  INFO(run.out);
+  CHECK(run.code == 1);
+  CHECK(run.out.find("job 1 failed: " + want + "\n") != std::string::npos);
+  Run status = Dandori({"status", "1"}, dir.path);
+  INFO(status.out);
+  CHECK(status.out.find("error: " + want + "\n") != std::string::npos);
+  CHECK(status.out.find("failed s1 (attempt 1): " + want + "\n") != std::string::npos);
+  Run events = Dandori({"events", "1"}, dir.path);
+  INFO(events.out);
+  CHECK(events.out.find("task.failed") != std::string::npos);
+  CHECK(events.out.find(want) != std::string::npos);
+}
+
+TEST_CASE("two stores in one folder keep their scratch folders apart") {
+  TempDir dir("dandori-clirun-scratch");
+  std::ofstream(dir.path / "nap.flow") << "workflow nap() {\n  stage a = sleep(duration: 1ms)\n}\n";
+  REQUIRE(Dandori({"run", "nap.flow", "--store", "a.db"}, dir.path).code == 0);
+  REQUIRE(Dandori({"run", "nap.flow", "--store", "b.db"}, dir.path).code == 0);
+  REQUIRE(Dandori({"run", "nap.flow"}, dir.path).code == 0);
+  CHECK(fs::is_directory(dir.path / "scratch/a/1/s0/1"));
+  CHECK(fs::is_directory(dir.path / "scratch/b/1/s0/1"));
+  CHECK(fs::is_directory(dir.path / ".dandori/scratch/state/1/s0/1"));
+  CHECK(!fs::exists(dir.path / ".dandori/scratch/1"));
+}
