@@ -59,7 +59,7 @@ ALERT=tests/compiler/runnable/guarded_alert.flow
 expect 0 "guarded alert, ALERT_URL unset" -- env -u ALERT_URL "$DANDORI" run --store "$TMP/a1.db" "$ALERT"
 contains "$TMP/out" "succeeded" "guarded alert skipped"
 expect 1 "failing work, ALERT_URL unset" -- env -u ALERT_URL "$DANDORI" run --store "$TMP/a2.db" -p cmd=false "$ALERT"
-contains "$TMP/out" "failed: work: exec: 'false'" "work failure, alert skipped"
+contains "$TMP/out" "guarded_alert.flow:4:9: stage work (exec): permanent: exec: 'false'" "work failure, alert skipped"
 expect 1 "guarded alert, ALERT_URL set" -- env ALERT_URL=http://127.0.0.1:9/x "$DANDORI" run --store "$TMP/a3.db" "$ALERT"
-contains "$TMP/out" "failed: done: POST" "guarded alert ran"
+contains "$TMP/out" "stage done (notify.webhook): transient: POST" "guarded alert ran"
 exit $fail

@@ -28,7 +28,8 @@ struct Run {
   std::string output;
 };
 
-// `dandori run WORKFLOW --param ...` in `dir` (its .dandori/ store and scratch go there).
+// `dandori run WORKFLOW --param ...` in `dir` (its store dir/state.db and the scratch
+// folders, dir/scratch/state, go there).
 Run Dandori(const std::string& dir, const std::string& workflow,
             const std::vector<std::string>& params) {
   SubprocessOptions o;
@@ -104,7 +105,7 @@ TEST_CASE("thumbnails runs as a batch job", "[media]") {
   INFO(run.output);
   CHECK(run.exit_code == 0);
   int jpegs = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir + "/.dandori")) {
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/scratch/state")) {
     jpegs += e.path().extension() == ".jpg";
   }
   CHECK(jpegs == 3);
