@@ -11,6 +11,7 @@
 
 #include "base/cancel.h"
 #include "base/subprocess.h"
+#include "tests/cli/cli_runner.h"
 #include "tests/pgharness/temp_postgres.h"
 
 namespace {
@@ -18,36 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 using dandori::testing::TempPostgres;
 
-std::string Read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using dandori::testing::CliRun;
+using dandori::testing::DandoriBinary;
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-std::string Binary() {
-  const char* bin = std::getenv("DANDORI_BINARY_DIR");
-  return std::string(bin ? bin : "build") + "/cli/dandori";
-}
-
-Run Dandori(std::vector<std::string> args, const fs::path& dir) {
-  dandori::SubprocessOptions o;
-  o.argv = {Binary()};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.cwd = dir.string();
-  fs::remove(dir / "stdout.txt");  // RunSubprocess appends
-  fs::remove(dir / "stderr.txt");
-  o.stdout_path = (dir / "stdout.txt").string();
-  o.stderr_path = (dir / "stderr.txt").string();
-  o.timeout_ms = 60000;
-  auto r = dandori::RunSubprocess(o);
-  REQUIRE(r.ok());
-  return Run{r->exit_code, Read(dir / "stdout.txt") + Read(dir / "stderr.txt")};
+std::string Read(const fs::path& p) { return dandori::testing::ReadFile(p); }
+CliRun Dandori(const std::vector<std::string>& args, const fs::path& dir) {
+  return dandori::testing::RunDandori(args, dir);
 }
 
 const char* kFlow = R"(workflow hello(n: int = 3) {
@@ -86,7 +63,7 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   dandori::CancelToken stop_run;
   std::thread runner([&] {
     dandori::SubprocessOptions o;
-    o.argv = {Binary(), "run", "hello.flow", "--store", url};
+    o.argv = {DandoriBinary(), "run", "hello.flow", "--store", url};
     o.cwd = dir.string();
     o.timeout_ms = 60000;
     o.cancel = &stop_run;
@@ -95,12 +72,12 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
     CHECK(r->exit_code == 0);
   });
   CHECK(WaitStatus({"status", "1", "--store", url}, dir, "waiting for approval: go"));
-  Run listed = Dandori({"status", "--store", url}, dir);
+  CliRun listed = Dandori({"status", "--store", url}, dir);
   CHECK(listed.code == 0);
   CHECK(listed.out.find("hello") != std::string::npos);
   CHECK(Dandori({"approve", "1", "go", "--store", url}, dir).code == 0);
   runner.join();
-  Run events = Dandori({"events", "1", "--store", url}, dir);
+  CliRun events = Dandori({"events", "1", "--store", url}, dir);
   CHECK(events.out.find("job.succeeded") != std::string::npos);
   CHECK(Dandori({"status", "7", "--store", url}, dir).code == 2);
 
@@ -113,15 +90,15 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   std::thread serve([&] {
     dandori::SubprocessOptions o;
     o.argv = {
-        Binary(),       "serve", "--store", url, "--listen", "127.0.0.1:" + std::to_string(*port),
-        "--token-file", "token"};
+        DandoriBinary(), "serve", "--store", url, "--listen", "127.0.0.1:" + std::to_string(*port),
+        "--token-file",  "token"};
     o.cwd = dir.string();
     o.stderr_path = (dir / "serve.log").string();
     o.cancel = &stop_serve;
     (void)dandori::RunSubprocess(o);
   });
   REQUIRE(Dandori({"compile", "hello.flow", "-o", "hello.flowc"}, dir).code == 0);
-  Run submit;
+  CliRun submit;
   for (int i = 0; i < 100; ++i) {  // until serve listens
     submit = Dandori({"submit", "hello.flowc", "--server", server, "--token-file", "token"}, dir);
     if (submit.out.find("cannot reach") == std::string::npos) break;
@@ -136,16 +113,16 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   };
   CHECK(WaitStatus(with({"status", "2"}), dir, "waiting for approval: go"));
   CHECK(Dandori(with({"status"}), dir).out.find("hello") != std::string::npos);
-  Run approve = Dandori(with({"approve", "2", "go"}), dir);
+  CliRun approve = Dandori(with({"approve", "2", "go"}), dir);
   INFO(approve.out);
   CHECK(approve.code == 0);
   CHECK(WaitStatus(with({"status", "2"}), dir, "hello  succeeded"));
   CHECK(Dandori(with({"events", "2"}), dir).out.find("job.succeeded") != std::string::npos);
   CHECK(Dandori(with({"retry", "2"}), dir).code == 2);  // only failed/cancelled jobs
-  Run no_token = Dandori({"status", "2", "--server", server}, dir);
+  CliRun no_token = Dandori({"status", "2", "--server", server}, dir);
   CHECK(no_token.code == 2);
   CHECK(no_token.out.find("no API token") != std::string::npos);
-  Run wrong = Dandori({"status", "2", "--server", server, "--token-file", "hello.flow"}, dir);
+  CliRun wrong = Dandori({"status", "2", "--server", server, "--token-file", "hello.flow"}, dir);
   CHECK(wrong.code == 2);
   CHECK(Dandori({"status", "2", "--server", server, "--store", url}, dir).code != 0);
   stop_serve.Cancel();

@@ -9,37 +9,16 @@
 #include <sstream>
 
 #include "base/subprocess.h"
+#include "tests/cli/cli_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using dandori::testing::CliRun;
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-Run Dandori(std::vector<std::string> args, const fs::path& dir) {
-  const char* bin = std::getenv("DANDORI_BINARY_DIR");
-  dandori::SubprocessOptions o;
-  o.argv = {std::string(bin ? bin : "build") + "/cli/dandori"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.cwd = dir.string();
-  fs::remove(dir / "stdout.txt");  // RunSubprocess appends
-  fs::remove(dir / "stderr.txt");
-  o.stdout_path = (dir / "stdout.txt").string();
-  o.stderr_path = (dir / "stderr.txt").string();
-  o.timeout_ms = 60000;
-  auto r = dandori::RunSubprocess(o);
-  REQUIRE(r.ok());
-  return Run{r->exit_code, Read(dir / "stdout.txt") + Read(dir / "stderr.txt")};
+CliRun Dandori(const std::vector<std::string>& args, const fs::path& dir) {
+  return dandori::testing::RunDandori(args, dir);
 }
 
 struct TempDir {
@@ -64,15 +43,15 @@ TEST_CASE("a failed task names its stage's place in the .flow source") {
          "}\n";
   // The compiler locates a stage at its name.
   const std::string want = "broken.flow:3:9: stage probe (fail): permanent: no such file: in.mp4";
-  Run run = Dandori({"run", "broken.flow"}, dir.path);
+  CliRun run = Dandori({"run", "broken.flow"}, dir.path);
   INFO(run.out);
   CHECK(run.code == 1);
   CHECK(run.out.find("job 1 failed: " + want + "\n") != std::string::npos);
-  Run status = Dandori({"status", "1"}, dir.path);
+  CliRun status = Dandori({"status", "1"}, dir.path);
   INFO(status.out);
   CHECK(status.out.find("error: " + want + "\n") != std::string::npos);
   CHECK(status.out.find("failed s1 (attempt 1): " + want + "\n") != std::string::npos);
-  Run events = Dandori({"events", "1"}, dir.path);
+  CliRun events = Dandori({"events", "1"}, dir.path);
   INFO(events.out);
   CHECK(events.out.find("task.failed") != std::string::npos);
   CHECK(events.out.find(want) != std::string::npos);
