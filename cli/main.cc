@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "proto/table_version.h"
 
 namespace dandori::cli {
 
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   using namespace dandori::cli;
   CLI::App app{"dandori: declarative workflows, compiled and run durably"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "dandori 0.1.0");
+  app.set_version_flag("--version", dandori::v1::kDandoriVersion);
   std::vector<CommandSpec> specs = Commands();
   std::stable_sort(specs.begin(), specs.end(),
                    [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });

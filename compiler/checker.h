@@ -14,13 +14,14 @@
 #include "compiler/diagnostics.h"
 #include "compiler/program.h"
 #include "compiler/source.h"
+#include "proto/table_version.h"
 
 namespace dandori::compiler {
 
 // Budgets on untrusted input.
 constexpr int kMaxCheckDepth = 1100;  // above the parser's own limit
 constexpr int kMaxBlockDepth = 64;
-constexpr int kMaxRetries = 100;
+constexpr int kMaxRetries = v1::kMaxRetries;
 constexpr int64_t kMaxDurationMs = 30LL * 24 * 3600 * 1000;  // 30 days
 
 // Where an expression appears: which statement holds it and which names it sees.

@@ -11,7 +11,7 @@
 #include "compiler/check.h"
 #include "compiler/lower.h"
 #include "compiler/parse.h"
-#include "compiler/verify.h"
+#include "proto/table_verify.h"
 
 namespace dandori::compiler {
 namespace fs = std::filesystem;
@@ -112,7 +112,7 @@ CompileOutput CompileSource(int file, SourceManager& sm, Diagnostics& diags) {
   Loc where = main->workflow->loc;
   program.reset();
   main.reset();
-  std::vector<std::string> problems = VerifyTable(table);
+  std::vector<std::string> problems = v1::VerifyTable(table);
   if (!problems.empty()) {
     diags.Error(where, "E900",
                 fmt::format("internal error: the compiled table is unsound: {}", problems[0]),

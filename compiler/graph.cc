@@ -110,28 +110,33 @@ void Walk(const v1::Table& t, int parent, int depth, Open open, Node node, Close
   }
 }
 
-// Implicit edges: a block's BEGIN into its body's first states, and a body's last
-// states into the block's END.
-std::vector<std::pair<int, int>> BodyEdges(const v1::Table& t) {
-  std::vector<std::pair<int, int>> out;
+}  // namespace
+
+// Exactly the Table's transitions, the ones the engine executes (table.proto
+// "Transitions"): ok, failed, and timed_out where it differs from failed.
+std::vector<GraphEdge> GraphEdges(const v1::Table& t) {
+  std::vector<GraphEdge> out;
   for (const v1::State& s : t.states()) {
-    if (s.parent() < 0) continue;
-    const v1::State& begin = t.states(s.parent());
-    if (s.deps_size() == 0) out.push_back({begin.index(), s.index()});
-    if (s.next().ok_size() == 0 && s.kind() != v1::BLOCK_BEGIN) {
-      out.push_back({s.index(), begin.block().end()});
+    for (int o : s.next().ok()) out.push_back({s.index(), o, "ok"});
+    if (s.next().failed() >= 0) out.push_back({s.index(), s.next().failed(), "failed"});
+    if (s.next().timed_out() >= 0 && s.next().timed_out() != s.next().failed()) {
+      out.push_back({s.index(), s.next().timed_out(), "timed_out"});
     }
   }
   return out;
 }
 
-std::vector<std::pair<int, int>> FailEdges(const v1::Table& t) {
-  std::vector<std::pair<int, int>> out;
-  for (const v1::State& s : t.states()) {
-    if (s.kind() == v1::SUCCEED || s.kind() == v1::FAIL || s.kind() == v1::BLOCK_BEGIN) continue;
-    if (s.next().failed() >= 0) out.push_back({s.index(), s.next().failed()});
-  }
-  return out;
+namespace {
+
+std::string DotEdge(const GraphEdge& e) {
+  if (e.kind == "ok") return fmt::format("  s{} -> s{};\n", e.from, e.to);
+  return fmt::format("  s{} -> s{} [style=dashed, color=red, label=\"{}\"];\n", e.from, e.to,
+                     e.kind);
+}
+
+std::string MermaidEdge(const GraphEdge& e) {
+  if (e.kind == "ok") return fmt::format("  s{} --> s{}\n", e.from, e.to);
+  return fmt::format("  s{} -.->|{}| s{}\n", e.from, e.kind, e.to);
 }
 
 }  // namespace
@@ -158,14 +163,7 @@ std::string RenderDot(const v1::Table& t) {
                            shape);
       },
       [&](const v1::State&, int d) { out += indent(d) + "}\n"; });
-  for (const v1::State& s : t.states()) {
-    for (int o : s.next().ok()) out += fmt::format("  s{} -> s{};\n", s.index(), o);
-  }
-  for (auto [from, to] : BodyEdges(t))
-    out += fmt::format("  s{} -> s{} [style=dotted];\n", from, to);
-  for (auto [from, to] : FailEdges(t)) {
-    out += fmt::format("  s{} -> s{} [style=dashed, color=red, label=\"failed\"];\n", from, to);
-  }
+  for (const GraphEdge& e : GraphEdges(t)) out += DotEdge(e);
   return out + "}\n";
 }
 
@@ -189,11 +187,7 @@ std::string RenderMermaid(const v1::Table& t) {
         }
       },
       [&](const v1::State&, int d) { out += indent(d) + "end\n"; });
-  for (const v1::State& s : t.states()) {
-    for (int o : s.next().ok()) out += fmt::format("  s{} --> s{}\n", s.index(), o);
-  }
-  for (auto [from, to] : BodyEdges(t)) out += fmt::format("  s{} -.-> s{}\n", from, to);
-  for (auto [from, to] : FailEdges(t)) out += fmt::format("  s{} -.->|failed| s{}\n", from, to);
+  for (const GraphEdge& e : GraphEdges(t)) out += MermaidEdge(e);
   return out;
 }
 

@@ -5,7 +5,8 @@
 #include "compiler/consteval.h"
 #include "compiler/emit_expr.h"
 #include "compiler/sha256.h"
-#include "compiler/table_version.h"
+#include "proto/table_links.h"
+#include "proto/table_version.h"
 
 namespace dandori::compiler {
 namespace {
@@ -45,14 +46,11 @@ class Lowerer {
  private:
   void Number(const std::vector<int>& body);
   int NewState(v1::StateKind kind, int parent, const Loc& loc);
-  void FillBody(const std::vector<int>& body, int parent_state, int fail_target);
-  void FillNode(int n, int parent_state, int fail_target);
+  void FillNode(int n);
   void FillBlock(int n, v1::State* begin, v1::State* end);
   void ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::string* pool);
   int64_t Ms(const Expr* e) const;
-  std::vector<int> Sinks(const std::vector<int>& body) const;
   int Completion(int n) const { return end_[n] >= 0 ? end_[n] : state_[n]; }
-  void Link(int from, int to);
   void NoteType(const Type& t);
 
   const Program& p_;
@@ -74,24 +72,6 @@ void Lowerer::Number(const std::vector<int>& body) {
       end_[n] = next_++;
     }
   }
-}
-
-void Lowerer::Link(int from, int to) {
-  t_.mutable_states(to)->add_deps(from);
-  t_.mutable_states(from)->mutable_next()->add_ok(to);
-}
-
-std::vector<int> Lowerer::Sinks(const std::vector<int>& body) const {
-  std::vector<bool> has_succ(body.size(), false);
-  std::vector<int> out;
-  // Positions of nodes in this body, to mark those something depends on.
-  for (int n : body) {
-    for (int d : p_.nodes[n].deps) has_succ[p_.nodes[d].pos] = true;
-  }
-  for (size_t i = 0; i < body.size(); ++i) {
-    if (!has_succ[i]) out.push_back(Completion(body[i]));
-  }
-  return out;
 }
 
 int64_t Lowerer::Ms(const Expr* e) const {
@@ -140,10 +120,6 @@ int Lowerer::NewState(v1::StateKind kind, int parent, const Loc& loc) {
   s->set_kind(kind);
   s->set_parent(parent);
   SetLoc(loc, s->mutable_loc());
-  auto* next = s->mutable_next();
-  next->set_failed(-1);
-  next->set_timed_out(-1);
-  next->set_cancelled(-1);
   return s->index();
 }
 
@@ -152,7 +128,9 @@ void Lowerer::NoteType(const Type& t) {
   if (t.kind == Type::Kind::kRecord && !t.name.empty()) types_.insert(t.name);
 }
 
-void Lowerer::FillNode(int n, int parent_state, int fail_target) {
+// A state's own content; its transitions come from v1::LinkTransitions, which reads the
+// dependencies written here (a block's completion is its END).
+void Lowerer::FillNode(int n) {
   const Node& node = p_.nodes[n];
   const Stmt& st = *node.stmt;
   v1::State* s = t_.mutable_states(state_[n]);
@@ -162,9 +140,6 @@ void Lowerer::FillNode(int n, int parent_state, int fail_target) {
                   : LoopKeyword(st.kind) + " " + st.var);
   for (int d : node.deps) s->add_deps(Completion(d));
   if (st.when) emit_.Emit(*st.when, s->mutable_when());
-  s->mutable_next()->set_failed(fail_target);
-  s->mutable_next()->set_timed_out(fail_target);
-  s->mutable_next()->set_cancelled(t_.fail());
   if (st.kind == StmtKind::kStage) {
     s->set_op(st.op);
     std::string pool;
@@ -207,13 +182,8 @@ void Lowerer::FillNode(int n, int parent_state, int fail_target) {
     v1::State* end = t_.mutable_states(end_[n]);
     FillBlock(n, s, end);
     end->set_name(s->name());
-    end->mutable_next()->set_failed(fail_target);
-    end->mutable_next()->set_timed_out(fail_target);
-    end->mutable_next()->set_cancelled(t_.fail());
-    Link(state_[n], end_[n]);
-    FillBody(p_.children[n], state_[n], end_[n]);
+    for (int c : p_.children[n]) FillNode(c);
   }
-  (void)parent_state;
 }
 
 void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
@@ -242,8 +212,6 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
     if (v->kind() == Value::Kind::kPercent) b->set_tolerate_percent(v->percent());
     if (v->kind() == Value::Kind::kInt) b->set_tolerate(static_cast<int32_t>(v->as_int()));
   }
-  b->set_first(state_[n] + 1);
-  b->set_last(end_[n] - 1);
   b->set_end(end_[n]);
   b->set_begin(state_[n]);
   *end->mutable_block() = *b;
@@ -251,19 +219,11 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
   ApplyPolicy(st.policy, begin->mutable_policy(), nullptr);
 }
 
-void Lowerer::FillBody(const std::vector<int>& body, int parent_state, int fail_target) {
-  for (int n : body) {
-    // Create in index order: FillNode writes into states created by Run.
-    FillNode(n, parent_state, fail_target);
-  }
-}
-
 v1::Table Lowerer::Run() {
   const Workflow& w = *p_.workflow;
-  t_.set_format_version(kTableFormatVersion);
+  t_.set_format_version(v1::kTableFormatVersion);
   t_.set_workflow(w.name);
-  t_.set_compiler_version(kCompilerVersion);
-  t_.set_entry(-1);
+  t_.set_compiler_version(v1::kDandoriVersion);
   for (int f = 0; f < sm_.size(); ++f) t_.add_files(sm_.path(f));
   t_.set_source_sha256(Sha256Hex(sm_.text(p_.main->file)));
   state_.assign(p_.nodes.size(), -1);
@@ -315,8 +275,6 @@ v1::Table Lowerer::Run() {
       SetLoc(p_.handlers[r]->loc, st->mutable_loc());
       v1::Block* b = st->mutable_block();
       b->set_kind(r == 1 ? v1::ON_FAILURE : v1::ON_SUCCESS);
-      b->set_first(hb[r] + 1);
-      b->set_last(he[r] - 1);
       b->set_end(he[r]);
       b->set_begin(hb[r]);
       b->set_tolerate(-1);
@@ -329,36 +287,12 @@ v1::Table Lowerer::Run() {
   SetLoc(w.loc, t_.mutable_states(succeed)->mutable_loc());
   SetLoc(w.loc, t_.mutable_states(fail)->mutable_loc());
 
-  // Failures at the top level go to the failure handler, else FAIL.
-  int top_fail = hb[1] >= 0 ? hb[1] : fail;
-  FillBody(p_.root_children[0], -1, top_fail);
+  for (int n : p_.root_children[0]) FillNode(n);
   for (int r : {1, 2}) {
     if (hb[r] < 0) continue;
-    FillBody(p_.root_children[r], hb[r], he[r]);
-    Link(hb[r], he[r]);
-    int after_fail = r == 1 ? fail : top_fail;
-    for (int s : {hb[r], he[r]}) {
-      auto* next = t_.mutable_states(s)->mutable_next();
-      next->set_failed(after_fail);
-      next->set_timed_out(after_fail);
-      next->set_cancelled(fail);
-    }
+    for (int n : p_.root_children[r]) FillNode(n);
   }
-  // Default sequencing inside each body: successors from deps.
-  for (int i = 0; i < t_.states_size(); ++i) {
-    for (int d : t_.states(i).deps()) {
-      if (t_.states(d).kind() == v1::BLOCK_BEGIN && t_.states(i).kind() == v1::BLOCK_END &&
-          t_.states(i).block().begin() == d) {
-        continue;  // linked already
-      }
-      t_.mutable_states(d)->mutable_next()->add_ok(i);
-    }
-  }
-  // The end of the body: SUCCEED, through the success handler when there is one.
-  int done = hb[2] >= 0 ? hb[2] : succeed;
-  for (int s : Sinks(p_.root_children[0])) Link(s, done);
-  if (he[2] >= 0) Link(he[2], succeed);
-  if (he[1] >= 0) Link(he[1], fail);
+  v1::LinkTransitions(&t_);
 
   for (size_t i = 0; i < w.params.size(); ++i) {
     const Param& prm = w.params[i];

@@ -4,8 +4,8 @@
 
 #include "compiler/compile.h"
 #include "compiler/report.h"
-#include "compiler/table_version.h"
-#include "compiler/verify.h"
+#include "proto/table_verify.h"
+#include "proto/table_version.h"
 
 namespace dandori::compiler {
 namespace {
@@ -41,7 +41,7 @@ TEST_CASE("sequence and after become deps and ok transitions") {
   stage c = noop(value: 2) after a
   stage d = noop(value: b.value + c.value) after b, c
 })");
-  CHECK(t.format_version() == kTableFormatVersion);
+  CHECK(t.format_version() == v1::kTableFormatVersion);
   CHECK(t.workflow() == "w");
   int a = Find(t, "a", v1::TASK), b = Find(t, "b", v1::TASK), c = Find(t, "c", v1::TASK),
       d = Find(t, "d", v1::TASK);
@@ -59,7 +59,7 @@ TEST_CASE("sequence and after become deps and ok transitions") {
   CHECK(t.states(d).args().code(t.states(d).args().code_size() - 1).op() == v1::OP_RECORD);
   CHECK(t.params(0).name() == "n");
   CHECK_FALSE(t.params(0).required());
-  CHECK(VerifyTable(t).empty());
+  CHECK(v1::VerifyTable(t).empty());
 }
 
 TEST_CASE("loops lower to BLOCK_BEGIN / body / BLOCK_END with OP_VAR and OP_STAGE_ALL") {
@@ -78,8 +78,8 @@ TEST_CASE("loops lower to BLOCK_BEGIN / body / BLOCK_END with OP_VAR and OP_STAG
   const v1::Block& b = t.states(begin).block();
   CHECK(b.kind() == v1::FOREACH);
   CHECK(b.parallel() == 3);
-  CHECK(b.first() == begin + 1);
-  CHECK(b.last() == end - 1);
+  CHECK(t.states(begin + 1).parent() == begin);
+  CHECK(t.states(end - 1).parent() == begin);
   CHECK(b.end() == end);
   CHECK(t.states(end).block().begin() == begin);
   CHECK(t.states(sq).parent() == begin);
@@ -98,7 +98,7 @@ TEST_CASE("loops lower to BLOCK_BEGIN / body / BLOCK_END with OP_VAR and OP_STAG
   int alert = Find(t, "alert", v1::TASK);
   CHECK(t.states(alert).parent() == t.on_failure());
   CHECK(HasOp(t.states(alert).args(), v1::OP_ERROR, 0));
-  CHECK(VerifyTable(t).empty());
+  CHECK(v1::VerifyTable(t).empty());
 }
 
 TEST_CASE("arguments fill defaults from the signature and accept bare choices") {
@@ -162,7 +162,7 @@ TEST_CASE("rolling, fanout, group and gate descriptors") {
   CHECK(g.policy().timeout_ms() == 1800000);
   const v1::State& gate = t.states(Find(t, "go", v1::GATE));
   CHECK(gate.message().code_size() == 1);
-  CHECK(VerifyTable(t).empty());
+  CHECK(v1::VerifyTable(t).empty());
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compiler/codes.h"
-#include "compiler/table_version.h"
+#include "proto/table_version.h"
 
 namespace dandori::compiler {
 namespace {
@@ -148,7 +148,7 @@ std::string RenderSarif(const Diagnostics& diags, const SourceManager& sm) {
               {"runs", json::array({{{"tool",
                                       {{"driver",
                                         {{"name", "dandori"},
-                                         {"version", kCompilerVersion},
+                                         {"version", v1::kDandoriVersion},
                                          {"informationUri", "https://example.invalid/dandori"},
                                          {"rules", rules}}}}},
                                      {"results", results}}})}};

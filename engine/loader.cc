@@ -3,16 +3,11 @@
 #include <fstream>
 #include <sstream>
 
-#if __has_include("compiler/table_version.h")
-#include "compiler/table_version.h"
-static_assert(dandori::compiler::kTableFormatVersion == dandori::engine::kEngineTableFormatVersion,
-              "the engine must read the format the compiler writes");
-#endif
+#include "proto/table_verify.h"
+#include "proto/table_version.h"
 
 namespace dandori::engine {
 namespace {
-
-constexpr int kMaxStates = 100'000;
 
 Status Bad(const std::string& m) { return Status::Invalid("invalid table: " + m); }
 
@@ -41,39 +36,67 @@ class ParamScope : public EvalScope {
   const std::vector<Value>& bound_;
 };
 
-Status CheckState(const v1::Table& t, const v1::State& s, int i) {
+// The Table's transitions in the body's terms (program.h); the table is verified, so
+// every target is in the body or is its exit / END.
+void LinkProgram(const v1::Table& t, Program* p) {
   int n = t.states_size();
-  if (s.index() != i)
-    return Bad("state " + std::to_string(i) + " has index " + std::to_string(s.index()));
-  if (s.parent() < -1 || s.parent() >= n ||
-      (s.parent() >= 0 && t.states(s.parent()).kind() != v1::BLOCK_BEGIN)) {
-    return Bad("state " + s.name() + " has a bad parent");
-  }
-  for (int d : s.deps()) {
-    if (d < 0 || d >= n || d == i) return Bad("state " + s.name() + " has a bad dependency");
-  }
-  if (s.kind() == v1::BLOCK_BEGIN || s.kind() == v1::BLOCK_END) {
-    const auto& b = s.block();
-    int begin = s.kind() == v1::BLOCK_BEGIN ? i : b.begin();
-    if (begin < 0 || begin >= n || t.states(begin).kind() != v1::BLOCK_BEGIN) {
-      return Bad("block end " + s.name() + " has a bad begin");
+  auto node_of = [&](int i) {  // a block's END stands for its node (its BEGIN)
+    const v1::State& s = t.states(i);
+    return s.kind() == v1::BLOCK_END ? s.block().begin() : i;
+  };
+  auto in_body = [&](int j) {
+    const v1::State& s = t.states(j);
+    return s.kind() == v1::TASK || s.kind() == v1::GATE ||
+           (s.kind() == v1::BLOCK_BEGIN && s.block().kind() != v1::ON_FAILURE &&
+            s.block().kind() != v1::ON_SUCCESS);
+  };
+  for (int i = 0; i < n; ++i) {
+    const v1::State& s = t.states(i);
+    ProgramState& ps = p->states[node_of(i)];
+    if (s.kind() == v1::BLOCK_BEGIN) {
+      for (int o : s.next().ok()) {
+        if (o != s.block().end()) ps.entries.push_back(p->states[o].slot);
+      }
+      for (int d : t.states(s.block().end()).deps()) ps.exit_joins += d != i;
+      if (!in_body(i)) ps.end_ok = t.states(s.block().end()).next().ok(0);
+      if (in_body(i)) continue;  // a block's node completes at its END
     }
+    if (s.kind() == v1::TASK || s.kind() == v1::GATE ||
+        (s.kind() == v1::BLOCK_END && in_body(node_of(i)))) {
+      for (int o : s.next().ok()) {
+        if (in_body(o) && t.states(o).parent() == s.parent()) {
+          ps.dependents.push_back(p->states[o].slot);
+          p->states[o].deps.push_back(ps.slot);
+        } else {
+          ps.exits = true;
+        }
+      }
+    }
+    ps.fail_to = s.next().failed();
+    ps.timeout_to = s.next().timed_out();
   }
-  return Status::Ok();
+  for (int i : p->top) {
+    if (p->states[i].deps.empty()) p->top_entries.push_back(p->states[i].slot);
+  }
+  p->top_exit = p->on_success >= 0 ? p->on_success : t.succeed();
+  p->top_fail_to = p->top.empty() ? (p->on_failure >= 0 ? p->on_failure : t.fail())
+                                  : p->states[p->top.front()].fail_to;
+  for (int d : t.states(p->top_exit).deps()) p->top_exit_joins += in_body(node_of(d));
 }
 
 }  // namespace
 
 Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
                                                  const OperatorRegistry* registry) {
-  if (table.format_version() != kEngineTableFormatVersion) {
+  if (table.format_version() != v1::kTableFormatVersion) {
     return Status::Invalid(
         "this table has format version " + std::to_string(table.format_version()) +
-        " but this engine reads version " + std::to_string(kEngineTableFormatVersion) +
-        (table.format_version() > kEngineTableFormatVersion ? "; upgrade dandori"
-                                                            : "; recompile the .flow file"));
+        " but this engine reads version " + std::to_string(v1::kTableFormatVersion) +
+        (table.format_version() > v1::kTableFormatVersion ? "; upgrade dandori"
+                                                          : "; recompile the .flow file"));
   }
-  if (table.states_size() > kMaxStates) return Bad("too many states");
+  if (table.states_size() > v1::kMaxStates) return Bad("too many states");
+  if (auto problems = v1::VerifyTable(table); !problems.empty()) return Bad(problems.front());
   auto p = std::make_shared<Program>();
   p->table = table;
   p->consts = ConstPool(table);
@@ -84,13 +107,8 @@ Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
   }
   int n = table.states_size();
   p->states.resize(n);
-  auto begin_of = [&](int i) {
-    const auto& s = table.states(i);
-    return s.kind() == v1::BLOCK_END ? s.block().begin() : i;
-  };
   for (int i = 0; i < n; ++i) {
     const v1::State& s = table.states(i);
-    DANDORI_RETURN_IF_ERROR(CheckState(table, s, i));
     ProgramState& ps = p->states[i];
     ps.index = i;
     ps.name = s.name();
@@ -131,25 +149,9 @@ Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
     ps.slot = static_cast<int>(body.size());
     body.push_back(i);
   }
-  for (int i = 0; i < n; ++i) {
-    ProgramState& ps = p->states[i];
-    if (ps.kind == v1::BLOCK_END || ps.kind == v1::SUCCEED || ps.kind == v1::FAIL) continue;
-    for (int d : table.states(i).deps()) {
-      int b = begin_of(d);
-      const ProgramState& dep = p->states[b];
-      if (dep.parent != ps.parent || dep.kind == v1::SUCCEED || dep.kind == v1::FAIL) {
-        return Bad("state " + ps.name + " depends on " + dep.name + " outside its block");
-      }
-      ps.deps.push_back(dep.slot);
-    }
-  }
-  for (int i = 0; i < n; ++i) {
-    ProgramState& ps = p->states[i];
-    if (ps.kind == v1::BLOCK_END || ps.kind == v1::SUCCEED || ps.kind == v1::FAIL) continue;
-    const auto& body = p->Body(ps.parent);
-    if (ps.slot >= static_cast<int>(body.size()) || body[ps.slot] != i) continue;  // handler
-    for (int d : ps.deps) p->states[body[d]].dependents.push_back(ps.slot);
-  }
+  p->succeed = table.succeed();
+  p->fail = table.fail();
+  LinkProgram(table, p.get());
   return std::shared_ptr<const Program>(std::move(p));
 }
 

@@ -1,6 +1,7 @@
 // Loader: a serialized or parsed Table -> Program (engine/program.h). Refuses another
-// format version naming both, unknown operators, and malformed indices, so the
-// scheduler can trust every index it reads. Also binds job parameters.
+// format version naming both (proto/table_version.h), unknown operators, and any table
+// that proto/table_verify refuses, so the scheduler can trust every index and
+// transition it reads. Also binds job parameters.
 #pragma once
 
 #include <map>
@@ -11,9 +12,6 @@
 #include "engine/program.h"
 
 namespace dandori::engine {
-
-// The Table format version this engine reads (compiler/table_version.h writes it).
-inline constexpr uint32_t kEngineTableFormatVersion = 1;
 
 // `registry` may be null (plan / status): impl pointers then stay null.
 Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,

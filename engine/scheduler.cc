@@ -141,7 +141,8 @@ Result<RunOutcome> Scheduler::Impl::Run() {
       return outcome;
     }
     int64_t deadline = timers.empty() ? INT64_MAX : timers.top().at;
-    bool idle = runner->outstanding() == 0 && timers.empty() && finished_insts.empty();
+    bool idle =
+        runner->outstanding() == 0 && timers.empty() && finished_insts.empty() && ready.empty();
     if (idle) {
       if (opt.return_when_blocked) return RunOutcome::kBlocked;
       if (gates.empty() && !cancel_requested) {

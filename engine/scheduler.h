@@ -43,6 +43,10 @@ struct SchedulerOptions {
   // running tasks are rescued at once instead of after the lease expires.
   std::function<bool(const std::string& owner)> owner_dead;
   std::set<std::string> trivial_ops = {"noop"};  // run inline, no scratch dir
+  // An attempt cut short because its engine stopped (crash, kill, lost store) is
+  // *interrupted*: on resume it runs again without spending an attempt. A task
+  // interrupted this many times fails instead (it may be what kills its engine).
+  int max_interruptions = 5;
   // Called after each commit at most every progress_every_ms (clock time).
   std::function<void()> on_progress;
   int64_t progress_every_ms = 200;

@@ -136,17 +136,26 @@ std::unique_ptr<Inst> Scheduler::Impl::MakeInst(Inst* parent, BlockRun* run, int
   for (size_t i = 0; i < body.size(); ++i) {
     in->slots[i].deps_left = static_cast<int>(prog->states[body[i]].deps.size());
   }
-  in->open = static_cast<int>(body.size());
+  in->exits_left = prog->ExitJoins(block);
   return in;
 }
 
+// Enters a body: its entries (the BEGIN's ok transitions) become ready.
 void Scheduler::Impl::StartInst(Inst* inst) {
-  for (size_t i = 0; i < inst->slots.size(); ++i) {
-    if (inst->slots[i].st == SlotState::kPending && inst->slots[i].deps_left == 0) {
-      TryStart(inst, static_cast<int>(i));
-    }
-  }
+  for (int slot : prog->Entries(inst->block)) MakeReady(inst, slot);
   CheckInst(inst);
+}
+
+// Starts are queued, not made in place, so a long chain of states that finish at once
+// (a resume, inline operators) runs in a loop instead of recursing.
+void Scheduler::Impl::MakeReady(Inst* inst, int slot) { ready.emplace_back(inst, slot); }
+
+void Scheduler::Impl::RunReady() {
+  while (!ready.empty()) {
+    auto [inst, slot] = ready.front();
+    ready.pop_front();
+    if (inst->slots[slot].st == SlotState::kPending) TryStart(inst, slot);
+  }
 }
 
 void Scheduler::Impl::TryStart(Inst* inst, int slot) {
@@ -206,7 +215,6 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
     return;  // already terminal
   }
   s.st = st;
-  inst->open -= 1;
   s.task.reset();
   if (s.block && !retain[idx]) s.block.reset();
   if (prog->states[idx].kind == v1::TASK) {
@@ -214,14 +222,17 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
     if (st == SlotState::kFailed) progress[idx].failed += 1;
     s.output = std::move(output);
   }
+  const ProgramState& ps = prog->states[idx];
   if (st == SlotState::kOk || st == SlotState::kSkipped) {
-    for (int d : prog->states[idx].dependents) {
+    for (int d : ps.dependents) {
       if (--inst->slots[d].deps_left == 0 && inst->slots[d].st == SlotState::kPending) {
-        TryStart(inst, d);
+        MakeReady(inst, d);
       }
     }
+    if (ps.exits) inst->exits_left -= 1;
   } else if (st == SlotState::kFailed && !inst->failed) {
     inst->failed = true;
+    inst->fail_to = error.code() == Code::kTimeout ? ps.timeout_to : ps.fail_to;
     inst->error = std::move(error);
     inst->error_stage = stage;
     inst->error_loc = loc;
@@ -233,14 +244,17 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
 
 void Scheduler::Impl::CheckInst(Inst* inst) {
   if (inst->done) return;
-  if (inst->open == 0 || (inst->active == 0 && (inst->failed || inst->cancelled || cancelling))) {
+  if (inst->exits_left == 0 ||
+      (inst->active == 0 && (inst->failed || inst->cancelled || cancelling))) {
     inst->done = true;
     finished_insts.push_back(inst);
   }
 }
 
 void Scheduler::Impl::ProcessFinished() {
-  while (!finished_insts.empty()) {
+  while (true) {
+    RunReady();  // before an instance is freed: its queued slots see it failed
+    if (finished_insts.empty()) break;
     Inst* in = finished_insts.front();
     finished_insts.pop_front();
     InstDone(in);
@@ -299,7 +313,10 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
     run->items = items->list();
   }
   int64_t n = static_cast<int64_t>(run->items.size());
-  run->has_budget = b.has_tolerate() || b.kind() != v1::FANOUT;
+  // Every block has a failure budget (0 unless `tolerate` says more). A fan-out's
+  // branches are isolated: a failed branch never stops the others, but the block fails
+  // at its end when more branches failed than it tolerates.
+  run->has_budget = true;
   if (b.has_tolerate()) {
     run->budget = b.tolerate_percent() > 0
                       ? static_cast<int64_t>(std::floor(b.tolerate_percent() * n / 100.0 + 1e-9))
@@ -388,15 +405,26 @@ void Scheduler::Impl::Pump(BlockRun* run) {
 void Scheduler::Impl::InstDone(Inst* inst) {
   if (inst == root.get()) return TopDone(inst);
   if (inst == handler.get()) {
-    bool failure_handler = inst->block == prog->on_failure;
-    if (inst->failed)
-      AddEvent("handler.failed", prog->states[inst->block].name, 0, inst->error.message());
+    // A handler's END says where it goes: ok to SUCCEED (on success) or FAIL (on
+    // failure); failed to the failure handler (from on success) or FAIL.
+    const ProgramState& hs = prog->states[inst->block];
+    bool success_handler = inst->block == prog->on_success;
+    if (inst->failed) AddEvent("handler.failed", hs.name, 0, inst->error.message());
     if (cancelling) return Finish(RunOutcome::kCancelled);
-    if (!failure_handler && inst->failed) {
+    if (!inst->failed) {
+      return Finish(hs.end_ok == prog->succeed ? RunOutcome::kSucceeded : RunOutcome::kFailed);
+    }
+    if (success_handler) {
       failure = inst->error;
+      failure_stage = inst->error_stage;
+      failure_loc = inst->error_loc;
       failure_message = FailureText(inst->error_stage, inst->error_loc, inst->error);
     }
-    return Finish(failure_handler || inst->failed ? RunOutcome::kFailed : RunOutcome::kSucceeded);
+    int to = inst->error.code() == Code::kTimeout ? hs.timeout_to : hs.fail_to;
+    if (to >= 0 && to == prog->on_failure && inst->block != prog->on_failure) {
+      return StartHandler(prog->on_failure);
+    }
+    return Finish(RunOutcome::kFailed);
   }
   BlockRun* run = inst->run;
   const ProgramState& ps = prog->states[run->state];
@@ -427,7 +455,9 @@ void Scheduler::Impl::InstDone(Inst* inst) {
   if (ps.block.kind() == v1::GROUP && inst->failed) {
     run->ok = 0;  // the last attempt decides
   }
-  if (run->has_budget && run->failed > run->budget) run->aborted = true;
+  if (run->has_budget && run->failed > run->budget && ps.block.kind() != v1::FANOUT) {
+    run->aborted = true;
+  }
   if (!run->retain && ps.block.kind() != v1::GROUP) run->insts[inst->item].reset();
   Pump(run);
 }
@@ -452,6 +482,20 @@ void Scheduler::Impl::GroupRetry(uint64_t id) {
   StartInst(run->insts.back().get());
 }
 
+void Scheduler::Impl::StartHandler(int block) {
+  if (block == prog->on_failure) {
+    AddEvent("handler.started", prog->states[block].name, 0, failure_message);
+  }
+  if (handler) retired.push_back(std::move(handler));  // InstDone may still be reading it
+  handler = MakeInst(root.get(), nullptr, block, 0, Value(), "");
+  for (int s : prog->states[block].body) {
+    if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
+  }
+  StartInst(handler.get());
+}
+
+// The top level: a failure goes where its transition says (the failure handler or
+// FAIL); the sinks' exit is the success handler or SUCCEED.
 void Scheduler::Impl::TopDone(Inst* inst) {
   if (inst->failed) {
     if (failure.ok()) {
@@ -460,26 +504,13 @@ void Scheduler::Impl::TopDone(Inst* inst) {
       failure_loc = inst->error_loc;
       failure_message = FailureText(inst->error_stage, inst->error_loc, inst->error);
     }
-    if (prog->on_failure >= 0 && !cancelling) {
-      AddEvent("handler.started", prog->states[prog->on_failure].name, 0, failure_message);
-      handler = MakeInst(root.get(), nullptr, prog->on_failure, 0, Value(), "");
-      for (int s : prog->states[prog->on_failure].body) {
-        if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
-      }
-      StartInst(handler.get());
-      return;
-    }
+    int to = inst->fail_to >= 0 ? inst->fail_to : prog->top_fail_to;
+    if (to >= 0 && to == prog->on_failure && !cancelling) return StartHandler(to);
     return Finish(cancelling ? RunOutcome::kCancelled : RunOutcome::kFailed);
   }
   if (inst->cancelled || cancelling) return Finish(RunOutcome::kCancelled);
-  if (prog->on_success >= 0) {
-    handler = MakeInst(root.get(), nullptr, prog->on_success, 0, Value(), "");
-    for (int s : prog->states[prog->on_success].body) {
-      if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
-    }
-    StartInst(handler.get());
-    return;
-  }
+  if (prog->top_exit >= 0 && prog->top_exit == prog->on_success)
+    return StartHandler(prog->top_exit);
   Finish(RunOutcome::kSucceeded);
 }
 

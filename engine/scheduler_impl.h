@@ -53,8 +53,9 @@ struct Inst {
   Value var;
   std::string path;
   std::vector<Slot> slots;
-  int open = 0;    // slots not yet terminal
-  int active = 0;  // slots started and not terminal
+  int exits_left = 0;  // sinks not yet done; 0: the body reached its exit
+  int active = 0;      // slots started and not terminal
+  int fail_to = -1;    // where the first failure goes (the Table's failed / timed_out)
   bool failed = false;
   bool cancelled = false;
   bool done = false;
@@ -131,6 +132,8 @@ struct Scheduler::Impl {
   Batch batch;
   std::vector<Launch> to_launch;
   std::deque<Inst*> finished_insts;
+  std::deque<std::pair<Inst*, int>> ready;     // slots whose joins are complete, to start
+  std::vector<std::unique_ptr<Inst>> retired;  // a success handler that handed over
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, TaskRun*> tasks;  // by TaskRun id, while it exists
@@ -166,6 +169,9 @@ struct Scheduler::Impl {
                                  std::string path);
   void StartInst(Inst* inst);
   void TryStart(Inst* inst, int slot);
+  void MakeReady(Inst* inst, int slot);
+  void RunReady();
+  void StartHandler(int block);
   void SlotDone(Inst* inst, int slot, SlotState st, Value output, Status error = Status::Ok(),
                 const std::string& stage = "", const std::string& loc = "");
   void CheckInst(Inst* inst);

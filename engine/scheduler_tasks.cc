@@ -1,5 +1,6 @@
 // Task attempts: replay from the store, claim (lease + fencing token), launch, timeouts,
 // heartbeats, retries with backoff, pool waits.
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/retry.h"
@@ -34,6 +35,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   t->slot = slot;
   t->state = idx;
   t->key = "s" + std::to_string(idx) + inst->path;
+  bool interrupted_out = false;
   auto it = stored.find(t->key);
   if (it != stored.end()) {
     const TaskRow& row = it->second;
@@ -52,12 +54,22 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
             Status(row.error_class == Code::kOk ? Code::kPermanent : row.error_class, row.error),
             ps.name, ps.loc);
         return;
-      case TaskState::kRunning:
-        // The owner is gone (we hold the job lease): rescue; the lost attempt counts.
-        t->attempts = row.attempts;
+      case TaskState::kRunning: {
+        // The engine that ran it is gone (we hold the job lease now): the attempt was
+        // interrupted, not failed, and is given back. The fence keeps counting, so
+        // fence - attempts is how often the task was interrupted (docs/engine.md).
+        t->attempts = std::max(0, row.attempts - 1);
         t->fence = row.fence;
-        AddEvent("task.rescued", t->key, row.attempts, "lease of " + row.owner + " lost");
+        int64_t interrupted = t->fence - t->attempts;
+        AddEvent("task.interrupted", t->key, row.attempts,
+                 "its engine " + row.owner + " stopped while it ran; runs again (interruption " +
+                     std::to_string(interrupted) + " of at most " +
+                     std::to_string(opt.max_interruptions) + ", no attempt spent)");
+        if (interrupted > opt.max_interruptions) {
+          interrupted_out = true;
+        }
         break;
+      }
       case TaskState::kReady:
       case TaskState::kCancelled:
         t->attempts = row.state == TaskState::kReady ? row.attempts : 0;
@@ -95,9 +107,15 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
     return;
   }
   raw->args = std::move(*args);
+  if (interrupted_out) {
+    EndAttempt(raw, Status::Permanent("interrupted " + std::to_string(raw->fence - raw->attempts) +
+                                      " times: its engine stopped each time while it ran "
+                                      "(max_interruptions " +
+                                      std::to_string(opt.max_interruptions) + ")"));
+    return;
+  }
   if (raw->attempts >= MaxAttempts(ps.policy)) {
-    // A rescued task with no attempts left.
-    EndAttempt(raw, Status::Timeout("the engine running it died and no attempts are left"));
+    EndAttempt(raw, Status::Permanent("no attempts are left"));
     return;
   }
   if (raw->not_before_ms > clock->NowMs()) {

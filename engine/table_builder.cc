@@ -1,5 +1,7 @@
 #include "engine/table_builder.h"
 
+#include "proto/table_links.h"
+#include "proto/table_version.h"
 #include "proto/value_codec.h"
 
 namespace dandori::engine {
@@ -21,10 +23,9 @@ void Append(v1::Code* to, const v1::Code& from) {
 }  // namespace
 
 TableBuilder::TableBuilder(std::string workflow) {
-  t_.set_format_version(1);
+  t_.set_format_version(v1::kTableFormatVersion);
   t_.set_workflow(std::move(workflow));
   t_.add_files("test.flow");
-  t_.set_entry(-1);
   t_.set_on_failure(-1);
   t_.set_on_success(-1);
 }
@@ -86,9 +87,6 @@ int TableBuilder::Add(v1::State s) {
   s.set_index(i);
   s.mutable_loc()->set_line(i + 1);
   s.mutable_loc()->set_col(1);
-  s.mutable_next()->set_failed(-1);
-  s.mutable_next()->set_timed_out(-1);
-  s.mutable_next()->set_cancelled(-1);
   *t_.add_states() = std::move(s);
   return i;
 }
@@ -136,12 +134,14 @@ int TableBuilder::End(int begin) {
   s.set_name(t_.states(begin).name() + ".end");
   s.set_kind(v1::BLOCK_END);
   s.set_parent(t_.states(begin).parent());
+  *s.mutable_block() = t_.states(begin).block();
+  s.mutable_block()->clear_items();
   s.mutable_block()->set_begin(begin);
   int i = Add(std::move(s));
   auto* b = t_.mutable_states(begin)->mutable_block();
-  b->set_first(begin + 1);
-  b->set_last(i - 1);
+  b->set_begin(begin);
   b->set_end(i);
+  t_.mutable_states(i)->mutable_block()->set_end(i);
   return i;
 }
 
@@ -156,6 +156,14 @@ v1::Table TableBuilder::Build() {
   bad.set_kind(v1::FAIL);
   bad.set_parent(-1);
   t_.set_fail(Add(bad));
+  // A dependency on a block means on its completion, its END.
+  for (v1::State& s : *t_.mutable_states()) {
+    for (int k = 0; k < s.deps_size(); ++k) {
+      const v1::State& d = t_.states(s.deps(k));
+      if (d.kind() == v1::BLOCK_BEGIN) s.set_deps(k, d.block().end());
+    }
+  }
+  v1::LinkTransitions(&t_);
   return t_;
 }
 

@@ -18,7 +18,7 @@
 #include "compiler/check.h"
 #include "compiler/lower.h"
 #include "compiler/parse.h"
-#include "compiler/verify.h"
+#include "proto/table_verify.h"
 
 namespace {
 
@@ -104,7 +104,7 @@ Figures Measure(int n) {
       f.lower = Since(&t);
       program.reset();  // as CompileSource does before verifying
       ast.reset();
-      f.errors += static_cast<int>(VerifyTable(table).size());
+      f.errors += static_cast<int>(dandori::v1::VerifyTable(table).size());
       f.verify = Since(&t);
       f.states = table.states_size();
     }

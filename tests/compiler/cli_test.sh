@@ -41,7 +41,7 @@ expect 0 "compile to default path" -- "$DANDORI" compile "$TMP/seq.flow"
 expect 0 "compile -o" -- "$DANDORI" compile "$TMP/seq.flow" -o "$TMP/out.flowc"
 [ -s "$TMP/out.flowc" ] || { echo "FAIL: -o not written"; fail=1; }
 expect 0 "compile --json" -- "$DANDORI" compile --json "$TMP/seq.flow"
-contains "$TMP/out" '"format_version": 1' "json table"
+contains "$TMP/out" '"format_version": 2' "json table"
 expect 1 "compile a broken file" -- "$DANDORI" compile tests/compiler/cases/e041_after_cycle.flow
 contains "$TMP/err" "error[E041]" "compile reports errors"
 expect 2 "compile a library" -- "$DANDORI" compile tests/compiler/cases/ok_library_consts.flow

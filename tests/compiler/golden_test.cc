@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "compiler/compile.h"
+#include "compiler/graph.h"
 #include "compiler/report.h"
 #include "tests/compiler/test_util.h"
 
@@ -34,6 +35,26 @@ TEST_CASE("golden tables") {
     }
     REQUIRE(std::filesystem::exists(golden));
     CHECK(json == testing::ReadText(golden));
+  }
+}
+
+// What `dandori graph` draws for each golden Table, where a NAME.dot is kept.
+TEST_CASE("golden graphs") {
+  for (const std::string& flow : testing::ListFiles("tests/compiler/golden", ".flow")) {
+    std::string dot = flow.substr(0, flow.size() - 5) + ".dot";
+    if (!std::filesystem::exists(dot) && !testing::Regenerate()) continue;
+    INFO(flow);
+    SourceManager sm;
+    Diagnostics diags;
+    auto r = CompileFile(flow, sm, diags);
+    REQUIRE(r.ok());
+    REQUIRE(r->table.has_value());
+    std::string text = RenderDot(*r->table);
+    if (testing::Regenerate()) {
+      testing::WriteText(dot, text);
+      continue;
+    }
+    CHECK(text == testing::ReadText(dot));
   }
 }
 

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   TableBuilder b("crash");
   int loop = b.Begin(v1::FOREACH, "each", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(n))}));
   b.state(loop).mutable_block()->set_parallel(16);
-  b.Task("work", "noop", b.Record({{"value", b.Var(loop)}}), loop, {}, RetryPolicy(1000));
+  // No retry policy: an interruption must never cost an attempt (docs/engine.md).
+  b.Task("work", "noop", b.Record({{"value", b.Var(loop)}}), loop);
   b.End(loop);
   v1::Table table = b.Build();
 

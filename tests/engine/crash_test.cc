@@ -42,10 +42,13 @@ pid_t Spawn(const std::string& bin, const std::string& store, const std::string&
 
 // Keys of the tasks stored as succeeded.
 std::set<std::string> Finished(const std::string& store_path) {
+  std::set<std::string> out;
+  // Killed before it created its store: nothing finished yet.
+  if (!std::filesystem::exists(store_path)) return out;
   auto store =
       OpenSqliteStore(store_path, {.create = false, .busy_timeout_ms = 5000, .durable = false});
+  INFO(store.status().ToString());
   REQUIRE(store.ok());
-  std::set<std::string> out;
   auto jobs = (*store)->ListJobs(10);
   REQUIRE(jobs.ok());
   if (jobs->empty()) return out;
