@@ -112,8 +112,18 @@ Status MakeSource(const std::string& path, const SourceSpec& s) {
                        std::to_string(s.bframes), "-x264-params", params});
   }
   if (!tags.empty()) a.insert(a.end(), {"-c:a", "aac", "-b:a", "96k"});
-  a.push_back(path);
-  return Ffmpeg(a);
+  if (s.rotate == 0) {
+    a.push_back(path);
+    return Ffmpeg(a);
+  }
+  // The MP4 muxer writes the rotation matrix only when remuxing with the tag.
+  const std::string plain = path + ".plain" + fs::path(path).extension().string();
+  a.push_back(plain);
+  DANDORI_RETURN_IF_ERROR(Ffmpeg(a));
+  Status st = Ffmpeg({"-i", plain, "-map", "0", "-c", "copy", "-metadata:s:v:0",
+                      fmt::format("rotate={}", s.rotate), path});
+  fs::remove(plain);
+  return st;
 }
 
 OperatorContext MakeContext(const std::string& dir, const std::string& name, Value args) {

@@ -32,6 +32,7 @@ struct SourceSpec {
   // set it replaces the single untagged `audio` stream.
   std::vector<std::string> languages = {};
   std::string pix_fmt = "yuv420p";
+  int rotate = 0;  // a display rotation tag ("rotate", degrees), as phones write it
 };
 
 // Runs the ffmpeg program with `args` (after -hide_banner -y -loglevel error).
