@@ -3,6 +3,7 @@
 // phone clip) through encode_2d, encode_vr and thumbnails; a title that must have
 // sound refused cleanly; two audio languages packaged as HLS alternate audio.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -172,5 +173,30 @@ TEST_CASE("encode_vr and thumbnails on video-only masters", "[media]") {
     jpegs += e.path().extension() == ".jpg";
   }
   CHECK(jpegs == 2);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("encode_2d conforms a VFR phone clip to a declared rate", "[media]") {
+  std::string dir = MakeTempDir("wfconform");
+  const Case c = {"phone.mp4",
+                  {.fps = "30",
+                   .seconds = 3,
+                   .gop = 30,
+                   .retime = "N/30+0.004*sin(N*2.3)+gte(N\\,40)*(N-40)/30"}};
+  const std::string title = Encode2d(dir, c, {"conform=25"});
+  auto probe = ProbeFile(dir + "/" + c.name);
+  REQUIRE(probe.ok());
+  REQUIRE(probe->vfr);
+  const int64_t expected = std::llround(probe->duration_seconds() * 25);
+  for (std::string r : {"240p", "120p"}) {
+    auto frames = CountFrames(title + "/" + r + "/index.m3u8");
+    REQUIRE(frames.ok());
+    CHECK(*frames == expected);
+  }
+  const std::string master = ReadFile(title + "/master.m3u8");
+  CHECK(master.find("FRAME-RATE=25.000") != std::string::npos);
+  auto adur = FormatDuration(title + "/audio-0/index.m3u8");
+  REQUIRE(adur.ok());
+  CHECK(*adur == Approx(expected / 25.0).margin(0.1));
   fs::remove_all(dir);
 }
