@@ -78,15 +78,27 @@ void DefineTypesOnce() {
               F("fps_num", "int"), F("fps_den", "int"), F("width", "int"), F("height", "int"),
               F("video_codec", "string"), F("pix_fmt", "string"), F("has_audio", "bool"),
               F("audio_streams", "int"), F("audio_codec", "string", true),
+              F("audio",
+                "list<{index: int, codec: string, language: string, title: string, "
+                "channels: int}>"),
+              F("languages", "list<string>"), F("vfr", "bool"), F("rotation", "int"),
               F("keyframes", "list<int>"), F("bit_rate", "size")});
-  DefineType("chunk", {F("index", "int"), F("source", "path"), F("start_frame", "int"),
-                       F("end_frame", "int"), F("frames", "int"), F("fps", "string"),
-                       F("total_frames", "int"), F("path", "path", true)});
-  DefineType("encoded", {F("index", "int"), F("path", "path"), F("frames", "int"),
-                         F("codec", "string"), F("width", "int"), F("height", "int"),
-                         F("bytes", "size"), F("rendition", "string", true)});
+  DefineType("chunk",
+             {F("index", "int"), F("source", "path"), F("start_frame", "int"),
+              F("end_frame", "int"), F("frames", "int"), F("fps", "string"),
+              F("total_frames", "int"), F("path", "path", true), F("timebase", "string", true),
+              F("start_ts", "int", true), F("end_ts", "int", true), F("seek_us", "int", true)});
+  DefineType(
+      "encoded",
+      {F("index", "int"), F("path", "path"), F("frames", "int"), F("codec", "string"),
+       F("width", "int"), F("height", "int"), F("bytes", "size"), F("rendition", "string", true),
+       F("timebase", "string", true), F("start_ts", "int", true), F("end_ts", "int", true)});
+  DefineType("audio_track", {F("path", "path"), F("codec", "string"), F("bitrate", "size"),
+                             F("duration", "duration"), F("index", "int"), F("language", "string"),
+                             F("name", "string"), F("channels", "int")});
   DefineType("track", {F("path", "path"), F("codec", "string"), F("bitrate", "size"),
-                       F("duration", "duration")});
+                       F("duration", "duration"), F("language", "string", true),
+                       F("name", "string", true), F("tracks", "list<audio_track>", true)});
   DefineType("video",
              {F("path", "path"), F("name", "string"), F("codec", "string"), F("codecs", "string"),
               F("width", "int"), F("height", "int"), F("bitrate", "size"), F("frames", "int"),
@@ -143,9 +155,12 @@ std::vector<OperatorSignature> DefineOperators() {
       "Reads duration, frame count, exact frame rate, size, codecs and keyframes.");
   add("media.split",
       {Req("src", "path"), Opt("target", "duration", Ms(10 * kSec)),
-       Opt("gop", "duration", Ms(2 * kSec), "chunk boundaries fall on multiples of this")},
-      "{chunks: list<chunk>, frames: int, fps: string}", kAll, 5 * kSec,
-      "Cuts the source into frame-exact chunks of about `target` each.");
+       Opt("gop", "duration", Ms(2 * kSec), "chunk boundaries fall on multiples of this"),
+       Opt("conform", "string", std::nullopt,
+           "a constant rate (\"25\", \"30000/1001\") to resample to; \"\" keeps the timing")},
+      "{chunks: list<chunk>, frames: int, fps: string, vfr: bool, source_frames: int, "
+      "duplicated: int, dropped: int}",
+      kAll, 5 * kSec, "Cuts the source into frame-exact chunks of about `target` each.");
   add("media.encode",
       {Req("chunk", "chunk"), Choice("codec", {"h264", "hevc", "av1", "vp9"}, "h264"),
        Req("height", "int"), Opt("width", "int", std::nullopt, "default: keep aspect, even"),
@@ -155,14 +170,17 @@ std::vector<OperatorSignature> DefineOperators() {
       "encoded", kAll, 10 * kMin, "Encodes one chunk, video only, closed GOPs on a fixed grid.");
   add("media.encode_audio",
       {Req("src", "path"), Choice("codec", {"aac", "opus"}, "aac"),
-       Opt("bitrate", "size", Value::SizeBytes(128000))},
-      "track", kAll, 1 * kMin, "Encodes the whole audio track once.");
+       Opt("bitrate", "size", Value::SizeBytes(128000)),
+       Opt("languages", "list<string>", std::nullopt,
+           "only these languages (\"en\", \"fra\"), each required; default: every stream")},
+      "track", kAll, 1 * kMin,
+      "Encodes every audio stream (or the given languages) once; fails on a video-only source.");
   add("media.merge", {Req("chunks", "list<encoded>"), Opt("audio", "track"), Opt("name", "string")},
       "video", kAll, 1 * kMin, "Joins encoded chunks (and audio) into one file per rendition.");
   add("media.package",
       {Req("renditions", "list<video>"), Choice("format", {"hls", "dash"}, "hls"),
        Opt("segment", "duration", Ms(6 * kSec)), Opt("audio", "track")},
-      "{dir: path, master: path, renditions: int}", kAll, 1 * kMin,
+      "{dir: path, master: path, renditions: int, audio_tracks: int}", kAll, 1 * kMin,
       "Writes a master playlist and per-rendition fMP4 segments.");
   add("media.thumbnail",
       {Req("src", "path"), Opt("every", "duration", Ms(10 * kSec)),

@@ -40,16 +40,36 @@ Result<SegmentRates> MeasurePlaylist(const std::string& playlist_path) {
   return r;
 }
 
-Result<std::string> WriteHlsMaster(const std::string& dir, const std::vector<HlsVariant>& v) {
+Result<std::string> WriteHlsMaster(const std::string& dir, const std::vector<HlsVariant>& v,
+                                   const std::vector<HlsAudio>& audio) {
   std::ostringstream m;
   m << "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  SegmentRates audio_rates;
+  std::string audio_codecs;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    const HlsAudio& a = audio[i];
+    auto rates = MeasurePlaylist((fs::path(dir) / a.uri).string());
+    if (!rates.ok()) return rates.status();
+    audio_rates.peak = std::max(audio_rates.peak, rates->peak);
+    audio_rates.average = std::max(audio_rates.average, rates->average);
+    if (audio_codecs.empty()) audio_codecs = a.codecs;
+    m << fmt::format("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{}\",NAME=\"{}\"", kAudioGroup, a.name);
+    if (!a.language.empty()) m << fmt::format(",LANGUAGE=\"{}\"", a.language);
+    m << fmt::format(",DEFAULT={0},AUTOSELECT=YES", i == 0 ? "YES" : "NO");
+    if (a.channels > 0) m << fmt::format(",CHANNELS=\"{}\"", a.channels);
+    m << fmt::format(",URI=\"{}\"\n", a.uri);
+  }
   for (const HlsVariant& var : v) {
     auto rates = MeasurePlaylist((fs::path(dir) / var.uri).string());
     if (!rates.ok()) return rates.status();
     m << fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},RESOLUTION={}x{}",
-                     rates->peak, rates->average, var.width, var.height);
+                     rates->peak + audio_rates.peak, rates->average + audio_rates.average,
+                     var.width, var.height);
     if (var.fps > 0) m << fmt::format(",FRAME-RATE={:.3f}", var.fps);
-    if (!var.codecs.empty()) m << fmt::format(",CODECS=\"{}\"", var.codecs);
+    std::string codecs = var.codecs;
+    if (!audio_codecs.empty()) codecs += (codecs.empty() ? "" : ",") + audio_codecs;
+    if (!codecs.empty()) m << fmt::format(",CODECS=\"{}\"", codecs);
+    if (!audio.empty()) m << fmt::format(",AUDIO=\"{}\"", kAudioGroup);
     m << "\n" << var.uri << "\n";
   }
   const std::string path = (fs::path(dir) / "master.m3u8").string();

@@ -2,7 +2,9 @@
 // segments; dandori writes the master itself so every variant carries BANDWIDTH (the
 // peak segment bit rate, measured from the segment files), AVERAGE-BANDWIDTH,
 // RESOLUTION, FRAME-RATE and CODECS for every codec (ffmpeg 5.1 leaves CODECS out for
-// AV1 and VP9).
+// AV1 and VP9). Audio is packaged apart from the video (HLS alternate audio): each
+// track is an EXT-X-MEDIA rendition of one group, with LANGUAGE and NAME, and every
+// variant names the group; a title without audio has no group at all.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +15,21 @@
 
 namespace dandori::media {
 
+inline constexpr const char* kAudioGroup = "audio";
+
 struct HlsVariant {
-  std::string uri;  // media playlist, relative to the master
-  std::string codecs;
+  std::string uri;     // media playlist, relative to the master
+  std::string codecs;  // the video's (the audio group's codec is appended)
   int width = 0, height = 0;
   double fps = 0;
+};
+
+struct HlsAudio {
+  std::string uri;  // media playlist, relative to the master
+  std::string codecs;
+  std::string language;  // BCP 47 ("en"), or ""
+  std::string name;
+  int channels = 0;
 };
 
 struct SegmentRates {
@@ -28,7 +40,10 @@ struct SegmentRates {
 // Reads a media playlist and sizes its segments (and init section) on disk.
 Result<SegmentRates> MeasurePlaylist(const std::string& playlist_path);
 
-// Writes `dir`/master.m3u8 listing the variants (in order); returns its path.
-Result<std::string> WriteHlsMaster(const std::string& dir, const std::vector<HlsVariant>& v);
+// Writes `dir`/master.m3u8 listing the audio renditions (the first is the default)
+// and the variants (in order); returns its path. BANDWIDTH counts the variant's
+// video plus the largest audio rendition.
+Result<std::string> WriteHlsMaster(const std::string& dir, const std::vector<HlsVariant>& v,
+                                   const std::vector<HlsAudio>& audio);
 
 }  // namespace dandori::media

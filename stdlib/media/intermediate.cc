@@ -24,7 +24,8 @@ int64_t WastedDecodeFrames(const std::vector<FrameRange>& chunks,
 }
 
 Result<std::vector<std::string>> WriteIntermediateChunks(OperatorContext& ctx, const ProbeInfo& src,
-                                                         const std::vector<FrameRange>& chunks) {
+                                                         const std::vector<FrameRange>& chunks,
+                                                         const std::optional<Resample>& resample) {
   static const char* kUtVideo[] = {"yuv420p", "yuv422p", "yuv444p", "gbrp", "gbrap"};
   const bool ut =
       std::find(std::begin(kUtVideo), std::end(kUtVideo), src.pix_fmt) != std::end(kUtVideo);
@@ -36,6 +37,13 @@ Result<std::vector<std::string>> WriteIntermediateChunks(OperatorContext& ctx, c
   const std::string tmp = final_dir + ".tmp";
   RemoveTreeQuietly(tmp);
   fs::create_directories(tmp);
+  // Resampling: timestamps from the first frame; the last frame is held (tpad) so the
+  // output runs to the source's end; the fps filter picks the frame shown at each slot.
+  const std::string filter =
+      resample ? fmt::format("setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop=-1,fps=fps={}/{}",
+                             resample->num, resample->den)
+               : fmt::format("settb=expr={}/{},setpts=N", src.fps_den, src.fps_num);
+  const int64_t total = resample ? resample->frames : src.frames;
   std::vector<std::string> a = {"-i",
                                 src.path,
                                 "-map",
@@ -44,11 +52,11 @@ Result<std::vector<std::string>> WriteIntermediateChunks(OperatorContext& ctx, c
                                 "-sn",
                                 "-dn",
                                 "-vf",
-                                fmt::format("settb=expr={}/{},setpts=N", src.fps_den, src.fps_num),
+                                filter,
                                 "-fps_mode",
                                 "passthrough",
                                 "-frames:v",
-                                std::to_string(src.frames)};
+                                std::to_string(total)};
   if (ut) {
     a.insert(a.end(), {"-c:v", "utvideo"});
   } else {
@@ -57,7 +65,7 @@ Result<std::vector<std::string>> WriteIntermediateChunks(OperatorContext& ctx, c
   a.insert(a.end(), {"-f", "segment", "-segment_format", "matroska", "-reset_timestamps", "1"});
   if (!cuts.empty()) a.insert(a.end(), {"-segment_frames", cuts});
   a.push_back((fs::path(tmp) / "chunk-%05d.mkv").string());
-  auto run = RunFfmpeg(ctx, {a, src.path, src.frames, "split"});
+  auto run = RunFfmpeg(ctx, {a, src.path, total, "split"});
   if (!run.ok()) {
     RemoveTreeQuietly(tmp);
     return run.status();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,18 @@ int64_t WastedDecodeFrames(const std::vector<FrameRange>& chunks,
 // The intermediate method pays off when the waste exceeds this many source lengths.
 inline constexpr int64_t kIntermediateFactor = 4;
 
+// Resampling the source to a constant rate while writing (media.split's `conform:`):
+// `frames` output frames at num/den fps (the last source frame is held to the end).
+struct Resample {
+  int64_t num = 0, den = 1;
+  int64_t frames = 0;
+};
+
 // Writes one file per chunk into scratch_dir/chunks (published as a folder) and
-// returns their paths, each checked to hold exactly its chunk's frames.
+// returns their paths, each checked to hold exactly its chunk's frames. Without
+// `resample` the source's frames are renumbered at its own rate.
 Result<std::vector<std::string>> WriteIntermediateChunks(OperatorContext& ctx, const ProbeInfo& src,
-                                                         const std::vector<FrameRange>& chunks);
+                                                         const std::vector<FrameRange>& chunks,
+                                                         const std::optional<Resample>& resample);
 
 }  // namespace dandori::media

@@ -1,61 +1,20 @@
-// media.encode_audio and media.merge: the whole audio track once, and the join of a
-// rendition's encoded chunks (plus that audio) into one MP4.
+// media.merge: the join of a rendition's encoded chunks (plus the audio tracks, when
+// given) into one MP4.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "stdlib/media/audio.h"
 #include "stdlib/media/chunking.h"
 #include "stdlib/media/ffmpeg.h"
 #include "stdlib/media/operators.h"
 #include "stdlib/media/probe.h"
+#include "stdlib/media/timing.h"
 #include "stdlib/storage/fs_atomic.h"
 
 namespace dandori::media {
-
-Result<Value> RunEncodeAudio(OperatorContext& ctx) {
-  const std::string src = PathArg(ctx, "src");
-  auto p = ProbeFile(src);
-  if (!p.ok()) return p.status();
-  if (p->audio_streams == 0) return Status::Permanent(fmt::format("no audio stream in {}", src));
-  const std::string codec = StringArg(ctx, "codec", "aac");
-  const int64_t bitrate =
-      ctx.args.Get("bitrate").is_null() ? 128000 : ctx.args.Get("bitrate").size_bytes();
-  const std::string duration = FrameSeconds(p->frames, p->fps_num, p->fps_den);
-  // Time 0 of the track is the source's first video frame; the track is padded or cut
-  // to the video's exact duration, so it lines up with the merged video.
-  std::vector<std::string> a = {
-      "-i",
-      src,
-      "-map",
-      "0:a:0",
-      "-vn",
-      "-sn",
-      "-dn",
-      "-af",
-      fmt::format("asetpts=PTS-{:.6f}/TB,aresample=async=1:first_pts=0,apad", p->video_start),
-      "-t",
-      duration,
-      "-c:a",
-      codec == "opus" ? "libopus" : "aac",
-      "-b:a",
-      std::to_string(bitrate)};
-  const std::string final_path = ScratchPath(ctx, fmt::format("audio.{}.m4a", codec));
-  const std::string tmp = final_path + ".tmp";
-  a.insert(a.end(), {"-f", "mp4", tmp});
-  auto run = RunFfmpeg(ctx, {a, src, 0, "encode-audio"});
-  if (!run.ok()) {
-    RemoveTreeQuietly(tmp);
-    return run.status();
-  }
-  DANDORI_RETURN_IF_ERROR(PublishFile(tmp, final_path));
-  return Value::MakeRecord(
-      {{"path", Value::String(final_path)},
-       {"codec", Value::String(codec)},
-       {"bitrate", Value::SizeBytes(bitrate)},
-       {"duration", Value::DurationMs(std::llround(p->duration_seconds() * 1000))}});
-}
 
 namespace {
 
@@ -82,8 +41,17 @@ Result<Value> RunMerge(OperatorContext& ctx) {
   const std::string first = ResolvePath(ctx.workdir, chunks[0].Get("path").as_string());
   auto head = ProbeFile(first, false);
   if (!head.ok()) return head.status();
-  // Each chunk's duration is its exact frame count at the source rate, so the concat
-  // demuxer places every chunk at the right time (no rounding drift at the joins).
+  // Each chunk's duration is the difference of its exact end and start times rounded
+  // to the microsecond (from the frame counts at the source rate, or from a variable-
+  // rate chunk's own timestamps), so the concat demuxer places every chunk at the
+  // right time and the rounding never accumulates across joins.
+  const Value timebase = chunks[0].Get("timebase");
+  std::pair<int64_t, int64_t> tb = {1, 1};
+  if (!timebase.is_null()) {
+    auto parsed = ParseFps(timebase.as_string());
+    if (!parsed.ok()) return parsed.status();
+    tb = *parsed;
+  }
   std::string list = "ffconcat version 1.0\n";
   int64_t total = 0;
   for (const Value& c : chunks) {
@@ -97,9 +65,16 @@ Result<Value> RunMerge(OperatorContext& ctx) {
                                            head->width, head->height, head->video_codec));
     }
     const int64_t frames = c.Get("frames").as_int();
+    int64_t us = 0;
+    if (!timebase.is_null()) {
+      us = TicksToMicros(c.Get("end_ts").as_int(), tb.first, tb.second) -
+           TicksToMicros(c.Get("start_ts").as_int(), tb.first, tb.second);
+    } else {
+      us = TicksToMicros(total + frames, head->fps_den, head->fps_num) -
+           TicksToMicros(total, head->fps_den, head->fps_num);
+    }
     total += frames;
-    list += fmt::format("file {}\nduration {}\n", Quote(path),
-                        FrameSeconds(frames, head->fps_num, head->fps_den));
+    list += fmt::format("file {}\nduration {}\n", Quote(path), MicrosText(us));
   }
   std::string name = StringArg(ctx, "name");
   if (name.empty() && !chunks[0].Get("rendition").is_null()) {
@@ -109,14 +84,20 @@ Result<Value> RunMerge(OperatorContext& ctx) {
   const std::string list_path = ScratchPath(ctx, name + ".ffconcat");
   std::ofstream(list_path) << list;
   std::vector<std::string> a = {"-f", "concat", "-safe", "0", "-i", list_path};
-  const Value audio = ctx.args.Get("audio");
-  if (!audio.is_null())
-    a.insert(a.end(), {"-i", ResolvePath(ctx.workdir, audio.Get("path").as_string())});
+  // Every audio track given is muxed (its language and title tags are copied).
+  const std::vector<AudioTrack> tracks = TracksOf(ctx.args.Get("audio"), ctx.workdir);
+  for (const AudioTrack& t : tracks) a.insert(a.end(), {"-i", t.path});
   a.insert(a.end(), {"-map", "0:v:0"});
-  if (!audio.is_null()) a.insert(a.end(), {"-map", "1:a:0"});
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    a.insert(a.end(), {"-map", fmt::format("{}:a:0", i + 1)});
+  }
   const std::string final_path = ScratchPath(ctx, name + ".mp4");
   const std::string tmp = final_path + ".tmp";
-  a.insert(a.end(), {"-c", "copy", "-movflags", "+faststart", "-f", "mp4", tmp});
+  a.insert(a.end(), {"-c", "copy", "-movflags", "+faststart"});
+  if (!timebase.is_null() && tb.first == 1) {
+    a.insert(a.end(), {"-video_track_timescale", std::to_string(tb.second)});
+  }
+  a.insert(a.end(), {"-f", "mp4", tmp});
   auto run = RunFfmpeg(ctx, {a, fmt::format("rendition {} ({} chunks)", name, chunks.size()), total,
                              "merge-" + name});
   if (!run.ok()) {
@@ -132,11 +113,8 @@ Result<Value> RunMerge(OperatorContext& ctx) {
   if (!out.ok()) return out.status();
   DANDORI_RETURN_IF_ERROR(PublishFile(tmp, final_path));
   std::string codecs = out->extradata_codecs;
-  const bool has_audio = !audio.is_null();
-  if (has_audio) {
-    const std::string acodec = audio.Get("codec").as_string();
-    codecs += acodec == "opus" ? ",opus" : ",mp4a.40.2";
-  }
+  const bool has_audio = !tracks.empty();
+  if (has_audio) codecs += "," + AudioCodecString(tracks[0].codec);
   const double seconds = out->duration_seconds();
   const int64_t bytes = TreeBytes(final_path);
   return Value::MakeRecord(

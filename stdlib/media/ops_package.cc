@@ -1,11 +1,13 @@
-// media.package: HLS (fMP4 / CMAF segments, one media playlist per rendition, a master
-// listing them all) or DASH (one MPD), built in a temporary folder under scratch and
-// published with one rename.
+// media.package: HLS (fMP4 / CMAF segments, one media playlist per video rendition and
+// per audio track, a master listing them all, audio as alternate renditions) or DASH
+// (one MPD, an adaptation set per audio track), built in a temporary folder under
+// scratch and published with one rename.
 #include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "stdlib/media/audio.h"
 #include "stdlib/media/ffmpeg.h"
 #include "stdlib/media/hls.h"
 #include "stdlib/media/operators.h"
@@ -21,7 +23,6 @@ std::string Seconds(int64_t ms) { return fmt::format("{:.3f}", ms / 1000.0); }
 
 struct Rendition {
   std::string path, name, codecs;
-  bool has_audio = false;
   ProbeInfo info;
 };
 
@@ -31,74 +32,129 @@ Result<std::vector<Rendition>> LoadRenditions(const OperatorContext& ctx) {
   for (const Value& v : ctx.args.Get("renditions").list()) {
     Rendition r;
     r.path = ResolvePath(ctx.workdir, v.Get("path").as_string());
-    auto info = ProbeFile(r.path, false);
+    auto info = ProbeFile(r.path);  // scanned: the average rate of a variable-rate video
     if (!info.ok()) return info.status();
     r.info = *info;
     r.name = SafeName(v.Get("name").as_string());
     if (r.name.empty() || names.count(r.name)) r.name += fmt::format("v{}", out.size());
     names.insert(r.name);
+    // The video's own codec string; audio travels apart (alternate renditions).
     r.codecs = v.Get("codecs").as_string();
-    r.has_audio = v.Get("has_audio").as_bool() && info->audio_streams > 0;
+    r.codecs = r.codecs.substr(0, r.codecs.find(','));
     out.push_back(std::move(r));
   }
   if (out.empty()) return Status::Permanent("package: no renditions");
   return out;
 }
 
-Status PackageHls(OperatorContext& ctx, const std::vector<Rendition>& rs, const Value& audio,
-                  int64_t segment_ms, const std::string& tmp) {
+// The audio to package: the tracks given as `audio`, else the audio streams muxed in
+// the first rendition that has any (a merge with `audio:`), else none.
+std::vector<AudioTrack> AudioToPackage(const OperatorContext& ctx,
+                                       const std::vector<Rendition>& rs) {
+  std::vector<AudioTrack> tracks = TracksOf(ctx.args.Get("audio"), ctx.workdir);
+  if (!tracks.empty()) return tracks;
+  for (const Rendition& r : rs) {
+    for (const AudioStream& s : r.info.audio) {
+      tracks.push_back({r.path, s.codec == "opus" ? "opus" : "aac", s.language,
+                        s.title.empty() ? LanguageName(s.language) : s.title, s.index, s.index,
+                        s.channels});
+      if (tracks.back().name.empty()) tracks.back().name = fmt::format("Audio {}", s.index + 1);
+    }
+    if (!tracks.empty()) break;
+  }
+  return tracks;
+}
+
+std::vector<std::string> HlsArgs(int64_t segment_ms, const fs::path& dir) {
+  return {"-c",
+          "copy",
+          "-f",
+          "hls",
+          "-hls_time",
+          Seconds(segment_ms),
+          "-hls_playlist_type",
+          "vod",
+          "-hls_segment_type",
+          "fmp4",
+          "-hls_flags",
+          "independent_segments",
+          "-hls_fmp4_init_filename",
+          "init.mp4",
+          "-hls_segment_filename",
+          (dir / "seg_%05d.m4s").string(),
+          (dir / "index.m3u8").string()};
+}
+
+// Unique folder names for the audio renditions: "audio-en", "audio-fr", "audio-2".
+std::vector<std::string> AudioDirs(const std::vector<AudioTrack>& tracks) {
+  std::vector<std::string> dirs;
+  std::set<std::string> used;
+  for (const AudioTrack& t : tracks) {
+    std::string d =
+        "audio-" + (t.language.empty() ? std::to_string(t.index) : SafeName(Bcp47(t.language)));
+    if (used.count(d)) d += fmt::format("-{}", t.index);
+    used.insert(d);
+    dirs.push_back(d);
+  }
+  return dirs;
+}
+
+Status PackageHls(OperatorContext& ctx, const std::vector<Rendition>& rs,
+                  const std::vector<AudioTrack>& tracks, int64_t segment_ms,
+                  const std::string& tmp) {
   std::vector<HlsVariant> variants;
   for (const Rendition& r : rs) {
-    fs::create_directories(fs::path(tmp) / r.name);
-    std::vector<std::string> a = {"-i", r.path};
-    std::string codecs = r.codecs;
-    a.insert(a.end(), {"-map", "0:v:0"});
-    if (r.has_audio) {
-      a.insert(a.end(), {"-map", "0:a:0"});
-    } else if (!audio.is_null()) {
-      a.insert(a.end(),
-               {"-i", ResolvePath(ctx.workdir, audio.Get("path").as_string()), "-map", "1:a:0"});
-      codecs += audio.Get("codec").as_string() == "opus" ? ",opus" : ",mp4a.40.2";
-    }
     const fs::path dir = fs::path(tmp) / r.name;
-    a.insert(a.end(),
-             {"-c", "copy", "-f", "hls", "-hls_time", Seconds(segment_ms), "-hls_playlist_type",
-              "vod", "-hls_segment_type", "fmp4", "-hls_flags", "independent_segments",
-              "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename",
-              (dir / "seg_%05d.m4s").string(), (dir / "index.m3u8").string()});
+    fs::create_directories(dir);
+    std::vector<std::string> a = {"-i", r.path, "-map", "0:v:0"};
+    const std::vector<std::string> out = HlsArgs(segment_ms, dir);
+    a.insert(a.end(), out.begin(), out.end());
     auto run = RunFfmpeg(
         ctx, {a, fmt::format("package of {}", r.path), r.info.frames, "package-" + r.name});
     if (!run.ok()) return run.status();
-    variants.push_back({r.name + "/index.m3u8", codecs, r.info.width, r.info.height,
+    variants.push_back({r.name + "/index.m3u8", r.codecs, r.info.width, r.info.height,
                         double(r.info.fps_num) / r.info.fps_den});
   }
-  auto master = WriteHlsMaster(tmp, variants);
+  std::vector<HlsAudio> audio;
+  const std::vector<std::string> dirs = AudioDirs(tracks);
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    const AudioTrack& t = tracks[i];
+    const fs::path dir = fs::path(tmp) / dirs[i];
+    fs::create_directories(dir);
+    std::vector<std::string> a = {"-i", t.path, "-map", fmt::format("0:a:{}", t.stream)};
+    const std::vector<std::string> out = HlsArgs(segment_ms, dir);
+    a.insert(a.end(), out.begin(), out.end());
+    auto run =
+        RunFfmpeg(ctx, {a, fmt::format("package of audio {}", t.path), 0, "package-" + dirs[i]});
+    if (!run.ok()) return run.status();
+    audio.push_back({dirs[i] + "/index.m3u8", AudioCodecString(t.codec), Bcp47(t.language), t.name,
+                     t.channels});
+  }
+  auto master = WriteHlsMaster(tmp, variants, audio);
   return master.ok() ? Status::Ok() : master.status();
 }
 
-Status PackageDash(OperatorContext& ctx, const std::vector<Rendition>& rs, const Value& audio,
-                   int64_t segment_ms, const std::string& tmp) {
+// One adaptation set for the video, one per audio track (players pick by language).
+Status PackageDash(OperatorContext& ctx, const std::vector<Rendition>& rs,
+                   const std::vector<AudioTrack>& tracks, int64_t segment_ms,
+                   const std::string& tmp) {
   std::vector<std::string> a;
   for (const Rendition& r : rs) a.insert(a.end(), {"-i", r.path});
+  for (const AudioTrack& t : tracks) a.insert(a.end(), {"-i", t.path});
   for (size_t i = 0; i < rs.size(); ++i) a.insert(a.end(), {"-map", fmt::format("{}:v:0", i)});
-  bool has_audio = false;
-  for (size_t i = 0; i < rs.size() && !has_audio; ++i) {
-    if (rs[i].has_audio) {
-      a.insert(a.end(), {"-map", fmt::format("{}:a:0", i)});
-      has_audio = true;
+  std::string sets = "id=0,streams=v";
+  for (size_t k = 0; k < tracks.size(); ++k) {
+    a.insert(a.end(), {"-map", fmt::format("{}:a:{}", rs.size() + k, tracks[k].stream)});
+    if (!tracks[k].language.empty()) {
+      a.insert(a.end(), {fmt::format("-metadata:s:a:{}", k), "language=" + tracks[k].language});
     }
-  }
-  if (!has_audio && !audio.is_null()) {
-    a.insert(a.end(), {"-i", ResolvePath(ctx.workdir, audio.Get("path").as_string()), "-map",
-                       fmt::format("{}:a:0", rs.size())});
-    has_audio = true;
+    sets += fmt::format(" id={},streams={}", k + 1, rs.size() + k);
   }
   a.insert(a.end(),
            {"-c", "copy", "-f", "dash", "-seg_duration", Seconds(segment_ms), "-use_template", "1",
             "-use_timeline", "1", "-init_seg_name", "init-$RepresentationID$.m4s",
             "-media_seg_name", "chunk-$RepresentationID$-$Number%05d$.m4s", "-adaptation_sets",
-            has_audio ? "id=0,streams=v id=1,streams=a" : "id=0,streams=v",
-            (fs::path(tmp) / "master.mpd").string()});
+            sets, (fs::path(tmp) / "master.mpd").string()});
   auto run = RunFfmpeg(ctx, {a, "dash package", rs[0].info.frames, "package-dash"});
   return run.ok() ? Status::Ok() : run.status();
 }
@@ -115,8 +171,9 @@ Result<Value> RunPackage(OperatorContext& ctx) {
   const std::string tmp = final_dir + ".tmp";
   RemoveTreeQuietly(tmp);
   fs::create_directories(tmp);
-  Status st = format == "dash" ? PackageDash(ctx, *rs, ctx.args.Get("audio"), segment_ms, tmp)
-                               : PackageHls(ctx, *rs, ctx.args.Get("audio"), segment_ms, tmp);
+  const std::vector<AudioTrack> tracks = AudioToPackage(ctx, *rs);
+  Status st = format == "dash" ? PackageDash(ctx, *rs, tracks, segment_ms, tmp)
+                               : PackageHls(ctx, *rs, tracks, segment_ms, tmp);
   if (!st.ok()) {
     RemoveTreeQuietly(tmp);
     return st;
@@ -129,7 +186,8 @@ Result<Value> RunPackage(OperatorContext& ctx) {
   const std::string master = final_dir + (format == "dash" ? "/master.mpd" : "/master.m3u8");
   return Value::MakeRecord({{"dir", Value::String(final_dir)},
                             {"master", Value::String(master)},
-                            {"renditions", Value::Int(int64_t(rs->size()))}});
+                            {"renditions", Value::Int(int64_t(rs->size()))},
+                            {"audio_tracks", Value::Int(int64_t(tracks.size()))}});
 }
 
 }  // namespace dandori::media

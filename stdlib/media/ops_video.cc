@@ -1,4 +1,4 @@
-// media.probe, media.split, media.encode: the per-chunk half of the pipeline.
+// media.encode: one chunk of one rendition, frame-exact (docs/media.md).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,48 +11,6 @@
 #include "stdlib/storage/fs_atomic.h"
 
 namespace dandori::media {
-
-Result<Value> RunProbe(OperatorContext& ctx) {
-  auto p = ProbeFile(PathArg(ctx, "src"));
-  if (!p.ok()) return p.status();
-  return ProbeToValue(*p);
-}
-
-Result<Value> RunSplit(OperatorContext& ctx) {
-  const std::string src = PathArg(ctx, "src");
-  auto p = ProbeFile(src);
-  if (!p.ok()) return p.status();
-  const Value gop_v = ctx.args.Get("gop");
-  const int64_t gop_ms = gop_v.is_null() ? 2000 : gop_v.duration_ms();
-  const int64_t grid = DurationFrames(gop_ms, p->fps_num, p->fps_den);
-  const int64_t target =
-      DurationFrames(ctx.args.Get("target").duration_ms(), p->fps_num, p->fps_den);
-  const std::vector<FrameRange> plan = PlanChunks(p->frames, target, grid);
-  // Sparse keyframes: write lossless intermediates once instead of decoding the same
-  // leading frames again for every chunk (docs/media.md).
-  std::vector<std::string> files;
-  if (plan.size() > 1 && WastedDecodeFrames(plan, p->keyframes) > kIntermediateFactor * p->frames) {
-    auto written = WriteIntermediateChunks(ctx, *p, plan);
-    if (!written.ok()) return written.status();
-    files = std::move(*written);
-  }
-  Value::List chunks;
-  for (const FrameRange& r : plan) {
-    const size_t i = chunks.size();
-    chunks.push_back(
-        Value::MakeRecord({{"index", Value::Int(int64_t(chunks.size()))},
-                           {"source", Value::String(src)},
-                           {"start_frame", Value::Int(r.start)},
-                           {"end_frame", Value::Int(r.end)},
-                           {"frames", Value::Int(r.frames())},
-                           {"fps", Value::String(p->fps())},
-                           {"total_frames", Value::Int(p->frames)},
-                           {"path", files.empty() ? Value() : Value::String(files[i])}}));
-  }
-  return Value::MakeRecord({{"chunks", Value::MakeList(std::move(chunks))},
-                            {"frames", Value::Int(p->frames)},
-                            {"fps", Value::String(p->fps())}});
-}
 
 namespace {
 
@@ -100,6 +58,14 @@ Result<std::vector<std::string>> CodecArgs(const EncodeSettings& s) {
   return a;
 }
 
+// 10-bit sources keep 10 bits in HEVC and AV1 renditions; H.264 and VP9 get 8 bits
+// (what every player decodes).
+std::string OutputPixFmt(const std::string& codec, const std::string& source_pix_fmt) {
+  const bool deep = source_pix_fmt.find("10") != std::string::npos ||
+                    source_pix_fmt.find("12") != std::string::npos;
+  return deep && (codec == "hevc" || codec == "av1") ? "yuv420p10le" : "yuv420p";
+}
+
 }  // namespace
 
 Result<Value> RunEncode(OperatorContext& ctx) {
@@ -137,19 +103,36 @@ Result<Value> RunEncode(OperatorContext& ctx) {
         fmt::format("bad output size {}x{}: even positive numbers needed", width, height));
   }
 
+  // A variable-rate chunk keeps the source's own timestamps (relative to its first
+  // frame, in the stream's time base); a constant-rate one is renumbered on its grid.
+  const Value timebase = chunk.Get("timebase");
+  const bool keep_time = range && !timebase.is_null();
   std::vector<std::string> a;
-  if (range && start > 0) {
+  if (keep_time && start > 0) {
+    const double t = p->video_start + chunk.Get("seek_us").as_int() / 1e6;
+    a.insert(a.end(), {"-ss", fmt::format("{:.6f}", t)});
+  } else if (range && start > 0) {
     // Half a frame before the chunk's first frame: the seek lands on the keyframe at or
     // before it, and every frame before the chunk start is decoded and dropped.
     double t = p->video_start + (start - 0.5) * den / double(num);
     a.insert(a.end(), {"-ss", fmt::format("{:.6f}", t)});
   }
+  const std::string pix = OutputPixFmt(s.codec, p->pix_fmt);
+  const std::string timing =
+      keep_time ? "setpts=PTS-STARTPTS" : fmt::format("settb=expr={}/{},setpts=N", den, num);
   a.insert(a.end(), {"-i", input, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf",
-                     fmt::format("settb=expr={}/{},setpts=N,scale={}:{},format=yuv420p", den, num,
-                                 width, height),
-                     "-frames:v", std::to_string(frames), "-fps_mode", "passthrough", "-r",
-                     fmt::format("{}/{}", num, den), "-force_key_frames",
-                     fmt::format("expr:eq(n,0)+eq(mod(n+{},{}),0)", start, s.gop)});
+                     fmt::format("{},scale={}:{},format={}", timing, width, height, pix),
+                     "-frames:v", std::to_string(frames), "-fps_mode", "passthrough"});
+  if (keep_time) {
+    auto tb = ParseFps(timebase.as_string());
+    if (!tb.ok()) return tb.status();
+    a.insert(a.end(), {"-enc_time_base", "-1"});
+    if (tb->first == 1) a.insert(a.end(), {"-video_track_timescale", std::to_string(tb->second)});
+  } else {
+    a.insert(a.end(), {"-r", fmt::format("{}/{}", num, den)});
+  }
+  a.insert(a.end(),
+           {"-force_key_frames", fmt::format("expr:eq(n,0)+eq(mod(n+{},{}),0)", start, s.gop)});
   a.insert(a.end(), codec_args->begin(), codec_args->end());
   const std::string name = SafeName(StringArg(ctx, "name", s.codec));
   const std::string final_path = ScratchPath(ctx, fmt::format("chunk-{:05}.{}.mp4", index, name));
@@ -172,14 +155,18 @@ Result<Value> RunEncode(OperatorContext& ctx) {
   DANDORI_RETURN_IF_ERROR(PublishFile(tmp, final_path));
   ctx.Progress(frames, frames, "frames");
   const Value rendition = ctx.args.Get("name");
-  return Value::MakeRecord({{"index", Value::Int(index)},
-                            {"path", Value::String(final_path)},
-                            {"frames", Value::Int(frames)},
-                            {"codec", Value::String(s.codec)},
-                            {"width", Value::Int(out->width)},
-                            {"height", Value::Int(out->height)},
-                            {"bytes", Value::SizeBytes(TreeBytes(final_path))},
-                            {"rendition", rendition.is_null() ? Value() : rendition}});
+  Value::Record out_rec = {{"index", Value::Int(index)},
+                           {"path", Value::String(final_path)},
+                           {"frames", Value::Int(frames)},
+                           {"codec", Value::String(s.codec)},
+                           {"width", Value::Int(out->width)},
+                           {"height", Value::Int(out->height)},
+                           {"bytes", Value::SizeBytes(TreeBytes(final_path))},
+                           {"rendition", rendition.is_null() ? Value() : rendition}};
+  if (keep_time) {
+    for (const char* k : {"timebase", "start_ts", "end_ts"}) out_rec.push_back({k, chunk.Get(k)});
+  }
+  return Value::MakeRecord(std::move(out_rec));
 }
 
 }  // namespace dandori::media

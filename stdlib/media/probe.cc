@@ -12,10 +12,12 @@
 #include <fmt/format.h>
 
 #include "stdlib/media/codecs.h"
+#include "stdlib/media/timing.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -53,19 +55,24 @@ double StartSeconds(int64_t pts, AVRational tb, int64_t container_start) {
   return s;
 }
 
-// Counts the video packets and collects keyframe timestamps.
+// Counts the video packets and collects every presentation timestamp; keyframes become
+// exact frame indices by looking their timestamps up among all the frames'.
 Status ScanPackets(AVFormatContext* fmt, int vidx, ProbeInfo* p) {
   AVStream* st = fmt->streams[vidx];
   AVPacket* pkt = av_packet_alloc();
   std::vector<int64_t> key_pts;
-  int64_t min_pts = std::numeric_limits<int64_t>::max();
+  int64_t max_pts = std::numeric_limits<int64_t>::min(), last_duration = 0;
   int err = 0;
   while ((err = av_read_frame(fmt, pkt)) >= 0) {
     if (pkt->stream_index == vidx) {
       ++p->frames;
       if (pkt->pts != AV_NOPTS_VALUE) {
-        min_pts = std::min(min_pts, pkt->pts);
+        p->pts.push_back(pkt->pts);
         if (pkt->flags & AV_PKT_FLAG_KEY) key_pts.push_back(pkt->pts);
+        if (pkt->pts >= max_pts) {
+          max_pts = pkt->pts;
+          last_duration = pkt->duration;
+        }
       }
     }
     av_packet_unref(pkt);
@@ -84,22 +91,61 @@ Status ScanPackets(AVFormatContext* fmt, int vidx, ProbeInfo* p) {
                     p->path, st->nb_frames, p->frames));
   }
   if (p->frames == 0) return Status::Permanent(fmt::format("{}: no video frames", p->path));
-  const double frame_s = double(p->fps_den) / p->fps_num;
-  for (int64_t pts : key_pts) {
-    double t = (pts - min_pts) * av_q2d(st->time_base);
-    p->keyframes.push_back(std::llround(t / frame_s));
+  if (p->pts.empty()) {
+    // No timestamps at all (raw streams): frame indices are all there is.
+    p->keyframes = {0};
+    return Status::Ok();
+  }
+  std::sort(p->pts.begin(), p->pts.end());
+  const int64_t min_pts = p->pts.front();
+  for (int64_t& t : p->pts) t -= min_pts;
+  for (int64_t t : key_pts) {
+    auto it = std::lower_bound(p->pts.begin(), p->pts.end(), t - min_pts);
+    p->keyframes.push_back(it - p->pts.begin());
   }
   std::sort(p->keyframes.begin(), p->keyframes.end());
   p->keyframes.erase(std::unique(p->keyframes.begin(), p->keyframes.end()), p->keyframes.end());
-  if (min_pts != std::numeric_limits<int64_t>::max()) {
-    p->video_start = StartSeconds(min_pts, st->time_base, fmt->start_time);
+  p->video_start = StartSeconds(min_pts, st->time_base, fmt->start_time);
+  const Timing t =
+      AnalyzeTiming(p->pts, last_duration, p->tb_num, p->tb_den, p->fps_num, p->fps_den);
+  p->end_pts = t.end_pts;
+  p->vfr = t.vfr;
+  if (t.vfr) {
+    p->fps_num = t.avg_num;
+    p->fps_den = t.avg_den;
   }
   return Status::Ok();
+}
+
+AudioStream ReadAudioStream(const AVFormatContext* fmt, const AVStream* st, int index) {
+  AudioStream a;
+  a.index = index;
+  a.codec = avcodec_get_name(st->codecpar->codec_id);
+  a.channels = st->codecpar->ch_layout.nb_channels;
+  a.start = StartSeconds(st->start_time, st->time_base, fmt->start_time);
+  if (st->duration != AV_NOPTS_VALUE) a.duration = st->duration * av_q2d(st->time_base);
+  if (const AVDictionaryEntry* e = av_dict_get(st->metadata, "language", nullptr, 0)) {
+    if (std::string(e->value) != "und") a.language = e->value;
+  }
+  for (const char* key : {"title", "name"}) {
+    const AVDictionaryEntry* e = av_dict_get(st->metadata, key, nullptr, 0);
+    if (e && a.title.empty()) a.title = e->value;
+  }
+  return a;
+}
+
+int Rotation(const AVStream* st) {
+  const uint8_t* m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+  if (!m) return 0;
+  double r = -av_display_rotation_get(reinterpret_cast<const int32_t*>(m));
+  int deg = static_cast<int>(std::lround(r / 90.0)) * 90 % 360;
+  return deg < 0 ? deg + 360 : deg;
 }
 
 }  // namespace
 
 std::string ProbeInfo::fps() const { return fmt::format("{}/{}", fps_num, fps_den); }
+std::string ProbeInfo::timebase() const { return fmt::format("{}/{}", tb_num, tb_den); }
 
 Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
   // libav would print its complaints on the engine's stderr; the errors come back as
@@ -125,14 +171,15 @@ Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
         !(st->disposition & AV_DISPOSITION_ATTACHED_PIC) && vidx < 0) {
       vidx = static_cast<int>(i);
     } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
-      if (p.audio_streams++ == 0) {
-        p.audio_codec = avcodec_get_name(st->codecpar->codec_id);
-        p.audio_start = StartSeconds(st->start_time, st->time_base, fmt->start_time);
-        if (st->duration != AV_NOPTS_VALUE) p.audio_duration = st->duration * av_q2d(st->time_base);
-      }
+      p.audio.push_back(ReadAudioStream(fmt, st, p.audio_streams++));
     }
   }
   if (vidx < 0) return Status::Permanent(fmt::format("no video stream in {}", path));
+  if (!p.audio.empty()) {
+    p.audio_codec = p.audio[0].codec;
+    p.audio_start = p.audio[0].start;
+    p.audio_duration = p.audio[0].duration;
+  }
   AVStream* vs = fmt->streams[vidx];
   AVCodecParameters* par = vs->codecpar;
   p.video_codec = avcodec_get_name(par->codec_id);
@@ -146,6 +193,9 @@ Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
   }
   p.fps_num = rate.num;
   p.fps_den = rate.den;
+  p.tb_num = vs->time_base.num;
+  p.tb_den = vs->time_base.den;
+  p.rotation = Rotation(vs);
   p.width = par->width;
   p.height = par->height;
   const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
@@ -161,8 +211,16 @@ Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
 }
 
 Value ProbeToValue(const ProbeInfo& p) {
-  Value::List keys;
+  Value::List keys, tracks, languages;
   for (int64_t k : p.keyframes) keys.push_back(Value::Int(k));
+  for (const AudioStream& a : p.audio) {
+    tracks.push_back(Value::MakeRecord({{"index", Value::Int(a.index)},
+                                        {"codec", Value::String(a.codec)},
+                                        {"language", Value::String(a.language)},
+                                        {"title", Value::String(a.title)},
+                                        {"channels", Value::Int(a.channels)}}));
+    if (!a.language.empty()) languages.push_back(Value::String(a.language));
+  }
   Value::Record r = {
       {"path", Value::String(p.path)},
       {"duration", Value::DurationMs(std::llround(p.duration_seconds() * 1000))},
@@ -177,6 +235,10 @@ Value ProbeToValue(const ProbeInfo& p) {
       {"has_audio", Value::Bool(p.audio_streams > 0)},
       {"audio_streams", Value::Int(p.audio_streams)},
       {"audio_codec", p.audio_codec.empty() ? Value() : Value::String(p.audio_codec)},
+      {"audio", Value::MakeList(std::move(tracks))},
+      {"languages", Value::MakeList(std::move(languages))},
+      {"vfr", Value::Bool(p.vfr)},
+      {"rotation", Value::Int(p.rotation)},
       {"keyframes", Value::MakeList(std::move(keys))},
       {"bit_rate", Value::SizeBytes(p.bit_rate)},
   };

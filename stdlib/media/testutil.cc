@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -80,17 +81,49 @@ Status MakeSource(const std::string& path, const SourceSpec& s) {
   std::vector<std::string> a = {"-f", "lavfi", "-i",
                                 fmt::format("{}=size={}x{}:rate={}:duration={}", s.pattern, s.width,
                                             s.height, s.fps, s.seconds)};
-  if (s.audio) {
-    a.insert(a.end(),
-             {"-f", "lavfi", "-i", fmt::format("sine=frequency=440:duration={}", s.seconds)});
+  std::vector<std::string> tags = s.languages;
+  if (tags.empty() && s.audio) tags.push_back("");
+  for (size_t i = 0; i < tags.size(); ++i) {
+    a.insert(a.end(), {"-f", "lavfi", "-i",
+                       fmt::format("sine=frequency={}:duration={}", 440 + 220 * i, s.seconds)});
+  }
+  a.insert(a.end(), {"-map", "0:v"});
+  for (size_t i = 0; i < tags.size(); ++i) {
+    a.insert(a.end(), {"-map", fmt::format("{}:a", i + 1)});
+    if (!tags[i].empty()) {
+      a.insert(a.end(), {fmt::format("-metadata:s:a:{}", i), "language=" + tags[i]});
+    }
+  }
+  if (!s.retime.empty()) {
+    a.insert(a.end(), {"-vf", fmt::format("settb=1/90000,setpts='({})/TB'", s.retime), "-fps_mode",
+                       "passthrough", "-enc_time_base", "1/90000"});
+    if (fs::path(path).extension() != ".mkv")
+      a.insert(a.end(), {"-video_track_timescale", "90000"});
   }
   std::string params = s.gop > 0 ? fmt::format("keyint={0}:min-keyint={0}:scenecut=0", s.gop)
                                  : "keyint=infinite:scenecut=0";
-  a.insert(a.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-bf",
-                     std::to_string(s.bframes), "-x264-params", params});
-  if (s.audio) a.insert(a.end(), {"-c:a", "aac", "-b:a", "96k"});
-  a.push_back(path);
-  return Ffmpeg(a);
+  if (s.codec == "hevc") {
+    if (s.gop <= 0) params = "keyint=-1:scenecut=0";
+    a.insert(a.end(),
+             {"-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", s.pix_fmt, "-x265-params",
+              fmt::format("bframes={}:log-level=error:{}", s.bframes, params)});
+  } else {
+    a.insert(a.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", s.pix_fmt, "-bf",
+                       std::to_string(s.bframes), "-x264-params", params});
+  }
+  if (!tags.empty()) a.insert(a.end(), {"-c:a", "aac", "-b:a", "96k"});
+  if (s.rotate == 0) {
+    a.push_back(path);
+    return Ffmpeg(a);
+  }
+  // The MP4 muxer writes the rotation matrix only when remuxing with the tag.
+  const std::string plain = path + ".plain" + fs::path(path).extension().string();
+  a.push_back(plain);
+  DANDORI_RETURN_IF_ERROR(Ffmpeg(a));
+  Status st = Ffmpeg({"-i", plain, "-map", "0", "-c", "copy", "-metadata:s:v:0",
+                      fmt::format("rotate={}", s.rotate), path});
+  fs::remove(plain);
+  return st;
 }
 
 OperatorContext MakeContext(const std::string& dir, const std::string& name, Value args) {
@@ -204,11 +237,50 @@ Result<int64_t> CountFrames(const std::string& path) {
   return std::atoll(out->c_str());
 }
 
+Result<std::vector<double>> FrameTimes(const std::string& path) {
+  auto out = Capture({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                      "frame=best_effort_timestamp_time", "-of", "csv=p=0", path});
+  if (!out.ok()) return out.status();
+  std::vector<double> times;
+  size_t pos = 0;
+  while (pos < out->size()) {
+    size_t nl = out->find('\n', pos);
+    if (nl == std::string::npos) nl = out->size();
+    const std::string line = out->substr(pos, nl - pos);
+    if (!line.empty() && line != "N/A") times.push_back(std::atof(line.c_str()));
+    pos = nl + 1;
+  }
+  return times;
+}
+
 Result<double> StreamDuration(const std::string& path, const std::string& kind) {
   auto out = Capture({"ffprobe", "-v", "error", "-select_streams", kind + ":0", "-show_entries",
                       "stream=duration", "-of", "csv=p=0", path});
   if (!out.ok()) return out.status();
   return std::atof(out->c_str());
+}
+
+Result<double> FormatDuration(const std::string& path) {
+  auto out = Capture(
+      {"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path});
+  if (!out.ok()) return out.status();
+  return std::atof(out->c_str());
+}
+
+Result<int> StreamCount(const std::string& path, const std::string& kind) {
+  auto out = Capture({"ffprobe", "-v", "error", "-select_streams", kind, "-show_entries",
+                      "stream=index", "-of", "csv=p=0", path});
+  if (!out.ok()) return out.status();
+  // A stream is listed once per program that holds it (HLS: one per variant).
+  std::set<std::string> ids;
+  size_t pos = 0;
+  while (pos < out->size()) {
+    size_t nl = out->find('\n', pos);
+    if (nl == std::string::npos) nl = out->size();
+    if (nl > pos) ids.insert(out->substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return static_cast<int>(ids.size());
 }
 
 bool FfprobeOpens(const std::string& path) {

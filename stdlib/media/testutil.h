@@ -24,6 +24,15 @@ struct SourceSpec {
   int gop = 25;  // frames between keyframes; 0: a single keyframe
   bool audio = true;
   std::string pattern = "testsrc2";
+  std::string codec = "h264";  // or "hevc"; the container follows the path's extension
+  // Variable frame rate: a setpts expression (in seconds, of N) retimes the `fps` frames,
+  // written in a 1/90000 time base ("N/30+0.004*sin(N)"); "" keeps them constant.
+  std::string retime = "";
+  // Audio streams, one per language tag ("eng", "fra"), each a different tone; when
+  // set it replaces the single untagged `audio` stream.
+  std::vector<std::string> languages = {};
+  std::string pix_fmt = "yuv420p";
+  int rotate = 0;  // a display rotation tag ("rotate", degrees), as phones write it
 };
 
 // Runs the ffmpeg program with `args` (after -hide_banner -y -loglevel error).
@@ -50,10 +59,16 @@ Result<PipelineResult> RunPipeline(const std::string& src, int64_t target_ms,
 // when the two do not have the same number of frames.
 Result<std::vector<double>> PerFramePsnr(const std::string& distorted, const std::string& reference,
                                          const std::string& tmp);
+// Presentation timestamps (seconds) of every video frame, in order, via ffprobe.
+Result<std::vector<double>> FrameTimes(const std::string& path);
 // Duration in seconds of the first stream of `kind` ("v" or "a") read with ffprobe,
 // counting packets (-count_packets) for video.
 Result<double> StreamDuration(const std::string& path, const std::string& kind);
 Result<int64_t> CountFrames(const std::string& path);
+// The container's duration (an HLS media playlist's sum of segments), and the number
+// of streams of `kind` ("v", "a") ffprobe finds.
+Result<double> FormatDuration(const std::string& path);
+Result<int> StreamCount(const std::string& path, const std::string& kind);
 bool FfprobeOpens(const std::string& path);
 
 }  // namespace dandori::media::testing
