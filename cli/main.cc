@@ -1,6 +1,7 @@
 // The `dandori` binary: dispatches to the subcommands registered in cli/cmd_*.cc.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <map>
 
@@ -25,6 +26,9 @@ const std::vector<CommandSpec>& Commands() { return Registry(); }
 
 int main(int argc, char** argv) {
   using namespace dandori::cli;
+  // A closed stdout (`dandori run … | head -1`) must never kill the engine: writes
+  // fail with EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"dandori: declarative workflows, compiled and run durably"};
   app.require_subcommand(1);
   app.set_version_flag("--version", dandori::v1::kDandoriVersion);

@@ -147,11 +147,16 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store,
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   static std::atomic<engine::Scheduler*> current{nullptr};
   static std::atomic<int> interrupts{0};
-  std::thread watcher([set] {
+  std::thread watcher([set, job] {
     int sig = 0;
     while (sigwait(&set, &sig) == 0) {
       if (sig == SIGUSR2) return;
-      if (interrupts.fetch_add(1) > 0) _exit(130);
+      if (interrupts.fetch_add(1) > 0) {
+        // Everything committed stays; running tasks are interrupted, not failed.
+        std::fprintf(stderr, "dandori: stopped; job %lld is resumable: dandori resume %lld\n",
+                     static_cast<long long>(job), static_cast<long long>(job));
+        _exit(130);
+      }
       std::fprintf(stderr, "\ndandori: cancelling (Ctrl-C again to quit at once)\n");
       if (auto* s = current.load()) s->RequestCancel();
     }
@@ -190,6 +195,20 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store,
   watcher.join();
   if (!r.ok()) return Fail(cmd, r.status());
   auto info = store.GetJob(job);
+  if (*r == engine::RunOutcome::kSucceeded) {
+    // Success is reported only once a fresh handle reads it back from the store.
+    std::string spec = store_spec.empty() ? kDefaultStore : store_spec;
+    auto again = OpenStore(spec, false);
+    auto back = again.ok() ? (*again)->GetJob(job) : Result<engine::JobInfo>(again.status());
+    if (!back.ok() || back->state != engine::JobState::kSucceeded) {
+      std::fprintf(stderr,
+                   "dandori %s: job %lld ended, but the store %s does not hold its final "
+                   "state (%s); it cannot be trusted\n",
+                   cmd.c_str(), static_cast<long long>(job), spec.c_str(),
+                   back.ok() ? "it reads back as not succeeded" : back.status().ToString().c_str());
+      return kExitBadInput;
+    }
+  }
   switch (*r) {
     case engine::RunOutcome::kSucceeded:
       std::printf("job %lld succeeded\n", static_cast<long long>(job));

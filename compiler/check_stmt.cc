@@ -69,6 +69,13 @@ bool Allowed(PolicyItem::Kind k, PolicyPlace p) {
   return false;
 }
 
+bool HasItem(const Policy& p, PolicyItem::Kind k) {
+  for (const PolicyItem& it : p.items) {
+    if (it.kind == k) return true;
+  }
+  return false;
+}
+
 bool HasItem(const std::optional<Policy>& p, PolicyItem::Kind k) {
   if (!p) return false;
   for (const PolicyItem& it : p->items) {
@@ -344,6 +351,13 @@ std::optional<int64_t> Checker::PolicyDuration(const Expr* e, std::string_view w
   return ms;
 }
 
+bool Checker::CanTimeOut(const Policy& stage) const {
+  for (auto k : {PolicyItem::Kind::kTimeout, PolicyItem::Kind::kHeartbeat}) {
+    if (HasItem(stage, k) || HasItem(p_.workflow->defaults, k)) return true;
+  }
+  return false;
+}
+
 void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig) {
   using PK = PolicyItem::Kind;
   bool seen[5] = {false, false, false, false, false};
@@ -374,10 +388,12 @@ void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const Operato
               it.value->loc, "E053",
               fmt::format("'retry {}' is out of range: use 0 to {}", v->as_int(), kMaxRetries));
         } else if (place == PolicyPlace::kStage && sig && v->as_int() > 0 &&
-                   !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout)) {
+                   !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout) &&
+                   !CanTimeOut(policy)) {
+          // A timeout or heartbeat makes any operator fail with a retryable timeout.
           d_.Warning(it.loc, "W003",
                      fmt::format("'retry' has no effect: {} never raises a retryable (transient "
-                                 "or timeout) error",
+                                 "or timeout) error and the stage has no timeout or heartbeat",
                                  sig->name));
         }
         auto lo = PolicyDuration(it.backoff_min.get(), "the backoff minimum");

@@ -63,6 +63,7 @@ class Checker {
   void CheckArgValue(Arg& arg, const ArgSpec& spec, const OperatorSignature& sig, const Scope& s);
   void CheckLoopHeader(int n, const Scope& s);
   void CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig);
+  bool CanTimeOut(const Policy& stage) const;
   std::optional<int64_t> PolicyDuration(const Expr* e, std::string_view what);
   bool IsBoundedList(const Expr& e, const Scope& s, int depth = 0);
 
