@@ -1,5 +1,5 @@
 // `dandori serve` and `dandori worker`: shared durable mode on PostgreSQL
-// (engine/pg/serve.h). Built only when the dandori_server library is linked.
+// (server/serve.h). Built only when the dandori_server library is linked.
 #ifdef HAVE_DANDORI_SERVER
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include "compiler/compile.h"
 #include "compiler/report.h"
 #include "engine/pg/pg_store.h"
-#include "engine/pg/serve.h"
+#include "server/serve.h"
 
 namespace dandori::cli {
 namespace {
@@ -49,8 +49,8 @@ Result<v1::Table> CompileForApi(const std::string& path, const std::string& text
   return *out.table;
 }
 
-engine::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
-  engine::ServeOptions o;
+server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
+  server::ServeOptions o;
   o.url = a.store;
   o.listen = a.listen;
   o.alert_url = a.alert_url;
@@ -80,7 +80,7 @@ int Serve(const ServeArgs& a) {
   }
   OperatorRegistry reg;
   RegisterOperators(&reg);
-  engine::ServeOptions o = Options(a, &reg);
+  server::ServeOptions o = Options(a, &reg);
   if (!a.listen.empty()) {
     if (a.token_file.empty()) {
       std::fprintf(stderr, "dandori serve: --token-file is required for the HTTP API\n");
@@ -90,7 +90,7 @@ int Serve(const ServeArgs& a) {
     if (!t.ok()) return Fail("serve", t.status());
     o.token = *t;
   }
-  return engine::RunServe(o);
+  return server::RunServe(o);
 }
 
 int Worker(const ServeArgs& a) {
@@ -100,7 +100,7 @@ int Worker(const ServeArgs& a) {
   }
   OperatorRegistry reg;
   RegisterOperators(&reg);
-  return engine::RunWorker(Options(a, &reg));
+  return server::RunWorker(Options(a, &reg));
 }
 
 }  // namespace

@@ -31,13 +31,14 @@
 #include "compiler/compile.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_conn.h"
 #include "engine/pg/pg_store.h"
+#include "server/dispatch.h"
+#include "server/job_drivers.h"
 
 using namespace dandori;
 using namespace dandori::engine;
+using namespace dandori::server;
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The HTTP API over real HTTP against a real PostgreSQL: auth, malformed requests,
 // submit (idempotent), get, list with paging, events, cancel, metrics, and a job that
 // engines and an executor run to completion while a client watches it.
-#include "engine/pg/http_api.h"
+#include "server/http_api.h"
 
 #include <httplib.h>
 
@@ -11,15 +11,17 @@
 #include <thread>
 
 #include "compiler/compile.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
+#include "server/dispatch.h"
+#include "server/job_drivers.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
-using testing::FreshDatabase;
+using engine::testing::FreshDatabase;
 using json = nlohmann::json;
 
 Result<v1::Table> CompileText(const std::string& path, const std::string& text) {
@@ -201,4 +203,4 @@ TEST_CASE("a job submitted over HTTP runs on engines and executors and is watche
   engine.Stop();
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

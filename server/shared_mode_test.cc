@@ -12,15 +12,17 @@
 #include "compiler/compile.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
+#include "server/dispatch.h"
+#include "server/job_drivers.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
-using testing::FreshDatabase;
+using engine::testing::FreshDatabase;
 
 // A no-op that counts its runs per task (registered under the `noop` signature).
 struct Counter {
@@ -122,4 +124,4 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
   CHECK(accepted == 300);
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -12,8 +12,10 @@
 #include "base/status.h"
 
 namespace dandori::engine {
-
 class PgStore;
+}
+
+namespace dandori::server {
 
 // A fixed-bucket histogram (milliseconds), safe to observe from any thread.
 class Histogram {
@@ -33,6 +35,6 @@ class Histogram {
 struct DispatchStats;
 
 // The whole exposition; `local` may be null (no executor in this process).
-Result<std::string> RenderMetrics(PgStore& store, const DispatchStats* local);
+Result<std::string> RenderMetrics(engine::PgStore& store, const DispatchStats* local);
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

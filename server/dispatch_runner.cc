@@ -1,16 +1,17 @@
 // DispatchRunner: see dispatch.h.
 #include <algorithm>
 
-#include "engine/pg/dispatch.h"
-#include "engine/pg/dispatch_sql.h"
 #include "engine/pg/pg_conn.h"
 #include "proto/value_codec.h"
+#include "server/dispatch.h"
+#include "server/dispatch_sql.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 
 using pg::Conn;
 using pg::Params;
-namespace sql = pg::sql;
 
 Result<std::unique_ptr<DispatchRunner>> DispatchRunner::Open(const std::string& url,
                                                              const std::string& engine, int64_t job,
@@ -161,4 +162,4 @@ std::vector<Completion> DispatchRunner::Wait(int64_t deadline_ms) {
   }
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

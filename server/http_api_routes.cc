@@ -4,10 +4,12 @@
 #include "base/clock.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
-#include "engine/pg/http_api_impl.h"
-#include "engine/pg/metrics.h"
+#include "server/http_api_impl.h"
+#include "server/metrics.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 
 using namespace api_detail;  // NOLINT: the handlers' small vocabulary
 
@@ -281,4 +283,4 @@ void ApiServer::Impl::Metrics(const httplib::Request&, httplib::Response& res) {
   res.set_content(*text, "text/plain; version=0.0.4");
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

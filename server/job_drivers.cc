@@ -1,14 +1,16 @@
 // JobDrivers: see job_drivers.h.
-#include "engine/pg/job_drivers.h"
+#include "server/job_drivers.h"
 
 #include <chrono>
 #include <filesystem>
 
 #include "engine/job_runner.h"
-#include "engine/pg/dispatch.h"
 #include "engine/pg/pg_store.h"
+#include "server/dispatch.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
 // Forwards to the real store until the engine stops; then every call fails, so a
@@ -172,4 +174,4 @@ void JobDrivers::Drive(int64_t job) {
   finish();
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -1,5 +1,5 @@
 // ApiServer: the HTTP API of `dandori serve` (routes and JSON mapping in
-// proto/dandori/v1/api.proto) and /metrics (Prometheus text, engine/pg/metrics.h).
+// proto/dandori/v1/api.proto) and /metrics (Prometheus text, server/metrics.h).
 //
 // Security: every route except /healthz needs `Authorization: Bearer <token>` (compared
 // in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
@@ -16,10 +16,10 @@
 
 #include "base/status.h"
 #include "dandori/v1/table.pb.h"
-#include "engine/pg/dispatch.h"
+#include "server/dispatch.h"
 #include "stdlib/operator.h"
 
-namespace dandori::engine {
+namespace dandori::server {
 
 struct ApiOptions {
   std::string url;  // the PostgreSQL store
@@ -52,4 +52,4 @@ class ApiServer {
 // Constant-time comparison (the time depends only on the lengths).
 bool TokensEqual(const std::string& a, const std::string& b);
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

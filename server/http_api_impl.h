@@ -12,13 +12,18 @@
 #include <vector>
 
 #include "dandori/v1/api.pb.h"
-#include "engine/pg/http_api.h"
 #include "engine/pg/pg_store.h"
 #include "proto/value_codec.h"
+#include "server/http_api.h"
 
-namespace dandori::engine {
+namespace dandori::server {
 
 namespace pb = google::protobuf;
+using engine::JobInfo;
+using engine::JobState;
+using engine::OpenPgStore;
+using engine::PgStore;
+using engine::TaskState;
 
 namespace api_detail {
 
@@ -174,4 +179,4 @@ struct ApiServer::Impl {
   void Metrics(const httplib::Request& req, httplib::Response& res);
 };
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -27,15 +27,21 @@
 #include <thread>
 #include <vector>
 
-#include "engine/pg/metrics.h"
 #include "engine/runner.h"
+#include "server/metrics.h"
 #include "stdlib/operator.h"
 
-namespace dandori::engine {
-
-namespace pg {
+namespace dandori::engine::pg {
 class Conn;
 }
+
+namespace dandori::server {
+
+namespace pg = engine::pg;
+using engine::AttemptLink;
+using engine::Completion;
+using engine::Launch;
+using engine::Runner;
 
 class DispatchRunner final : public Runner {
  public:
@@ -120,4 +126,4 @@ class DispatchWorker {
   std::deque<std::shared_ptr<Running>> queue_;  // guarded by mu_
 };
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

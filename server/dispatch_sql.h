@@ -1,10 +1,12 @@
-// SQL of the dispatch queue (engine/pg/dispatch.h): attempts an engine hands to task
+// SQL of the dispatch queue (server/dispatch.h): attempts an engine hands to task
 // executors. Parameterized statements only.
 #pragma once
 
 #include "engine/pg/pg_conn.h"
 
-namespace dandori::engine::pg::sql {
+namespace dandori::server::sql {
+
+using engine::pg::Sql;
 
 inline constexpr Sql kDispatchInsert{
     "dispatch_insert",
@@ -85,4 +87,4 @@ inline constexpr Sql kDispatchRelease{
     "WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1"};
 inline constexpr Sql kCounters{"counters", "SELECT name, value FROM dandori.counters"};
 
-}  // namespace dandori::engine::pg::sql
+}  // namespace dandori::server::sql

@@ -11,16 +11,19 @@
 #include "compiler/compile.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
-#include "engine/pg/serve.h"
+#include "server/alerts.h"
+#include "server/dispatch.h"
+#include "server/job_drivers.h"
+#include "server/serve.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
-using testing::FreshDatabase;
+using engine::testing::FreshDatabase;
 
 }  // namespace
 
@@ -40,12 +43,12 @@ TEST_CASE("alerts are retried on transient failures, not on permanent ones") {
   int port = hook.bind_to_any_port("127.0.0.1");
   std::thread t([&] { hook.listen_after_bind(); });
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  Status ok = PostAlert(base + "/hook", "job 7 failed: boom", 5);
+  Status ok = PostAlert(base + "/hook", "job 7 failed: boom", {.backoff_min_ms = 10});
   CHECK(ok.ok());
   CHECK(calls == 3);
   CHECK(last_body == "{\"text\":\"job 7 failed: boom\"}");
   calls = 0;
-  Status refused = PostAlert(base + "/refuse", "x", 5);
+  Status refused = PostAlert(base + "/refuse", "x", {.backoff_min_ms = 10});
   CHECK_FALSE(refused.ok());
   CHECK(calls == 1);
   hook.stop();
@@ -125,4 +128,4 @@ TEST_CASE("a gracefully stopped executor hands its attempts back at once") {
   engine.Stop();
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

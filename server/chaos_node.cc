@@ -13,10 +13,11 @@
 #include <thread>
 
 #include "engine/pg/pg_conn.h"
-#include "engine/pg/serve.h"
+#include "server/serve.h"
 
 using namespace dandori;
 using namespace dandori::engine;
+using namespace dandori::server;
 
 namespace {
 

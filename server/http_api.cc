@@ -1,9 +1,11 @@
 // ApiServer: see http_api.h. Routes are listed in proto/dandori/v1/api.proto.
-#include "engine/pg/http_api.h"
+#include "server/http_api.h"
 
-#include "engine/pg/http_api_impl.h"
+#include "server/http_api_impl.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 
 bool TokensEqual(const std::string& a, const std::string& b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -50,4 +52,4 @@ void ApiServer::Stop() {
   }
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -21,7 +21,7 @@
 #include "engine/scheduler.h"
 #include "stdlib/operator.h"
 
-namespace dandori::engine {
+namespace dandori::server {
 
 struct JobDriversOptions {
   std::string url;
@@ -32,7 +32,7 @@ struct JobDriversOptions {
   int64_t poll_ms = 500;
   std::set<std::string> trivial_ops = {"noop"};  // run inline by the driver
   std::string workdir = ".";
-  std::function<void(int64_t job, RunOutcome outcome, const std::string& error)> on_job_end;
+  std::function<void(int64_t job, engine::RunOutcome outcome, const std::string& error)> on_job_end;
 };
 
 class JobDrivers {
@@ -59,4 +59,4 @@ class JobDrivers {
   std::set<int64_t> finished_;              // guarded by mu_: threads to join
 };
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

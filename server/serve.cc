@@ -1,22 +1,24 @@
 // RunServe / RunWorker: see serve.h.
-#include "engine/pg/serve.h"
+#include "server/serve.h"
 
 #include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "engine/job_runner.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/http_api.h"
-#include "engine/pg/job_drivers.h"
 #include "engine/pg/pg_store.h"
-#include "stdlib/core/http_client.h"
+#include "server/alerts.h"
+#include "server/dispatch.h"
+#include "server/http_api.h"
+#include "server/job_drivers.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using engine::LocalOwner;
+using engine::OpenPgStore;
+using engine::RunOutcome;
 namespace {
 
 void Log(const ServeOptions& o, const std::string& line) {
@@ -72,21 +74,6 @@ void BlockStopSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-Status PostAlert(const std::string& url, const std::string& text, int attempts) {
-  std::string body = nlohmann::json{{"text", text}}.dump();
-  int64_t delay = 500;
-  Status last;
-  for (int i = 0; i < attempts; ++i) {
-    auto r = HttpCall("POST", url, body, {{"Content-Type", "application/json"}}, 10'000, nullptr);
-    if (r.ok()) return Status::Ok();
-    last = r.status();
-    if (last.code() != Code::kTransient && last.code() != Code::kTimeout) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    delay = std::min<int64_t>(delay * 2, 30'000);
-  }
-  return last;
 }
 
 int RunServe(const ServeOptions& o) {
@@ -182,4 +169,4 @@ int RunWorker(const ServeOptions& o) {
   return 0;
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -3,7 +3,7 @@
 //
 // RunServe: migrates the database, drives jobs (JobDrivers), runs attempts on local
 // slots (a DispatchWorker), serves the HTTP API and /metrics, and posts an alert to
-// --alert-url for every job that fails (retried with backoff). RunWorker: only the
+// --alert-url for every job that fails (server/alerts.h). RunWorker: only the
 // executor. Both block until SIGTERM or SIGINT, then stop gracefully: claim nothing
 // more, let running attempts finish within stop_grace_ms, hand back the rest, and
 // return 0.
@@ -17,7 +17,7 @@
 #include "dandori/v1/table.pb.h"
 #include "stdlib/operator.h"
 
-namespace dandori::engine {
+namespace dandori::server {
 
 struct ServeOptions {
   std::string url;                        // postgres://...
@@ -45,8 +45,4 @@ void BlockStopSignals();
 int RunServe(const ServeOptions& options);
 int RunWorker(const ServeOptions& options);
 
-// Posts {"text": ...} (Slack-compatible) to url, retrying transient failures with
-// exponential backoff (up to `attempts` tries).
-Status PostAlert(const std::string& url, const std::string& text, int attempts = 5);
-
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -1,14 +1,16 @@
 // /metrics: see metrics.h.
-#include "engine/pg/metrics.h"
+#include "server/metrics.h"
 
 #include <cstdio>
 #include <map>
 
 #include "base/clock.h"
-#include "engine/pg/dispatch.h"
 #include "engine/pg/pg_store.h"
+#include "server/dispatch.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
 std::string Seconds(int64_t ms) {
@@ -115,4 +117,4 @@ Result<std::string> RenderMetrics(PgStore& store, const DispatchStats* local) {
   return out;
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

@@ -21,10 +21,12 @@
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 namespace {
 
-using testing::FreshDatabase;
+using engine::testing::FreshDatabase;
 
 constexpr int kTasks = 5000;
 
@@ -153,4 +155,4 @@ TEST_CASE("chaos: 2 serve + 3 worker processes, 20+ kill -9, nothing lost or acc
   CHECK(fence_mismatch == 0);
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server

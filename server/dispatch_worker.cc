@@ -6,16 +6,17 @@
 #include <set>
 
 #include "base/clock.h"
-#include "engine/pg/dispatch.h"
-#include "engine/pg/dispatch_sql.h"
 #include "engine/pg/pg_conn.h"
 #include "proto/value_codec.h"
+#include "server/dispatch.h"
+#include "server/dispatch_sql.h"
 
-namespace dandori::engine {
+namespace dandori::server {
+
+using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 
 using pg::Conn;
 using pg::Params;
-namespace sql = pg::sql;
 
 struct DispatchWorker::Running {
   int64_t id = 0;
@@ -288,4 +289,4 @@ void DispatchWorker::Stop(int64_t deadline_ms) {
   executors_.clear();
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori::server
