@@ -166,7 +166,8 @@ std::vector<OperatorSignature> DefineOperators() {
        Req("height", "int"), Opt("width", "int", std::nullopt, "default: keep aspect, even"),
        Opt("crf", "int"), Opt("bitrate", "size"), Opt("preset", "string"),
        Opt("gop", "duration", Ms(2 * kSec), "keyframe interval; divides the segment length"),
-       Opt("name", "string")},
+       Opt("name", "string"),
+       Opt("threads", "int", std::nullopt, "encoder threads (default: the encoder's choice)")},
       "encoded", kAll, 10 * kMin, "Encodes one chunk, video only, closed GOPs on a fixed grid.");
   add("media.encode_audio",
       {Req("src", "path"), Choice("codec", {"aac", "opus"}, "aac"),

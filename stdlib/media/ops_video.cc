@@ -134,6 +134,13 @@ Result<Value> RunEncode(OperatorContext& ctx) {
   a.insert(a.end(),
            {"-force_key_frames", fmt::format("expr:eq(n,0)+eq(mod(n+{},{}),0)", start, s.gop)});
   a.insert(a.end(), codec_args->begin(), codec_args->end());
+  const Value threads = ctx.args.Get("threads");
+  if (!threads.is_null()) {
+    if (threads.as_int() < 0) {
+      return Status::Permanent(fmt::format("bad encoder threads {}", threads.as_int()));
+    }
+    a.insert(a.end(), {"-threads", std::to_string(threads.as_int())});
+  }
   const std::string name = SafeName(StringArg(ctx, "name", s.codec));
   const std::string final_path = ScratchPath(ctx, fmt::format("chunk-{:05}.{}.mp4", index, name));
   const std::string tmp = final_path + ".tmp";
