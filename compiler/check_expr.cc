@@ -11,9 +11,8 @@ namespace {
 
 using TK = Type::Kind;
 
-std::string LocText(const SourceManager& sm, const Loc& l) {
+std::string LocText(const SourceManager&, const Loc& l) {
   return l.valid() ? fmt::format("{}:{}", l.line, l.col) : std::string("?");
-  (void)sm;
 }
 
 TypePtr ErrorRecordType() {

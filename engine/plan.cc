@@ -1,5 +1,7 @@
 #include "engine/plan.h"
 
+#include "engine/block_rules.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -178,11 +180,7 @@ class Planner {
     int64_t dur = body_ms * ((n + par - 1) / par);
     int64_t batch = 0, waves = 0;
     if (b.kind() == v1::ROLLING) {
-      batch = b.batch() > 0 ? b.batch()
-              : b.batch_percent() > 0
-                  ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
-                  : n;
-      batch = std::max<int64_t>(1, batch);
+      batch = WaveSize(b, n);
       waves = (n + batch - 1) / batch;
       node->waves += waves;
       int64_t per_wave = (std::min(batch, n) + par - 1) / par;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "engine/block_rules.h"
 #include "engine/retry.h"
 #include "engine/scheduler_impl.h"
 
@@ -317,11 +318,7 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
   // branches are isolated: a failed branch never stops the others, but the block fails
   // at its end when more branches failed than it tolerates.
   run->has_budget = true;
-  if (b.has_tolerate()) {
-    run->budget = b.tolerate_percent() > 0
-                      ? static_cast<int64_t>(std::floor(b.tolerate_percent() * n / 100.0 + 1e-9))
-                      : std::max(0, b.tolerate());
-  }
+  run->budget = FailureBudget(b, n);
   int parallel = b.kind() == v1::GROUP ? 1 : b.parallel();
   run->parallel = std::make_unique<Pool>(ps.name + inst->path, parallel);
   for (int s : ps.body) {
@@ -349,11 +346,7 @@ void Scheduler::Impl::Pump(BlockRun* run) {
     while (run->next < n) {
       if (b.kind() == v1::ROLLING && run->next >= run->wave_end) {
         if (run->running > 0) break;
-        int64_t size = b.batch() > 0 ? b.batch()
-                       : b.batch_percent() > 0
-                           ? static_cast<int64_t>(std::ceil(b.batch_percent() * n / 100.0 - 1e-9))
-                           : static_cast<int64_t>(n);
-        size = std::max<int64_t>(1, size);
+        int64_t size = WaveSize(b, static_cast<int64_t>(n));
         run->wave_end = std::min(n, run->next + static_cast<size_t>(size));
         run->wave += 1;
         AddEvent("wave.started", ps.name + owner->path, run->wave,

@@ -1,6 +1,6 @@
 // Store: the durable state of jobs, tasks, attempts, leases, outputs and events
 // (DESIGN §5). Two implementations pass the same contract (engine/store_contract.h):
-// the embedded SQLite file (engine/sqlite_store.h) and PostgreSQL (a later module).
+// the embedded SQLite file (engine/sqlite_store.h) and PostgreSQL (engine/pg/pg_store.h).
 //
 // Model
 //  * A job is one execution of a Table with bound parameters: an id (assigned by the

@@ -5,7 +5,7 @@
 # checks the result with ffprobe and prints where the HLS output is and how to play it.
 #
 # Safe under `set -euo pipefail`: no pipeline here stops reading before its writer is
-# done (a `cmd | head -n1` kills cmd with SIGPIPE, and pipefail turns that into exit 141).
+# done (piping a command into `head -n1` kills it with SIGPIPE, and pipefail makes that exit 141).
 # Environment: DEMO_DIR (output folder, default BUILD/demo-media), DEMO_SECONDS (length
 # of the clip, default 6), DEMO_SIZE (WxH, default 1280x720), DEMO_LADDER (the
 # `ladder` parameter as JSON; default: the workflow's own ladder).
@@ -40,7 +40,7 @@ echo "demo: running workflows/encode_2d.flow (engine state and scratch in $OUT)"
 cd "$OUT"
 "$DANDORI" run "$REPO/workflows/encode_2d.flow" --store "$OUT/state.db" "${params[@]}"
 
-# The title lands on one of the two roots; a glob, not `ls | head`.
+# The title lands on one of the two roots: found with a glob (no pipe into head).
 MASTER=""
 for candidate in "$OUT"/vod-*/demo-title/master.m3u8; do
   if [ -f "$candidate" ]; then MASTER=$candidate; break; fi
@@ -51,10 +51,13 @@ if [ -z "$MASTER" ]; then
 fi
 echo
 echo "demo: renditions in $MASTER"
+variants=()
 while IFS= read -r line; do
-  case "$line" in '#EXT-X-STREAM-INF'*) read -r uri && echo "  $uri  ${line#*:}" ;; esac
+  case "$line" in '#EXT-X-STREAM-INF'*) read -r uri && echo "  $uri  ${line#*:}" && variants+=("$uri") ;; esac
 done <"$MASTER"
-for playlist in "$(dirname "$MASTER")"/*/index.m3u8; do
+# The video variants (audio renditions, EXT-X-MEDIA, have no video to count).
+for uri in "${variants[@]}"; do
+  playlist="$(dirname "$MASTER")/$uri"
   # ffprobe prints one line per stream it reads: keep all of it, print the first.
   counts=$(ffprobe -v error -select_streams v:0 -count_packets \
              -show_entries stream=nb_read_packets -of csv=p=0 "$playlist")

@@ -129,7 +129,7 @@ TEST_CASE("chaos: 2 serve + 3 worker processes, 20+ kill -9, nothing lost or acc
       c, "q4", "SELECT count(DISTINCT task) FROM dandori.events WHERE what = 'task.succeeded'");
   int64_t effects = Scalar(c, "q5", "SELECT count(*) FROM chaos.effects");
   int64_t fence_mismatch =
-      Scalar(c, "q6", "SELECT count(*) FROM dandori.tasks WHERE fence <> attempts");
+      Scalar(c, "q6", "SELECT count(*) FROM dandori.tasks WHERE fence < attempts");
   int64_t rescues = Scalar(c, "q7",
                            "SELECT COALESCE((SELECT value FROM dandori.counters WHERE name = "
                            "'dispatch_rescues'), 0)");

@@ -2,6 +2,7 @@
 // repository's own workflows checking clean, and fuzzer regressions never crashing.
 #include <catch2/catch.hpp>
 
+#include "compiler/codes.h"
 #include "compiler/compile.h"
 #include "compiler/report.h"
 #include "tests/compiler/test_util.h"
@@ -43,13 +44,13 @@ TEST_CASE("every error and warning code has a case") {
   for (const std::string& err : ListFiles("tests/compiler/cases", ".err")) {
     all += testing::ReadText(err);
   }
-  for (const char* code :
-       {"E010", "E011", "E012", "E013", "E014", "E015", "E016", "E020", "E021", "E022",
-        "E023", "E024", "E025", "E030", "E031", "E032", "E033", "E034", "E035", "E040",
-        "E041", "E042", "E043", "E050", "E051", "E052", "E053", "E054", "E055", "E056",
-        "E057", "E058", "E060", "E061", "E062", "W001", "W002", "W003", "W004", "W005"}) {
+  // From the catalogue (compiler/codes.cc), so a new code cannot go untested. E900 is a
+  // compiler bug (an unsound table), which no source can produce.
+  for (const CodeInfo& info : AllCodes()) {
+    std::string code = info.code;
+    if (code == "E900") continue;
     INFO(code);
-    CHECK(all.find(std::string("[") + code + "]") != std::string::npos);
+    CHECK(all.find("[" + code + "]") != std::string::npos);
   }
 }
 
