@@ -5,7 +5,7 @@
 # checks the result with ffprobe and prints where the HLS output is and how to play it.
 #
 # Safe under `set -euo pipefail`: no pipeline here stops reading before its writer is
-# done (a `cmd | head -n1` kills cmd with SIGPIPE, and pipefail turns that into exit 141).
+# done (piping into `head -n1` kills the writer with SIGPIPE; pipefail makes that exit 141).
 # Environment: DEMO_DIR (output folder, default BUILD/demo-media), DEMO_SECONDS (length
 # of the clip, default 6), DEMO_SIZE (WxH, default 1280x720), DEMO_LADDER (the
 # `ladder` parameter as JSON; default: the workflow's own ladder).
@@ -40,7 +40,7 @@ echo "demo: running workflows/encode_2d.flow (engine state and scratch in $OUT)"
 cd "$OUT"
 "$DANDORI" run "$REPO/workflows/encode_2d.flow" --store "$OUT/state.db" "${params[@]}"
 
-# The title lands on one of the two roots; a glob, not `ls | head`.
+# The title lands on one of the two roots; a glob, not ls piped into head.
 MASTER=""
 for candidate in "$OUT"/vod-*/demo-title/master.m3u8; do
   if [ -f "$candidate" ]; then MASTER=$candidate; break; fi
@@ -55,6 +55,13 @@ while IFS= read -r line; do
   case "$line" in '#EXT-X-STREAM-INF'*) read -r uri && echo "  $uri  ${line#*:}" ;; esac
 done <"$MASTER"
 for playlist in "$(dirname "$MASTER")"/*/index.m3u8; do
+  # Audio is packaged apart (HLS alternate audio): audio-*/ playlists hold no video.
+  case "$(basename "$(dirname "$playlist")")" in
+    audio-*)
+      secs=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$playlist")
+      echo "demo: $(basename "$(dirname "$playlist")"): audio, ${secs} s, opens with ffprobe"
+      continue ;;
+  esac
   # ffprobe prints one line per stream it reads: keep all of it, print the first.
   counts=$(ffprobe -v error -select_streams v:0 -count_packets \
              -show_entries stream=nb_read_packets -of csv=p=0 "$playlist")
