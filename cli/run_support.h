@@ -168,6 +168,9 @@ inline int DriveWithProgress(const std::string& cmd, engine::Store& store,
   engine::SchedulerOptions opt;
   opt.owner = engine::LocalOwner();
   opt.owner_dead = engine::LocalOwnerDead;
+  opt.wait_for_lease = [](const std::string& line) {
+    std::fprintf(stderr, "dandori: %s\n", line.c_str());
+  };
   opt.workdir = std::filesystem::current_path().string();
   opt.scratch_root =
       engine::ScratchRootFor(store_spec.empty() ? kDefaultStore : store_spec, opt.workdir);

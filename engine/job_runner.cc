@@ -1,5 +1,8 @@
 #include "engine/job_runner.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -67,9 +70,33 @@ bool LocalOwnerDead(const std::string& owner) {
   return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
+// Waits while another live engine holds the job's lease (it may be running it, or may
+// have died on another host: then the lease runs out).
+static Status WaitForLease(Store& store, int64_t job, Clock& clock,
+                           const SchedulerOptions& options) {
+  bool said = false;
+  while (true) {
+    auto info = store.GetJob(job);
+    if (!info.ok()) return info.status();
+    int64_t left = info->owner_until_ms - clock.NowMs();
+    if (info->owner.empty() || info->owner == options.owner || left < 0 ||
+        LocalOwnerDead(info->owner)) {
+      return Status::Ok();
+    }
+    if (!said) {
+      options.wait_for_lease("job " + std::to_string(job) + " is held by " + info->owner +
+                             " (its lease ends in " + FormatDuration(left) +
+                             " unless renewed); waiting for it");
+      said = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left + 1, 500)));
+  }
+}
+
 Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& registry,
                             Runner& runner, Clock& clock, PoolSet& pools, SchedulerOptions options,
                             const std::function<void(Scheduler*)>& started) {
+  if (options.wait_for_lease) DANDORI_RETURN_IF_ERROR(WaitForLease(store, job, clock, options));
   auto info = store.GetJob(job);
   if (!info.ok()) return info.status();
   switch (info->state) {

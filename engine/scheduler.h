@@ -47,6 +47,10 @@ struct SchedulerOptions {
   // *interrupted*: on resume it runs again without spending an attempt. A task
   // interrupted this many times fails instead (it may be what kills its engine).
   int max_interruptions = 5;
+  // DriveJob, when another engine holds the job's lease and is not provably gone:
+  // null = fail at once ("is being run by"); set = wait for the lease to end, calling
+  // this once with a line saying who holds it and for how long.
+  std::function<void(const std::string&)> wait_for_lease;
   // Called after each commit at most every progress_every_ms (clock time).
   std::function<void()> on_progress;
   int64_t progress_every_ms = 200;
