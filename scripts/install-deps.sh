@@ -12,6 +12,8 @@ pkgs=(
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   curl
 )
+# The editor grammar test (editors/test/run.sh) needs node and npm; any install will do.
+if ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
