@@ -217,7 +217,9 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
   }
   s.st = st;
   s.task.reset();
-  if (s.block && !retain[idx]) s.block.reset();
+  // `stage` and `loc` may live in the block run being ended: free it on return.
+  std::unique_ptr<BlockRun> ended;
+  if (s.block && !retain[idx]) ended = std::move(s.block);
   if (prog->states[idx].kind == v1::TASK) {
     if (st == SlotState::kOk || st == SlotState::kSkipped) progress[idx].done += 1;
     if (st == SlotState::kFailed) progress[idx].failed += 1;
