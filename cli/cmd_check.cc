@@ -1,5 +1,6 @@
 // `dandori check PATH... [--format text|json|github|sarif]`: static validation of
-// .flow files and folders. Exit 0 clean (warnings allowed), 1 errors, 2 bad usage.
+// .flow files and folders. Exit 0 clean (warnings allowed); 2 when a file has errors,
+// a path is missing or the usage is wrong: the exit-code rule of cli/driver.h.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -33,7 +34,7 @@ int RunCheck(const CheckArgs& args) {
   }
   std::string report = RenderReport(diags, sm, format);
   std::fwrite(report.data(), 1, report.size(), stdout);
-  return diags.has_errors() ? kExitFailed : kExitOk;
+  return diags.has_errors() ? kExitBadInput : kExitOk;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `dandori compile FILE [-o OUT.flowc] [--json]`: writes the binary Table (default:
-// FILE with the .flowc extension) or prints its JSON form.
+// FILE with the .flowc extension) or prints its JSON form. A .flow with errors exits 2
+// and writes nothing (cli/driver.h).
 #include <google/protobuf/util/json_util.h>
 
 #include <CLI/CLI.hpp>
@@ -7,9 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/command.h"
-#include "compiler/compile.h"
-#include "compiler/report.h"
+#include "cli/driver.h"
 
 namespace dandori::cli {
 namespace {
@@ -20,50 +19,38 @@ struct CompileArgs {
   bool json = false;
 };
 
-int RunCompile(const CompileArgs& args) {
-  using namespace dandori::compiler;
-  SourceManager sm;
-  Diagnostics diags;
-  auto r = CompileFile(args.file, sm, diags);
-  if (!r.ok()) {
-    std::fprintf(stderr, "dandori compile: %s\n", r.status().message().c_str());
-    return kExitBadInput;
+Status WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    return Status::Invalid("cannot write " + path);
   }
-  if (diags.has_errors() || diags.warning_count() > 0) {
-    std::string report = RenderReport(diags, sm, ReportFormat::kText);
-    std::fwrite(report.data(), 1, report.size(), stderr);
-  }
-  if (diags.has_errors()) return kExitFailed;
-  if (!r->table) {
-    std::fprintf(stderr, "dandori compile: %s declares no workflow (a library of consts)\n",
-                 args.file.c_str());
-    return kExitBadInput;
-  }
-  if (args.json) {
-    std::string json;
-    google::protobuf::util::JsonPrintOptions opts;
-    opts.add_whitespace = true;
-    opts.preserve_proto_field_names = true;
-    auto st = google::protobuf::util::MessageToJsonString(*r->table, &json, opts);
-    if (!st.ok()) {
-      std::fprintf(stderr, "dandori compile: %s\n", st.ToString().c_str());
-      return kExitFailed;
-    }
-    if (args.out.empty()) {
-      std::fwrite(json.data(), 1, json.size(), stdout);
-      return kExitOk;
-    }
-    std::ofstream(args.out, std::ios::binary) << json;
+  return Status::Ok();
+}
+
+int PrintJson(const v1::Table& table, const std::string& out) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  auto st = google::protobuf::util::MessageToJsonString(table, &json, opts);
+  if (!st.ok()) return Fail("compile", Status::Internal(st.ToString()));
+  if (out.empty()) {
+    std::fwrite(json.data(), 1, json.size(), stdout);
     return kExitOk;
   }
+  Status w = WriteFile(out, json);
+  return w.ok() ? kExitOk : Fail("compile", w);
+}
+
+int RunCompile(const CompileArgs& args) {
+  auto table = CompileWorkflow(args.file);
+  if (!table.ok()) return Fail("compile", table.status());
+  if (args.json) return PrintJson(*table, args.out);
   std::string out = args.out;
   if (out.empty()) out = std::filesystem::path(args.file).replace_extension(".flowc").string();
-  std::ofstream f(out, std::ios::binary | std::ios::trunc);
-  if (!f || !r->table->SerializeToOstream(&f)) {
-    std::fprintf(stderr, "dandori compile: cannot write %s\n", out.c_str());
-    return kExitBadInput;
-  }
-  std::fprintf(stderr, "wrote %s (%d states)\n", out.c_str(), r->table->states_size());
+  Status w = WriteFile(out, table->SerializeAsString());
+  if (!w.ok()) return Fail("compile", w);
+  std::fprintf(stderr, "wrote %s (%d states)\n", out.c_str(), table->states_size());
   return kExitOk;
 }
 

@@ -1,11 +1,10 @@
-// `dandori graph FILE [--format dot|mermaid]`: draws the compiled Table.
+// `dandori graph FILE.flow|FILE.flowc [--format dot|mermaid]`: draws the compiled Table. A .flow
+// with errors exits 2 (cli/driver.h).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "cli/command.h"
-#include "compiler/compile.h"
+#include "cli/driver.h"
 #include "compiler/graph.h"
-#include "compiler/report.h"
 
 namespace dandori::cli {
 namespace {
@@ -18,27 +17,11 @@ struct GraphArgs {
 int RunGraph(const GraphArgs& args) {
   using namespace dandori::compiler;
   if (args.format != "dot" && args.format != "mermaid") {
-    std::fprintf(stderr, "dandori graph: unknown --format '%s' (dot, mermaid)\n",
-                 args.format.c_str());
-    return kExitBadInput;
+    return Fail("graph", Status::Invalid("unknown --format '" + args.format + "' (dot, mermaid)"));
   }
-  SourceManager sm;
-  Diagnostics diags;
-  auto r = CompileFile(args.file, sm, diags);
-  if (!r.ok()) {
-    std::fprintf(stderr, "dandori graph: %s\n", r.status().message().c_str());
-    return kExitBadInput;
-  }
-  if (diags.has_errors()) {
-    std::string report = RenderReport(diags, sm, ReportFormat::kText);
-    std::fwrite(report.data(), 1, report.size(), stderr);
-    return kExitFailed;
-  }
-  if (!r->table) {
-    std::fprintf(stderr, "dandori graph: %s declares no workflow\n", args.file.c_str());
-    return kExitBadInput;
-  }
-  std::string out = args.format == "dot" ? RenderDot(*r->table) : RenderMermaid(*r->table);
+  auto table = LoadWorkflow(args.file);
+  if (!table.ok()) return Fail("graph", table.status());
+  std::string out = args.format == "dot" ? RenderDot(*table) : RenderMermaid(*table);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }
@@ -48,7 +31,7 @@ int RunGraph(const GraphArgs& args) {
 DANDORI_COMMAND({"graph", "Draw a workflow's stages and transitions (DOT or Mermaid)",
                  [](CLI::App* sub) -> CommandMain {
                    auto args = std::make_shared<GraphArgs>();
-                   sub->add_option("file", args->file, "the .flow file")->required();
+                   sub->add_option("file", args->file, "FILE.flow or FILE.flowc")->required();
                    sub->add_option("--format", args->format, "dot | mermaid");
                    return [args] { return RunGraph(*args); };
                  },

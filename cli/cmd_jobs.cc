@@ -6,10 +6,11 @@
 #include <ctime>
 #include <map>
 
-#include "cli/run_support.h"
-#ifdef HAVE_DANDORI_SERVER
 #include "cli/api_client.h"
-#endif
+#include "cli/driver.h"
+#include "cli/run_support.h"
+#include "engine/job_runner.h"
+#include "engine/loader.h"
 
 namespace dandori::cli {
 namespace {
@@ -18,9 +19,7 @@ struct JobArgs {
   std::string store;
   std::string job;
   std::string gate;
-#ifdef HAVE_DANDORI_SERVER
   ApiTarget target;  // server empty: work on the store
-#endif
 };
 
 std::string Time(int64_t ms) {
@@ -40,7 +39,7 @@ struct Opened {
 Result<Opened> OpenJob(const JobArgs& a) {
   auto id = ParseJobId(a.job);
   if (!id.ok()) return id.status();
-  auto store = OpenStore(a.store, false);
+  auto store = OpenStoreArg(a.store, false);
   if (!store.ok()) return store.status();
   auto job = (*store)->GetJob(*id);
   if (!job.ok()) return job.status();
@@ -49,7 +48,7 @@ Result<Opened> OpenJob(const JobArgs& a) {
 
 int Status_(const JobArgs& a) {
   if (a.job.empty()) {
-    auto store = OpenStore(a.store, false);
+    auto store = OpenStoreArg(a.store, false);
     if (!store.ok()) return Fail("status", store.status());
     auto jobs = (*store)->ListJobs(50);
     if (!jobs.ok()) return Fail("status", jobs.status());
@@ -214,13 +213,11 @@ int Retry(const JobArgs& a) {
 }
 
 // Through the API: `resume` and `retry` ask the server's engines to drive the job.
-#ifdef HAVE_DANDORI_SERVER
 int Remote(const std::string& name, const JobArgs& a) {
   if (name == "status") return RemoteStatus(a.target, a.job);
   if (name == "events") return RemoteEvents(a.target, a.job);
   return RemoteAction(a.target, a.job, name, a.gate);
 }
-#endif
 
 CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), bool job_required, bool gate) {
   auto a = std::make_shared<JobArgs>();
@@ -229,20 +226,13 @@ CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), bool job_required, b
   if (gate) sub->add_option("gate", a->gate, "gate name")->required();
   auto* store = sub->add_option("--store", a->store,
                                 "postgres:// URL or store file (default .dandori/state.db)");
-#ifdef HAVE_DANDORI_SERVER
   sub->add_option("--server", a->target.server,
                   "work through `dandori serve`'s API (http://HOST:PORT)")
       ->excludes(store);
   sub->add_option("--token-file", a->target.token_file, "the API token (default $DANDORI_TOKEN)");
-#else
-  (void)store;
-#endif
   std::string name = sub->get_name();
   return [a, fn, name] {
-#ifdef HAVE_DANDORI_SERVER
     if (!a->target.server.empty()) return Remote(name, *a);
-#endif
-    (void)name;
     return fn(*a);
   };
 }

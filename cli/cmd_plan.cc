@@ -1,10 +1,12 @@
-// `dandori plan FILE --param k=v ... [--json]`: the dry run. Expands every fan-out whose
-// list is known before running (running only side-effect-free operators such as
-// fleet.inventory), prints the tree of stages and waves with counts and a predicted
-// duration. Touches no store and starts no operator with effects.
+// `dandori plan FILE --param k=v ... [--params-file F] [--json]`: the dry run. Expands
+// every fan-out whose list is known before running (running only side-effect-free
+// operators such as fleet.inventory), prints the tree of stages and waves with counts
+// and a predicted duration. Touches no store and starts no operator with effects.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
 
-#include "cli/run_support.h"
+#include "cli/driver.h"
 #include "engine/plan.h"
 
 namespace dandori::cli {
@@ -12,23 +14,17 @@ namespace {
 
 struct PlanArgs {
   std::string file;
-  std::vector<std::string> params;
+  ParamArgs params;
   bool json = false;
 };
 
 int RunPlan(const PlanArgs& a) {
-  auto table = LoadWorkflow(a.file);
-  if (!table.ok()) return Fail("plan", table.status());
-  auto program = engine::LoadTable(*table, nullptr);
-  if (!program.ok()) return Fail("plan", program.status());
-  auto given = ParseParams(a.params);
-  if (!given.ok()) return Fail("plan", given.status());
-  auto params = engine::BindParams(**program, *given);
-  if (!params.ok()) return Fail("plan", params.status());
+  auto job = PrepareJob(a.file, a.params, nullptr);
+  if (!job.ok()) return Fail("plan", job.status());
   OperatorRegistry registry;
   RegisterOperators(&registry);
-  auto plan =
-      engine::MakePlan(**program, *params, &registry, std::filesystem::current_path().string());
+  auto plan = engine::MakePlan(*job->program, job->params, &registry,
+                               std::filesystem::current_path().string());
   if (!plan.ok()) return Fail("plan", plan.status());
   if (a.json) {
     std::printf("%s\n", engine::PlanValue(*plan).ToJson(2).c_str());
@@ -44,7 +40,7 @@ DANDORI_COMMAND({"plan", "Dry run: expand fan-outs, show stages, waves, counts a
                  [](CLI::App* sub) -> CommandMain {
                    auto a = std::make_shared<PlanArgs>();
                    sub->add_option("file", a->file, "FILE.flow or FILE.flowc")->required();
-                   sub->add_option("-p,--param", a->params, "NAME=VALUE (repeatable)");
+                   AddParamOptions(sub, &a->params);
                    sub->add_flag("--json", a->json, "print the plan as JSON");
                    return [a] { return RunPlan(*a); };
                  },

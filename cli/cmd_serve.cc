@@ -1,13 +1,10 @@
 // `dandori serve` and `dandori worker`: shared durable mode on PostgreSQL
-// (server/serve.h). Built only when the dandori_server library is linked.
-#ifdef HAVE_DANDORI_SERVER
+// (server/serve.h).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "cli/run_support.h"
-#include "compiler/compile.h"
-#include "compiler/report.h"
+#include "cli/driver.h"
 #include "engine/pg/pg_store.h"
 #include "server/serve.h"
 
@@ -35,20 +32,6 @@ Result<std::string> ReadToken(const std::string& path) {
   return t;
 }
 
-// Compiles .flow source submitted over the API; imports resolve on this machine,
-// relative to the submitted path.
-Result<v1::Table> CompileForApi(const std::string& path, const std::string& text) {
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add(path, text);
-  auto out = compiler::CompileSource(f, sm, diags);
-  if (diags.has_errors() || !out.table) {
-    std::string report = compiler::RenderReport(diags, sm, compiler::ReportFormat::kText);
-    return Status::Invalid(report.empty() ? path + " declares no workflow" : report);
-  }
-  return *out.table;
-}
-
 server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   server::ServeOptions o;
   o.url = a.store;
@@ -58,7 +41,7 @@ server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   o.ops = a.ops;
   o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
   o.registry = reg;
-  o.compile = CompileForApi;
+  o.compile = CompileText;  // .flow submitted over the API; imports resolve here
   return o;
 }
 
@@ -129,4 +112,3 @@ DANDORI_COMMAND({"worker", "Run tasks from a PostgreSQL store (no jobs driven, n
                  61});
 
 }  // namespace dandori::cli
-#endif  // HAVE_DANDORI_SERVER

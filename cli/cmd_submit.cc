@@ -3,7 +3,6 @@
 // `dandori resume`) or through a server's HTTP API (--server). Also implements the
 // API client of cli/api_client.h. Built with the dandori_server library (which brings
 // cpp-httplib's compile flags).
-#ifdef HAVE_DANDORI_SERVER
 #include <httplib.h>
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -12,10 +11,7 @@
 #include <sstream>
 
 #include "cli/api_client.h"
-#include "cli/run_support.h"
-#ifdef HAVE_DANDORI_PG_STORE
-#include "engine/pg/open_store.h"
-#endif
+#include "cli/driver.h"
 
 namespace dandori::cli {
 namespace {
@@ -100,7 +96,7 @@ int RemoteSubmit(const ApiTarget& t, const std::string& file,
   auto text = ReadFile(file);
   if (!text.ok()) return Fail("submit", text.status());
   json body;
-  bool compiled = file.size() > 6 && file.substr(file.size() - 6) == ".flowc";
+  bool compiled = IsCompiledTable(file);
   if (compiled) {
     // bytes in protobuf's JSON mapping: base64.
     static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -189,36 +185,28 @@ namespace {
 
 struct SubmitArgs {
   std::string file;
-  std::vector<std::string> params;
+  ParamArgs params;
   std::string key;
   std::string store;
   ApiTarget target;
 };
 
 int Submit(const SubmitArgs& a) {
-  auto params = ParseParams(a.params);
-  if (!params.ok()) return Fail("submit", params.status());
-  if (!a.target.server.empty()) return RemoteSubmit(a.target, a.file, *params, a.key);
-  auto table = LoadWorkflow(a.file);
-  if (!table.ok()) return Fail("submit", table.status());
+  if (!a.target.server.empty()) {
+    auto params = GatherParams(a.params);
+    if (!params.ok()) return Fail("submit", params.status());
+    return RemoteSubmit(a.target, a.file, *params, a.key);
+  }
   OperatorRegistry reg;
   RegisterOperators(&reg);
-  auto program = engine::LoadTable(*table, &reg);
-  if (!program.ok()) return Fail("submit", program.status());
-  auto bound = engine::BindParams(**program, *params);
-  if (!bound.ok()) return Fail("submit", bound.status());
-#ifdef HAVE_DANDORI_PG_STORE
-  auto store = engine::OpenStore(a.store.empty() ? kDefaultStore : a.store);
-#else
-  auto store = OpenStore(a.store, true);
-#endif
-  if (!store.ok()) return Fail("submit", store.status());
-  bool created = false;
-  auto job = engine::SubmitJob(**store, *table, *bound, a.key,
-                               std::filesystem::current_path().string(), *SystemClock(), &created);
+  auto job = PrepareJob(a.file, a.params, &reg);
   if (!job.ok()) return Fail("submit", job.status());
-  std::printf("%s job %lld\n",
-              created ? "submitted" : "already submitted:", static_cast<long long>(job->id));
+  auto store = OpenStoreArg(a.store, true);
+  if (!store.ok()) return Fail("submit", store.status());
+  auto sub = SubmitPrepared(**store, *job, a.key);
+  if (!sub.ok()) return Fail("submit", sub.status());
+  std::printf("%s job %lld\n", sub->created ? "submitted" : "already submitted:",
+              static_cast<long long>(sub->job.id));
   return kExitOk;
 }
 
@@ -228,7 +216,7 @@ DANDORI_COMMAND({"submit", "Queue a job on a store or a server without running i
                  [](CLI::App* sub) -> CommandMain {
                    auto a = std::make_shared<SubmitArgs>();
                    sub->add_option("file", a->file, "FILE.flow or FILE.flowc")->required();
-                   sub->add_option("-p,--param", a->params, "NAME=VALUE (repeatable)");
+                   AddParamOptions(sub, &a->params);
                    sub->add_option("--job-key", a->key, "idempotency key");
                    sub->add_option("--store", a->store,
                                    "postgres:// URL or store file (default .dandori/state.db)");
@@ -241,4 +229,3 @@ DANDORI_COMMAND({"submit", "Queue a job on a store or a server without running i
                  35});
 
 }  // namespace dandori::cli
-#endif  // HAVE_DANDORI_SERVER

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "compiler/suggest.h"
 #include "proto/table_version.h"
 
 namespace dandori::cli {
@@ -22,6 +23,23 @@ bool RegisterCommand(CommandSpec spec) {
 
 const std::vector<CommandSpec>& Commands() { return Registry(); }
 
+namespace {
+
+// `dandori chek x.flow`: names the unknown command and the closest one, instead of
+// CLI11's "A subcommand is required". Returns false (after printing) for an unknown one.
+bool KnownCommand(const std::string& word, const std::vector<CommandSpec>& specs) {
+  std::vector<std::string> names;
+  for (const CommandSpec& s : specs) {
+    if (s.name == word) return true;
+    names.push_back(s.name);
+  }
+  std::string best = compiler::Suggest(word, names);
+  std::fprintf(stderr, "dandori: unknown command '%s'%s\nRun 'dandori --help' for the commands.\n",
+               word.c_str(), best.empty() ? "" : (" (did you mean " + best + "?)").c_str());
+  return false;
+}
+
+}  // namespace
 }  // namespace dandori::cli
 
 int main(int argc, char** argv) {
@@ -35,6 +53,7 @@ int main(int argc, char** argv) {
   std::vector<CommandSpec> specs = Commands();
   std::stable_sort(specs.begin(), specs.end(),
                    [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  if (argc > 1 && argv[1][0] != '-' && !KnownCommand(argv[1], specs)) return kExitBadInput;
   std::map<CLI::App*, CommandMain> mains;
   for (const CommandSpec& spec : specs) {
     CLI::App* sub = app.add_subcommand(spec.name, spec.help);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# End-to-end checks of `dandori check / compile / graph`: exit codes, output files and
-# formats. Usage: cli_test.sh PATH/TO/dandori   (run from the source root)
+# End-to-end checks of `dandori check / compile / graph`: exit codes (a .flow with
+# errors exits 2 from each: docs/cli.md), output files and formats.
+# Usage: cli_test.sh PATH/TO/dandori   (run from the source root)
 set -u
 DANDORI="$1"
 TMP="$(mktemp -d)"
@@ -20,19 +21,19 @@ contains() {  # contains FILE TEXT DESCRIPTION
 
 expect 0 "clean workflows" -- "$DANDORI" check workflows examples
 contains "$TMP/out" "0 errors, 0 warnings" "clean summary"
-expect 1 "a broken file" -- "$DANDORI" check tests/compiler/cases/e010_unknown_operator.flow
+expect 2 "a broken file" -- "$DANDORI" check tests/compiler/cases/e010_unknown_operator.flow
 contains "$TMP/out" "error[E010]" "text error"
 expect 0 "warnings only" -- "$DANDORI" check tests/compiler/cases/w003_retry_permanent_only.flow
 expect 2 "missing path" -- "$DANDORI" check "$TMP/nope.flow"
 expect 2 "bad format" -- "$DANDORI" check --format xml workflows
 expect 2 "no path" -- "$DANDORI" check
 for fmt in json github sarif; do
-  expect 1 "format $fmt" -- "$DANDORI" check --format "$fmt" tests/compiler/cases/multiple_errors_sorted.flow
+  expect 2 "format $fmt" -- "$DANDORI" check --format "$fmt" tests/compiler/cases/multiple_errors_sorted.flow
 done
-expect 1 "sarif" -- "$DANDORI" check --format sarif tests/compiler/cases/e010_unknown_operator.flow
+expect 2 "sarif" -- "$DANDORI" check --format sarif tests/compiler/cases/e010_unknown_operator.flow
 contains "$TMP/out" '"version": "2.1.0"' "sarif version"
 contains "$TMP/out" '"ruleId": "E010"' "sarif rule"
-expect 1 "github" -- "$DANDORI" check --format github tests/compiler/cases/e010_unknown_operator.flow
+expect 2 "github" -- "$DANDORI" check --format github tests/compiler/cases/e010_unknown_operator.flow
 contains "$TMP/out" "::error file=tests/compiler/cases/e010_unknown_operator.flow,line=2,col=13,title=E010::" "github line"
 
 cp tests/compiler/golden/sequence.flow "$TMP/seq.flow"
@@ -42,7 +43,7 @@ expect 0 "compile -o" -- "$DANDORI" compile "$TMP/seq.flow" -o "$TMP/out.flowc"
 [ -s "$TMP/out.flowc" ] || { echo "FAIL: -o not written"; fail=1; }
 expect 0 "compile --json" -- "$DANDORI" compile --json "$TMP/seq.flow"
 contains "$TMP/out" '"format_version": 2' "json table"
-expect 1 "compile a broken file" -- "$DANDORI" compile tests/compiler/cases/e041_after_cycle.flow
+expect 2 "compile a broken file" -- "$DANDORI" compile tests/compiler/cases/e041_after_cycle.flow
 contains "$TMP/err" "error[E041]" "compile reports errors"
 expect 2 "compile a library" -- "$DANDORI" compile tests/compiler/cases/ok_library_consts.flow
 expect 0 "graph dot" -- "$DANDORI" graph workflows/camera_server_deploy.flow

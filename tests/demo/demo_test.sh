@@ -10,7 +10,7 @@ TMP=$(mktemp -d /tmp/dandori-demo-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 fail=0
 
-if grep -n '|[[:space:]]*head' scripts/demo*.sh; then
+if grep -nE '^[^#]*[|][[:space:]]*head' scripts/demo*.sh; then
   echo "FAIL: a demo script pipes into head (SIGPIPE under pipefail)"; fail=1
 fi
 

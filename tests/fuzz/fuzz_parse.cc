@@ -1,4 +1,4 @@
-// libFuzzer target over the front end (and the checker when it is built): any bytes must
+// libFuzzer target over the front end and the checker: any bytes must
 // give diagnostics, never a crash, a hang or unbounded memory. For input that parses,
 // it also checks fmt's promises: the output parses again and formatting is idempotent.
 // Built by tests/fuzz/run.sh (clang, -DDANDORI_FUZZ=ON); not part of `make test`.
@@ -7,12 +7,9 @@
 #include <cstdio>
 #include <string>
 
+#include "compiler/check.h"
 #include "compiler/fmt.h"
 #include "compiler/parse.h"
-#if __has_include("compiler/check.h")
-#include "compiler/check.h"
-#define DANDORI_FUZZ_CHECK 1
-#endif
 
 using namespace dandori::compiler;
 
@@ -35,8 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "fmt is not idempotent\n--- once:\n%s\n", once.c_str());
     __builtin_trap();
   }
-#ifdef DANDORI_FUZZ_CHECK
   CheckParsedFile(*file, sm, diags);
-#endif
   return 0;
 }

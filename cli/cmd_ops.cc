@@ -1,0 +1,200 @@
+// `dandori ops [NAME] [--markdown]`: the operator reference, read from the signature
+// registry (stdlib/signatures.h) that the checker and the engine use, so it cannot
+// drift from what .flow files may call. Without NAME: one line per operator with its
+// arguments; NAME (an operator such as media.encode, or a family such as media): the
+// full entry. --markdown prints docs/operators.md (tests/cli keeps that file in sync).
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/driver.h"
+#include "compiler/suggest.h"
+#include "stdlib/signatures.h"
+
+namespace dandori::cli {
+namespace {
+
+struct OpsArgs {
+  std::string name;
+  bool markdown = false;
+};
+
+// A default as it would be written in .flow source.
+std::string DefaultText(const ArgSpec& a) {
+  if (!a.default_value) return "";
+  if (a.default_value->kind() == Value::Kind::kString && a.choices.empty()) {
+    return nlohmann::json(a.default_value->as_string()).dump();
+  }
+  return a.default_value->ToString();
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string Raises(const OperatorSignature& op) {
+  std::vector<std::string> names;
+  for (Code c : op.raises) names.emplace_back(CodeName(c));
+  return names.empty() ? "nothing" : Join(names, ", ");
+}
+
+// Families in the registry's order, each with its operators.
+using Family = std::pair<std::string, std::vector<const OperatorSignature*>>;
+std::vector<Family> ByFamily() {
+  std::vector<Family> out;
+  for (const OperatorSignature& op : AllOperators()) {
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const Family& f) { return f.first == op.family; });
+    if (it == out.end()) it = out.insert(out.end(), Family{op.family, {}});
+    it->second.push_back(&op);
+  }
+  return out;
+}
+
+std::string Estimate(const OperatorSignature& op) {
+  return Value::DurationMs(op.estimate_ms).ToString();
+}
+
+// "media.encode(chunk: chunk, codec?: string = h264, ...) -> encoded"
+std::string SignatureLine(const OperatorSignature& op) {
+  std::vector<std::string> args;
+  for (const ArgSpec& a : op.args) {
+    std::string s = a.name + (a.required ? ": " : "?: ") + a.type->ToString();
+    if (a.default_value) s += " = " + DefaultText(a);
+    args.push_back(s);
+  }
+  return op.name + "(" + Join(args, ", ") + ") -> " + op.output->ToString();
+}
+
+std::string ArgNote(const ArgSpec& a) {
+  std::string note = a.doc;
+  if (!a.choices.empty()) {
+    note += std::string(note.empty() ? "" : "; ") + "one of " + Join(a.choices, ", ");
+  }
+  return note;
+}
+
+void PrintEntry(const OperatorSignature& op) {
+  std::printf("%s  (family %s)\n  %s\n\n", op.name.c_str(), op.family.c_str(), op.doc.c_str());
+  size_t w = 8;
+  for (const ArgSpec& a : op.args) w = std::max(w, a.name.size());
+  for (const ArgSpec& a : op.args) {
+    std::string def = a.required ? "required" : (a.default_value ? "= " + DefaultText(a) : "-");
+    std::printf("  %-*s  %-14s %-14s %s\n", static_cast<int>(w), a.name.c_str(),
+                a.type->ToString().c_str(), def.c_str(), ArgNote(a).c_str());
+  }
+  std::printf("\n  returns   %s\n  raises    %s\n  estimate  %s per task (dandori plan)\n",
+              op.output->ToString().c_str(), Raises(op).c_str(), Estimate(op).c_str());
+}
+
+void PrintList() {
+  bool first = true;
+  for (const auto& [family, ops] : ByFamily()) {
+    std::printf("%s%s\n", first ? "" : "\n", family.c_str());
+    first = false;
+    for (const OperatorSignature* op : ops) {
+      std::printf("  %s\n      raises %s; %s\n", SignatureLine(*op).c_str(), Raises(*op).c_str(),
+                  op->doc.c_str());
+    }
+  }
+  std::printf("\nMore on one: dandori ops NAME (an operator or a family)\n");
+}
+
+std::string Cell(std::string s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+std::string Code_(const std::string& s) { return s.empty() ? "" : "`" + Cell(s) + "`"; }
+
+void PrintMarkdownEntry(const OperatorSignature& op) {
+  std::printf("### %s\n\n%s\n\n", op.name.c_str(), op.doc.c_str());
+  if (!op.args.empty()) {
+    std::printf("| argument | type | default | notes |\n|---|---|---|---|\n");
+    for (const ArgSpec& a : op.args) {
+      std::string def = a.required ? "required" : (a.default_value ? Code_(DefaultText(a)) : "-");
+      std::printf("| `%s` | %s | %s | %s |\n", a.name.c_str(), Code_(a.type->ToString()).c_str(),
+                  def.c_str(), Cell(ArgNote(a)).c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("Returns %s. Raises: %s. Estimate: %s per task.\n",
+              Code_(op.output->ToString()).c_str(), Raises(op).c_str(), Estimate(op).c_str());
+}
+
+void PrintMarkdown() {
+  std::printf(
+      "<!-- GENERATED by `dandori ops --markdown` from stdlib/signatures.cc: DO NOT EDIT.\n"
+      "     Regenerate with `make docs`; tests/cli/ops_doc_test.sh keeps it in sync. -->\n"
+      "# Operators\n\n"
+      "Every operator a stage may call, from the signature registry the checker and the\n"
+      "engine use. An argument marked required must be given; the others take their\n"
+      "default (or are absent). Arguments with a fixed set of values accept a bare name\n"
+      "(`format: hls`). *Raises* lists the error classes an attempt can end with, for\n"
+      "`retry ... on [...]` and `on failure` handlers; *estimate* is the per-task duration\n"
+      "`dandori plan` assumes. `dandori ops NAME` prints the same on the terminal.\n");
+  for (const auto& [family, ops] : ByFamily()) {
+    std::printf("\n## %s\n", family.c_str());
+    for (const OperatorSignature* op : ops) {
+      std::printf("\n");
+      PrintMarkdownEntry(*op);
+    }
+  }
+  std::printf(
+      "\n## Record types\n\nNamed types of operator outputs and parameters "
+      "(`?`: optional field).\n\n");
+  for (const std::string& name : NamedTypeNames()) {
+    const Type* t = FindNamedType(name);
+    std::vector<std::string> fields;
+    for (const TypeField& f : t->fields) {
+      fields.push_back(f.name + (f.optional ? "?" : "") + ": " + f.type->ToString());
+    }
+    std::printf("- `%s`: %s\n", name.c_str(), Code_(Join(fields, ", ")).c_str());
+  }
+}
+
+int RunOps(const OpsArgs& a) {
+  if (a.markdown) {
+    if (!a.name.empty()) return Fail("ops", Status::Invalid("--markdown prints every operator"));
+    PrintMarkdown();
+    return kExitOk;
+  }
+  if (a.name.empty()) {
+    PrintList();
+    return kExitOk;
+  }
+  std::vector<std::string> names;
+  bool first = true;
+  for (const OperatorSignature& op : AllOperators()) {
+    names.push_back(op.name);
+    if (op.name != a.name && op.family != a.name) continue;
+    if (!first) std::printf("\n");
+    first = false;
+    PrintEntry(op);
+  }
+  if (!first) return kExitOk;
+  for (const OperatorSignature& op : AllOperators()) names.push_back(op.family);
+  return Fail("ops", Status::NotFound("no operator or family '" + a.name + "'" +
+                                      compiler::DidYouMean(a.name, names)));
+}
+
+}  // namespace
+
+DANDORI_COMMAND({"ops", "List the operators: arguments, types, defaults, error classes",
+                 [](CLI::App* sub) -> CommandMain {
+                   auto a = std::make_shared<OpsArgs>();
+                   sub->add_option("name", a->name, "an operator (media.encode) or a family");
+                   sub->add_flag("--markdown", a->markdown,
+                                 "print the reference as Markdown (docs/operators.md)");
+                   return [a] { return RunOps(*a); };
+                 },
+                 70});
+
+}  // namespace dandori::cli

@@ -1,0 +1,155 @@
+// DriveWithProgress: see run_support.h.
+#include "cli/run_support.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "cli/driver.h"
+#include "engine/job_runner.h"
+#include "engine/progress.h"
+
+namespace dandori::cli {
+namespace {
+
+// SIGINT / SIGTERM go to one watcher thread: they are blocked in every other thread
+// (workers inherit the mask), so the first one cancels the scheduler cleanly and the
+// second ends the process at once (exit 130), leaving the job resumable. SIGUSR2 ends
+// the watcher.
+class InterruptWatcher {
+ public:
+  explicit InterruptWatcher(int64_t job) : job_(job) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~InterruptWatcher() {
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+  }
+
+  // The scheduler to cancel (null: none yet or any more). A Ctrl-C that came before
+  // the scheduler existed cancels it as soon as it is set.
+  void Watch(engine::Scheduler* s) {
+    current_.store(s);
+    if (s && interrupts_.load() > 0) s->RequestCancel();
+  }
+
+ private:
+  void Watch() {
+    int sig = 0;
+    while (sigwait(&set_, &sig) == 0) {
+      if (sig == SIGUSR2) return;
+      if (interrupts_.fetch_add(1) > 0) {
+        // Everything committed stays; running tasks are interrupted, not failed.
+        auto id = static_cast<long long>(job_);
+        std::fprintf(stderr, "dandori: stopped; job %lld is resumable: dandori resume %lld\n", id,
+                     id);
+        _exit(130);
+      }
+      std::fprintf(stderr, "\ndandori: cancelling (Ctrl-C again to quit at once)\n");
+      if (auto* s = current_.load()) s->RequestCancel();
+    }
+  }
+
+  int64_t job_;
+  sigset_t set_;
+  std::atomic<engine::Scheduler*> current_{nullptr};
+  std::atomic<int> interrupts_{0};
+  std::thread thread_;
+};
+
+engine::SchedulerOptions LocalOptions(const std::string& store_spec, bool tty) {
+  engine::SchedulerOptions opt;
+  opt.owner = engine::LocalOwner();
+  opt.owner_dead = engine::LocalOwnerDead;
+  opt.wait_for_lease = [](const std::string& line) {
+    std::fprintf(stderr, "dandori: %s\n", line.c_str());
+  };
+  opt.workdir = std::filesystem::current_path().string();
+  opt.scratch_root =
+      engine::ScratchRootFor(store_spec.empty() ? kDefaultStore : store_spec, opt.workdir);
+  opt.progress_every_ms = tty ? 100 : 500;
+  return opt;
+}
+
+// Success is reported only once a fresh store handle reads it back (a store truncated
+// or replaced under the run cannot be trusted: exit 2).
+bool ReadsBackSucceeded(const std::string& cmd, const std::string& store_spec, int64_t job) {
+  auto again = OpenStoreArg(store_spec, false);
+  auto back = again.ok() ? (*again)->GetJob(job) : Result<engine::JobInfo>(again.status());
+  if (back.ok() && back->state == engine::JobState::kSucceeded) return true;
+  std::string spec = store_spec.empty() ? kDefaultStore : store_spec;
+  std::fprintf(stderr,
+               "dandori %s: job %lld ended, but the store %s does not hold its final "
+               "state (%s); it cannot be trusted\n",
+               cmd.c_str(), static_cast<long long>(job), spec.c_str(),
+               back.ok() ? "it reads back as not succeeded" : back.status().ToString().c_str());
+  return false;
+}
+
+int FinalLine(engine::Store& store, int64_t job, engine::RunOutcome outcome) {
+  auto id = static_cast<long long>(job);
+  switch (outcome) {
+    case engine::RunOutcome::kSucceeded:
+      std::printf("job %lld succeeded\n", id);
+      return kExitOk;
+    case engine::RunOutcome::kCancelled:
+      std::printf("job %lld cancelled\n", id);
+      return kExitFailed;
+    default: {
+      auto info = store.GetJob(job);
+      std::printf("job %lld failed: %s\n", id, info.ok() ? info->error.c_str() : "");
+      std::printf("  see: dandori events %lld; run again the failed tasks: dandori retry %lld\n",
+                  id, id);
+      return kExitFailed;
+    }
+  }
+}
+
+}  // namespace
+
+int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::string& store_spec,
+                      int64_t job) {
+  OperatorRegistry registry;
+  RegisterOperators(&registry);
+  InterruptWatcher interrupts(job);
+  Clock& clock = *SystemClock();
+  engine::ThreadRunner runner(&clock);
+  engine::PoolSet pools;
+  bool tty = isatty(STDOUT_FILENO);
+  engine::SchedulerOptions opt = LocalOptions(store_spec, tty);
+  engine::ProgressView view(stdout, tty);
+  int64_t t0 = MonotonicMs();
+  engine::Scheduler* sched = nullptr;  // valid only inside DriveJob
+  std::vector<engine::StageProgress> last;
+  opt.on_progress = [&] {
+    if (!sched) return;
+    last = sched->Progress();
+    view.Update(last, MonotonicMs() - t0, false);
+  };
+  auto r =
+      engine::DriveJob(store, job, registry, runner, clock, pools, opt, [&](engine::Scheduler* s) {
+        sched = s;
+        interrupts.Watch(s);
+      });
+  interrupts.Watch(nullptr);
+  sched = nullptr;
+  if (!last.empty()) view.Update(last, MonotonicMs() - t0, true);
+  if (!r.ok()) return Fail(cmd, r.status());
+  if (*r == engine::RunOutcome::kSucceeded && !ReadsBackSucceeded(cmd, store_spec, job)) {
+    return kExitBadInput;
+  }
+  return FinalLine(store, job, *r);
+}
+
+}  // namespace dandori::cli
