@@ -215,18 +215,43 @@ std::vector<OperatorSignature> DefineOperators() {
   add("fleet.register", {Req("server", "server")}, "{server: string}", kAll, 200,
       "PUT {registry}/servers/{id}.");
   add("fleet.drain",
-      {Req("server", "server"), Opt("stall", "duration", Ms(10 * kMin)),
-       Opt("max_remaining", "int", Value::Int(0)), Opt("poll", "duration", Ms(2 * kSec))},
-      "{remaining: int, moved: int, elapsed: duration}", kAll, 10 * kMin,
-      "Drains cameras; fails only when none moved for `stall`.");
+      {Req("server", "server"),
+       Opt("stall", "duration", Ms(10 * kMin), "stalled: no camera moved for this long"),
+       Opt("max_remaining", "int", Value::Int(0),
+           "stragglers accepted at a stall or the time limit (the restart drops them)"),
+       Opt("poll", "duration", Ms(2 * kSec)),
+       Opt("timeout", "duration", std::nullopt, "the drain's own time limit (0/absent: none)"),
+       Opt("park", "bool", Value::Bool(false),
+           "a stall ends with stalled: true instead of an error; the plan restores the server")},
+      "{remaining: int, moved: int, elapsed: duration, stalled: bool, version: string, "
+      "reason: string}",
+      kAll, 10 * kMin,
+      "Drains cameras; judges stalls (no camera moved for `stall`), not slowness.");
   add("fleet.restart",
       {Req("server", "server"), Req("version", "string"), Opt("argv", "list<string>"),
-       Opt("wait", "duration", Ms(5 * kMin))},
-      "{version: string, elapsed: duration}", kAll, 1 * kMin,
+       Opt("wait", "duration", Ms(5 * kMin)),
+       Opt("force", "bool", Value::Bool(false),
+           "restart even when already serving `version` (a retried restart + health group)"),
+       Opt("max_drop", "int", Value::Int(0),
+           "cameras it may drop; more attached: refused (pass drain.remaining)")},
+      "{version: string, elapsed: duration, dropped: int, restarted: bool}", kAll, 1 * kMin,
       "Restarts the process on the new version and waits until it answers.");
+  add("fleet.restore",
+      {Req("server", "server"),
+       Opt("version", "string", std::nullopt, "version to keep (default: the one it runs)")},
+      "{server: string, was: string, action: string}", kAll, 1 * kSec,
+      "Puts a server back in service: calls a drain off, rolls back, registers it.");
+  add("fleet.sweep",
+      {Opt("servers", "list<server>"), Opt("zones", "list<zone>"), Req("version", "string"),
+       Opt("strict", "bool", Value::Bool(true), "fail when any server is not upgraded")},
+      "{servers: int, upgraded: int, restored: int, out_of_service: int, "
+      "not_upgraded: list<{server: string, version: string, reason: string}>}",
+      kAll, 2 * kSec,
+      "Restores every server left out of service; lists every server not upgraded.");
   add("fleet.health",
       {Req("server", "server"), Req("expr", "string"), Opt("prometheus", "string"),
-       Opt("interval", "duration", Ms(2 * kSec)), Opt("consecutive", "int", Value::Int(3))},
+       Opt("interval", "duration", Ms(2 * kSec)), Opt("consecutive", "int", Value::Int(3)),
+       Opt("timeout", "duration", std::nullopt, "give up after this long (absent: the attempt's)")},
       "{ok: bool, checks: int}", kAll, 30 * kSec,
       "Passes when `expr` holds on the metrics `consecutive` times in a row.");
   return ops;

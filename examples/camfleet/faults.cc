@@ -42,6 +42,8 @@ std::string Faults::AddFromFlag(const std::string& kind, const std::string& list
     return ParseCounted(list, &stuck);
   } else if (kind == "slow_copy") {
     return ParseCounted(list, &slow_copy_ms);
+  } else if (kind == "broken_restarts") {
+    return ParseCounted(list, &broken_restarts);
   } else {
     return "unknown fault kind '" + kind + "'";
   }
@@ -59,6 +61,7 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
         if (kind == "flapping") flapping.clear();
         if (kind == "stuck") stuck.clear();
         if (kind == "slow_copy") slow_copy_ms.clear();
+        if (kind == "broken_restarts") broken_restarts.clear();
       }
     }
     for (const char* kind : {"unreachable", "broken", "flapping"}) {
@@ -71,6 +74,9 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
     if (j.contains("stuck")) {
       for (auto& [id, n] : j["stuck"].items()) stuck[id] = n.get<int>();
     }
+    if (j.contains("broken_restarts")) {
+      for (auto& [id, n] : j["broken_restarts"].items()) broken_restarts[id] = n.get<int>();
+    }
     if (j.contains("slow_copy")) {
       for (auto& [id, ms] : j["slow_copy"].items()) slow_copy_ms[id] = ms.get<int>();
     }
@@ -81,11 +87,9 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json Faults::ToJson() const {
-  return {{"unreachable", unreachable},
-          {"stuck", stuck},
-          {"broken", broken},
-          {"flapping", flapping},
-          {"slow_copy", slow_copy_ms}};
+  return {{"unreachable", unreachable}, {"stuck", stuck},
+          {"broken", broken},           {"broken_restarts", broken_restarts},
+          {"flapping", flapping},       {"slow_copy", slow_copy_ms}};
 }
 
 }  // namespace camfleet

@@ -3,7 +3,9 @@
 //
 //   unreachable  admin and metrics answer 502 (as a proxy would for a dead host)
 //   stuck        ID:N - N cameras on that server never move (a drain cannot finish)
-//   broken       the next restart comes up broken: it answers, but camera_server_up is 0
+//   broken       every restart comes up broken: it answers, but camera_server_up is 0
+//   broken_restarts ID:N - only the next N restarts of that server come up broken (a
+//                restart after them is healthy: what a retried restart group needs)
 //   flapping     camera_server_up alternates 1/0 on every scrape
 //   slow_copy    ID:MS - an artifact upload to that server takes MS extra real milliseconds
 #pragma once
@@ -20,14 +22,16 @@ struct Faults {
   std::set<std::string> unreachable;
   std::map<std::string, int> stuck;
   std::set<std::string> broken;
+  std::map<std::string, int> broken_restarts;
   std::set<std::string> flapping;
   std::map<std::string, int> slow_copy_ms;
 
   // Merges "a,b,c" (or "a:3,b:5" for the counted kinds) into the named kind.
   // Returns an error message, empty on success.
   std::string AddFromFlag(const std::string& kind, const std::string& list);
-  // Merges {"unreachable": [...], "stuck": {"id": n}, "broken": [...], "flapping": [...],
-  // "slow_copy": {"id": ms}, "clear": ["unreachable", ...]}; an error message or "".
+  // Merges {"unreachable": [...], "stuck": {"id": n}, "broken": [...], "broken_restarts":
+  // {"id": n}, "flapping": [...], "slow_copy": {"id": ms}, "clear": ["unreachable", ...]}; an error
+  // message or "".
   std::string AddFromJson(const nlohmann::json& j);
   nlohmann::json ToJson() const;
 };

@@ -110,6 +110,7 @@ void Fleet::Detach(int camera) {
 void Fleet::ScheduleMove(int camera, int64_t at) {
   Camera& cam = cameras_[camera];
   ++cam.gen;
+  cam.next_move_at = at;
   events_.push(Event{at, 0, camera, cam.gen});
 }
 
@@ -155,6 +156,7 @@ void Fleet::AdvanceLocked(int64_t now) {
 
 void Fleet::MoveCamera(int camera, int64_t at) {
   Camera& cam = cameras_[camera];
+  cam.next_move_at = -1;
   if (cam.stuck && cam.server >= 0) return;  // never moves
   int from = cam.server;
   int target = -1, best_room = 0;
@@ -187,8 +189,13 @@ void Fleet::FinishRestart(int server, int64_t at) {
   Server& s = servers_[server];
   if (s.state != ServerState::kStopped) return;
   s.state = ServerState::kServing;
+  if (s.pending_version != s.version) s.previous_version = s.version;
   s.version = s.pending_version;
-  s.broken = faults_.broken.count(s.id) > 0;
+  s.restart_done_at = -1;
+  auto once = faults_.broken_restarts.find(s.id);
+  bool broken_once = once != faults_.broken_restarts.end() && s.broken_restarts < once->second;
+  if (broken_once) ++s.broken_restarts;
+  s.broken = faults_.broken.count(s.id) > 0 || broken_once;
   ++s.restarts_done;
   UpdateZoneCapacity(s.zone, at);
 }
@@ -227,7 +234,7 @@ Reply Fleet::Drain(const std::string& id) {
     if (s->cameras.empty()) s->state = ServerState::kDrained;
     UpdateZoneCapacity(s->zone, now_ms_);
   }
-  return Json(200, {{"state", StateName(s->state)}, {"cameras", s->cameras.size()}});
+  return Json(200, StatusJson(*s));
 }
 
 Reply Fleet::Status(const std::string& id) {
@@ -236,11 +243,7 @@ Reply Fleet::Status(const std::string& id) {
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
   if (faults_.unreachable.count(id)) return Rejected(s);
-  return Json(200, {{"state", StateName(s->state)},
-                    {"cameras", s->cameras.size()},
-                    {"version", s->version},
-                    {"registered", s->registered},
-                    {"healthy", s->state != ServerState::kStopped && !s->broken}});
+  return Json(200, StatusJson(*s));
 }
 
 Reply Fleet::Restart(const std::string& id, const std::string& version) {
@@ -270,9 +273,11 @@ Reply Fleet::Restart(const std::string& id, const std::string& version) {
     int index = static_cast<int>(s - servers_.data());
     int64_t d = DrawRestartMs(config_, index, s->restarts_done);
     if (s->restart_need_ms < 0) s->restart_need_ms = d;
+    s->restart_done_at = now_ms_ + d;
     events_.push(Event{now_ms_ + d, 1, index, 0});
     UpdateZoneCapacity(s->zone, now_ms_);
   }
+  changed_.notify_all();
   return Json(202, {{"state", "stopped"}, {"version", version}});
 }
 
@@ -316,6 +321,7 @@ Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool 
   }
   s->registered = on;
   UpdateZoneCapacity(s->zone, now_ms_);
+  changed_.notify_all();
   return Json(200, {{"server", id}, {"registered", on}});
 }
 

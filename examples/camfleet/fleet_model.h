@@ -10,7 +10,9 @@
 // Thread rules: all public methods lock mu_; Fleet is safe to share between threads.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <queue>
 #include <string>
@@ -32,6 +34,7 @@ struct Actions {
   int drain_requests = 0;  // every POST drain
   int drains = 0;          // drains that started (serving -> draining)
   int restarts = 0;
+  int undrains = 0;  // drains called off (the server put back in service)
   int registers = 0;
   int deregisters = 0;
   int uploads = 0;
@@ -45,7 +48,10 @@ struct Server {
   bool registered = true;
   bool broken = false;
   std::string version = "1.0";
+  std::string previous_version;  // the version before the last restart that changed it
   std::string pending_version;
+  int broken_restarts = 0;       // restarts of this server that came up broken
+  int64_t restart_done_at = -1;  // simulated ms at which a pending restart finishes
   std::vector<int> cameras;
   int capacity = 0;
   int restarts_done = 0;
@@ -62,8 +68,9 @@ struct Camera {
   int server = -1;  // -1: disconnected
   int pos = -1;     // index in its server's camera list
   bool stuck = false;
-  int draws = 0;     // move delays drawn so far
-  uint32_t gen = 0;  // invalidates scheduled moves
+  int draws = 0;              // move delays drawn so far
+  int64_t next_move_at = -1;  // simulated ms of its scheduled move (-1: none)
+  uint32_t gen = 0;           // invalidates scheduled moves
 };
 
 struct Reply {
@@ -84,7 +91,18 @@ class Fleet {
   Fleet(const Config& config, const Faults& faults);
 
   Reply Drain(const std::string& id);
+  // Calls a drain off: a draining or drained server serves again (fleet_service.cc).
+  Reply Undrain(const std::string& id);
   Reply Status(const std::string& id);
+  // A long poll (fleet_service.cc): waits up to `wait_ms` real milliseconds for
+  // `until` ("drained": the server is no longer draining; "serving": serving, on
+  // `version` when given) and answers the status then, whether or not it came.
+  Reply StatusWait(const std::string& id, int64_t wait_ms, const std::string& until,
+                   const std::string& version);
+  // GET {registry}/servers/{id}: 200 when registered, 404 when not.
+  Reply Registered(const std::string& zone, const std::string& id);
+  // Counts one protocol request of `kind` (status, long_poll, metrics, ...) for the report.
+  void CountRequest(const std::string& kind);
   Reply Restart(const std::string& id, const std::string& version);
   // `sha256` is the hash of the received bytes; `claimed` the one the client sent.
   Reply Upload(const std::string& id, const std::string& claimed, const std::string& sha256,
@@ -128,11 +146,16 @@ class Fleet {
   void MarkAction(int64_t at, bool finishing);
   Server* Find(const std::string& id);
   Reply Rejected(Server* s);  // counts and answers 502
+  nlohmann::json StatusJson(const Server& s) const;
+  // Simulated ms of the next event that can change `s` (a camera move, its restart).
+  int64_t NextEventFor(const Server& s) const;
 
   const Config config_;
   SimClock clock_;
   std::mutex mu_;
+  std::condition_variable changed_;  // a request changed a server (long polls re-check)
   // All below guarded by mu_.
+  std::map<std::string, int64_t> requests_;
   Faults faults_;
   std::vector<Server> servers_;
   std::vector<Camera> cameras_;

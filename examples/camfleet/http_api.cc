@@ -20,6 +20,13 @@ void SendJson(httplib::Response& res, int status, const json& j) {
   Send(res, Reply{status, j.dump(), "application/json"});
 }
 
+// "status", "metrics", "registry", ... : the last path segment that names the call.
+std::string RequestKind(const std::string& path) {
+  if (path.find("/registry/") != std::string::npos) return "registry";
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
 
 std::string Sha256Hex(const std::string& data) {
@@ -40,13 +47,29 @@ struct HttpFront::Impl {
   httplib::Server server;
 
   void Install() {
-    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    // Long polls hold a thread each: room for every server of a large bench draining.
+    server.new_task_queue = [] { return new httplib::ThreadPool(256); };
     server.set_payload_max_length(512ull << 20);
-    server.set_keep_alive_max_count(20);
+    server.set_keep_alive_max_count(100000);  // clients reuse their connections
+    server.set_pre_routing_handler([this](const auto& req, auto&) {
+      fleet->CountRequest(req.method + " " + RequestKind(req.path));
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     server.Post(R"(/s/([^/]+)/admin/drain)",
                 [this](const auto& req, auto& res) { Send(res, fleet->Drain(req.matches[1])); });
-    server.Get(R"(/s/([^/]+)/admin/status)",
-               [this](const auto& req, auto& res) { Send(res, fleet->Status(req.matches[1])); });
+    server.Post(R"(/s/([^/]+)/admin/undrain)",
+                [this](const auto& req, auto& res) { Send(res, fleet->Undrain(req.matches[1])); });
+    server.Get(R"(/s/([^/]+)/admin/status)", [this](const auto& req, auto& res) {
+      if (!req.has_param("wait")) return Send(res, fleet->Status(req.matches[1]));
+      int64_t wait = 0;
+      try {
+        wait = std::stoll(req.get_param_value("wait"));
+      } catch (const std::exception&) {
+        return SendJson(res, 400, {{"error", "wait must be a number of milliseconds"}});
+      }
+      Send(res, fleet->StatusWait(req.matches[1], wait, req.get_param_value("until"),
+                                  req.get_param_value("version")));
+    });
     server.Post(R"(/s/([^/]+)/admin/restart)", [this](const auto& req, auto& res) {
       json body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object() || !body.contains("version") ||
@@ -66,6 +89,9 @@ struct HttpFront::Impl {
                [this](const auto& req, auto& res) { Send(res, fleet->Artifact(req.matches[1])); });
     server.Get(R"(/s/([^/]+)/metrics)",
                [this](const auto& req, auto& res) { Send(res, fleet->Metrics(req.matches[1])); });
+    server.Get(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
+      Send(res, fleet->Registered(req.matches[1], req.matches[2]));
+    });
     server.Put(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
       Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], true));
     });

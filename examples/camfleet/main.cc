@@ -33,6 +33,7 @@ const char* kUsage = R"(usage: camfleet [options]
   --inventory PATH          write the inventory (.yaml/.yml: YAML, else JSON)
   --report PATH             write the report (JSON) on exit
   --unreachable IDS  --broken IDS  --flapping IDS  --stuck ID:N,..  --slow-copy ID:MS,..
+  --broken-restarts ID:N,..  only the next N restarts of that server come up broken
 )";
 
 [[noreturn]] void Die(const std::string& message) {
@@ -66,9 +67,11 @@ int main(int argc, char** argv) {
       {"--inventory", [&](auto v) { inventory = v; }},
       {"--report", [&](auto v) { report = v; }},
   };
-  for (const char* kind : {"unreachable", "broken", "flapping", "stuck", "slow-copy"}) {
+  for (const char* kind :
+       {"unreachable", "broken", "flapping", "stuck", "slow-copy", "broken-restarts"}) {
     std::string name = kind;
-    std::string fault = name == "slow-copy" ? "slow_copy" : name;
+    std::string fault = name;
+    for (char& c : fault) c = c == '-' ? '_' : c;
     flags["--" + name] = [&faults, fault](const std::string& v) {
       std::string error = faults.AddFromFlag(fault, v);
       if (!error.empty()) Die("--" + fault + ": " + error);

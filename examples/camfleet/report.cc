@@ -165,6 +165,7 @@ json Fleet::Report() {
         {"registered", s.registered},       {"broken", s.broken},
         {"cameras", s.cameras.size()},      {"drain_requests", s.actions.drain_requests},
         {"drains", s.actions.drains},       {"restarts", s.actions.restarts},
+        {"undrains", s.actions.undrains},   {"previous_version", s.previous_version},
         {"registers", s.actions.registers}, {"deregisters", s.actions.deregisters},
         {"uploads", s.actions.uploads},     {"rejected", s.actions.rejected}};
   }
@@ -172,6 +173,14 @@ json Fleet::Report() {
   report["max_drain_requests_per_server"] = max_drains;
   report["max_restarts_per_server"] = max_restarts;
   report["per_server"] = per_server;
+  // Protocol requests by kind ("GET status", "POST drain", ...); "long_poll" counts the
+  // status requests among them that waited (?wait=), so it is not added to the total.
+  int64_t total_requests = 0;
+  for (const auto& [kind, n] : requests_) {
+    if (kind != "long_poll") total_requests += n;
+  }
+  report["requests"] = requests_;
+  report["requests_total"] = total_requests;
   return report;
 }
 

@@ -1,21 +1,29 @@
 // fleet.drain: asks a server to drain and watches its cameras leave.
 //
-// It judges stalls, not slowness: the drain fails only when no camera has left for
-// `stall`. That failure is kPermanent: the cameras could not leave (stuck, or no room left
-// in the zone), asking again at once will not change it, so a retry policy does not
-// repeat it and the wave's failure budget decides. Retries stay useful for what is
-// transient: a lost connection, or an engine that died mid-drain (the drain request is
-// idempotent, so a rescued attempt simply picks the drain up again). When at most
-// `max_remaining` cameras remain, a stall, or the attempt's deadline coming near
-// (ctx.deadline_ms, the stage `timeout`), ends the drain successfully, the stragglers
-// reported in `remaining`; at the deadline with more left it fails with kTimeout. Status
-// polls that fail transiently are tolerated for up to `stall`; a 4xx fails at once.
+// It judges stalls, not slowness: a drain whose cameras keep moving, however slowly, is
+// progressing; it has *stalled* only when no camera has left for `stall`. A drain ends
+// early for two reasons only, a stall or its own time limit (`timeout`, or the attempt's
+// deadline, ctx.deadline_ms, coming near):
+//   * at most `max_remaining` cameras left (0 by default: never): success, the stragglers
+//     in `remaining`. The restart that follows drops them; that is what a plan accepts
+//     with max_remaining > 0, and fleet.restart counts them (`dropped`).
+//   * more left, `park: true`: success with `stalled: true`. The server stays out of the
+//     registry, still draining; the plan must put it back (fleet.restore) and never
+//     restart it. The output says why (`reason`) and which version it runs (`version`).
+//   * more left, `park: false`: a kPermanent "drain stalled" error (a retry at once would
+//     not change it; the wave's failure budget decides), the server left deregistered
+//     and draining for fleet.restore / fleet.sweep.
+// Retries stay useful for what is transient: a lost connection, or an engine that died
+// mid-drain (the drain request is idempotent, so a rescued attempt picks the drain up
+// again). Status polls that fail transiently are tolerated for up to `stall`.
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/value.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -23,11 +31,13 @@
 namespace dandori::fleet {
 namespace {
 
-// How long before the attempt's deadline a drain with few enough stragglers finishes.
+// How long before the attempt's deadline a drain ends with its verdict, so it is not cut
+// off by the engine's timeout without one.
 constexpr int64_t kDeadlineMarginMs = 250;
 
 struct DrainStatus {
   std::string state;
+  std::string version;
   int64_t cameras = 0;
 };
 
@@ -40,13 +50,23 @@ Result<DrainStatus> ParseStatus(const HttpReply& reply, const std::string& url) 
   DrainStatus s;
   s.state = j.value("state", "");
   s.cameras = j["cameras"].get<int64_t>();
+  if (j.contains("version") && j["version"].is_string()) s.version = j["version"];
   return s;
 }
 
-Value Output(int64_t remaining, int64_t moved, int64_t elapsed) {
-  return Value::MakeRecord({{"remaining", Value::Int(remaining)},
-                            {"moved", Value::Int(moved)},
-                            {"elapsed", Value::DurationMs(elapsed)}});
+struct Verdict {
+  int64_t remaining = 0, moved = 0, elapsed = 0;
+  bool stalled = false;
+  std::string version, reason;
+};
+
+Value Output(const Verdict& v) {
+  return Value::MakeRecord({{"remaining", Value::Int(v.remaining)},
+                            {"moved", Value::Int(v.moved)},
+                            {"elapsed", Value::DurationMs(v.elapsed)},
+                            {"stalled", Value::Bool(v.stalled)},
+                            {"version", Value::String(v.version)},
+                            {"reason", Value::String(v.reason)}});
 }
 
 }  // namespace
@@ -54,13 +74,17 @@ Value Output(int64_t remaining, int64_t moved, int64_t elapsed) {
 Result<Value> RunDrain(OperatorContext& ctx) {
   auto server = ServerArg(ctx.args);
   if (!server.ok()) return server.status();
-  const int64_t stall = DurationArg(ctx.args, "stall", 10 * 60 * 1000);
+  const int64_t stall = std::max<int64_t>(DurationArg(ctx.args, "stall", 10 * 60 * 1000), 1);
   const int64_t poll = std::max<int64_t>(DurationArg(ctx.args, "poll", 2000), 10);
+  const int64_t limit = DurationArg(ctx.args, "timeout", 0);  // 0: only the attempt's
   const Value* mr = ctx.args.Find("max_remaining");
   const int64_t max_remaining = mr && !mr->is_null() ? mr->as_int() : 0;
+  const Value* pk = ctx.args.Find("park");
+  const bool park = pk && pk->kind() == Value::Kind::kBool && pk->as_bool();
   const int64_t call_timeout = std::clamp<int64_t>(poll * 5, 2000, 30000);
   const std::string status_url = server->admin + "/status";
   const int64_t start = MonotonicMs();
+  const int64_t own_end = limit > 0 ? start + limit : std::numeric_limits<int64_t>::max();
 
   auto begun = HttpCall(
       {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel});
@@ -72,22 +96,35 @@ Result<Value> RunDrain(OperatorContext& ctx) {
   int64_t last_move = start;
   int64_t last_answer = start;
   DrainStatus now = *first;
+  std::string version = now.version;
   ctx.Progress(0, total, "cameras");
   while (true) {
+    const int64_t t = MonotonicMs();
+    Verdict v{lowest, std::max<int64_t>(0, total - lowest), t - start, false, version, ""};
     if (now.state == "drained" || now.cameras == 0) {
       ctx.Progress(total, total, "cameras");
-      return Output(0, total, MonotonicMs() - start);
+      v.remaining = 0;
+      v.moved = total;
+      return Output(v);
     }
-    int64_t t = MonotonicMs();
-    int64_t moved = std::max<int64_t>(0, total - lowest);
-    if (t - last_move >= stall) {
-      if (lowest <= max_remaining) return Output(lowest, moved, t - start);
-      return Status::Permanent(fmt::format(
-          "drain of {} stalled: no camera moved for {} ms; {} of {} remain (max_remaining {})",
-          server->id, stall, lowest, total, max_remaining));
-    }
-    if (MsLeft(ctx) <= poll + kDeadlineMarginMs && lowest <= max_remaining) {
-      return Output(lowest, moved, t - start);  // stragglers at the deadline
+    const bool stalled = t - last_move >= stall;
+    const bool out_of_time = t >= own_end || MsLeft(ctx) <= poll + kDeadlineMarginMs;
+    if (stalled || out_of_time) {
+      if (lowest <= max_remaining) return Output(v);  // stragglers the plan accepts
+      v.reason = stalled ? fmt::format(
+                               "drain of {} stalled: no camera moved for {}; {} of {} "
+                               "cameras remain (max_remaining {})",
+                               server->id, FormatDuration(stall), lowest, total, max_remaining)
+                         : fmt::format(
+                               "drain of {} ran out of time after {} with {} of {} cameras "
+                               "left, still moving (max_remaining {})",
+                               server->id, FormatDuration(t - start), lowest, total, max_remaining);
+      if (park) {
+        v.stalled = true;  // parked: the plan puts it back in service, never restarts it
+        return Output(v);
+      }
+      return Status::Permanent(v.reason + "; " + server->id +
+                               " is left deregistered and draining: fleet.restore puts it back");
     }
     if (SleepOrCancel(ctx, poll)) return Status::Cancelled("drain of " + server->id + " cancelled");
     ctx.Heartbeat();
@@ -102,6 +139,7 @@ Result<Value> RunDrain(OperatorContext& ctx) {
     auto parsed = ParseStatus(*reply, status_url);
     if (!parsed.ok()) return parsed.status();
     now = *parsed;
+    if (!now.version.empty()) version = now.version;
     if (now.state == "serving" || now.state == "stopped") {
       return Status::Permanent(
           fmt::format("drain of {}: the server went {} while draining", server->id, now.state));

@@ -59,6 +59,8 @@ void RegisterFleetOperators(OperatorRegistry* registry) {
   registry->Register("fleet.drain", MakeOperator(fleet::RunDrain));
   registry->Register("fleet.restart", MakeOperator(fleet::RunRestart));
   registry->Register("fleet.health", MakeOperator(fleet::RunHealth));
+  registry->Register("fleet.restore", MakeOperator(fleet::RunRestore));
+  registry->Register("fleet.sweep", MakeOperator(fleet::RunSweep));
 }
 
 }  // namespace dandori

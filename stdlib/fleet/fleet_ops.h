@@ -1,5 +1,5 @@
 // The fleet operator family (DESIGN §6): inventory, distribute, deregister, drain,
-// restart, health, register, speaking the fleet control protocol over HTTP (or a
+// restart, health, register, restore, sweep, speaking the fleet control protocol over HTTP (or a
 // configured argv). Signatures live in stdlib/signatures.cc; docs/fleet.md describes the
 // behaviour and the error classes.
 #pragma once
@@ -19,6 +19,8 @@ Result<Value> RunDeregister(OperatorContext& ctx);
 Result<Value> RunDrain(OperatorContext& ctx);
 Result<Value> RunRestart(OperatorContext& ctx);
 Result<Value> RunHealth(OperatorContext& ctx);
+Result<Value> RunRestore(OperatorContext& ctx);
+Result<Value> RunSweep(OperatorContext& ctx);
 }  // namespace fleet
 
 }  // namespace dandori

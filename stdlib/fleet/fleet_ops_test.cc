@@ -9,66 +9,10 @@
 #include <catch2/catch.hpp>
 
 #include "base/clock.h"
-#include "examples/camfleet/simulator.h"
-#include "stdlib/signatures.h"
+#include "stdlib/fleet/fleet_test_harness.h"
 
 namespace dandori::fleet {
 namespace {
-
-namespace fs = std::filesystem;
-using json = nlohmann::json;
-
-camfleet::Config SmallFleet() {
-  camfleet::Config c;
-  c.zones = 2;
-  c.servers_per_zone = 3;
-  c.cameras_per_server = 20;
-  c.capacity = 40;
-  c.time_scale = 200;  // a 20 s median move takes 100 ms
-  c.stubborn_fraction = 0;
-  return c;
-}
-
-struct Harness {
-  explicit Harness(camfleet::Faults faults = {}, camfleet::Config config = SmallFleet())
-      : sim(config, faults) {
-    REQUIRE(sim.Start(0));
-    dir = fs::temp_directory_path() / ("fleet_ops_test_" + std::to_string(sim.port()));
-    fs::create_directories(dir);
-    REQUIRE(sim.WriteInventory((dir / "inventory.yaml").string()).empty());
-    OperatorContext ctx = Context("fleet.inventory", {{"path", Value::String("inventory.yaml")}});
-    auto inv = RunInventory(ctx);
-    REQUIRE(inv.ok());
-    for (const Value& zone : inv->Get("zones").list()) {
-      for (const Value& s : zone.Get("servers").list()) servers[s.Get("id").as_string()] = s;
-    }
-  }
-  ~Harness() { fs::remove_all(dir); }
-
-  // Arguments bound against the real signature, so defaults apply as in the engine.
-  OperatorContext Context(const std::string& op, Value::Record args) {
-    auto bound = BindArguments(*FindOperator(op), Value::MakeRecord(std::move(args)));
-    REQUIRE(bound.ok());
-    OperatorContext ctx;
-    ctx.args = *bound;
-    ctx.workdir = dir.string();
-    ctx.scratch_dir = dir.string();
-    ctx.cancel = &cancel;
-    return ctx;
-  }
-  OperatorContext On(const std::string& op, const std::string& id, Value::Record extra = {}) {
-    extra.insert(extra.begin(), {"server", servers.at(id)});
-    return Context(op, std::move(extra));
-  }
-  json Report() { return sim.fleet().Report(); }
-
-  camfleet::Simulator sim;
-  fs::path dir;
-  std::map<std::string, Value> servers;
-  CancelToken cancel;
-};
-
-Value Ms(int64_t ms) { return Value::DurationMs(ms); }
 
 TEST_CASE("a careful server step: no dropped camera, no unsafe action") {
   Harness h;
@@ -134,7 +78,7 @@ TEST_CASE("a stuck drain fails on its stall rule, or finishes with stragglers") 
   REQUIRE_FALSE(r2.ok());
   CHECK(r2.status().code() == Code::kPermanent);
   CHECK(r2.status().message().find("stalled") != std::string::npos);
-  CHECK(r2.status().message().find("8 of 20 remain") != std::string::npos);
+  CHECK(r2.status().message().find("8 of 20 cameras remain") != std::string::npos);
   CHECK(MonotonicMs() - start < 5000);
 }
 
@@ -242,10 +186,20 @@ TEST_CASE("a broken restart comes back but fails health; a flapping metric never
   CHECK(RunHealth(bad).status().code() == Code::kPermanent);
 }
 
-TEST_CASE("a careless step (restart before drain) is caught by the simulator") {
+TEST_CASE("a restart with cameras attached is refused unless max_drop accepts them") {
   Harness h;
-  auto up = h.On("fleet.restart", "z02-s003", {{"version", Value::String("2.0")}});
-  REQUIRE(RunRestart(up).ok());
+  auto refused = h.On("fleet.restart", "z02-s003", {{"version", Value::String("2.0")}});
+  auto r0 = RunRestart(refused);
+  REQUIRE_FALSE(r0.ok());
+  CHECK(r0.status().code() == Code::kPermanent);
+  CHECK(r0.status().message().find("refused: 20 cameras still attached") != std::string::npos);
+  CHECK(h.Report()["per_server"]["z02-s003"]["restarts"] == 0);
+  // A careless step (restart before drain, every drop accepted) is caught by the simulator.
+  auto up = h.On("fleet.restart", "z02-s003",
+                 {{"version", Value::String("2.0")}, {"max_drop", Value::Int(20)}});
+  auto r1 = RunRestart(up);
+  REQUIRE(r1.ok());
+  CHECK(r1->Find("dropped")->as_int() == 20);
   json r = h.Report();
   CHECK(r["cameras_dropped"] == 20);
   CHECK(r["unsafe_by_kind"]["restart_with_cameras"] == 1);

@@ -6,13 +6,15 @@
 // to /api/v1/query; it holds when the result is a non-empty vector (the usual alerting
 // reading: comparisons filter) or a non-zero scalar. A failed scrape counts as a failed
 // check (it resets the streak), since a restarting server is expected to be down for a
-// while. It keeps checking until it passes, is cancelled, or the attempt's deadline is
-// near (kTimeout, with the last values seen).
+// while. It keeps checking until it passes, is cancelled, or its time is up: `timeout`
+// (the plan's health_timeout) or the attempt's deadline, whichever comes first (kTimeout,
+// with the last values seen).
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/metric_expr.h"
@@ -67,6 +69,12 @@ Result<Value> RunHealth(OperatorContext& ctx) {
   const Value* c = ctx.args.Find("consecutive");
   const int64_t need = std::max<int64_t>(c && !c->is_null() ? c->as_int() : 3, 1);
   const int64_t call_timeout = std::clamp<int64_t>(interval * 5, 2000, 30000);
+  const int64_t limit = DurationArg(ctx.args, "timeout", 0);
+  const int64_t start = MonotonicMs();
+  auto left = [&] {
+    int64_t own = limit > 0 ? limit - (MonotonicMs() - start) : MsLeft(ctx);
+    return std::min(own, MsLeft(ctx));
+  };
 
   std::optional<MetricExpr> expr;
   if (prometheus.empty()) {
@@ -102,7 +110,7 @@ Result<Value> RunHealth(OperatorContext& ctx) {
     if (streak >= need) {
       return Value::MakeRecord({{"ok", Value::Bool(true)}, {"checks", Value::Int(checks)}});
     }
-    if (MsLeft(ctx) <= interval + kDeadlineMarginMs) {
+    if (left() <= interval + kDeadlineMarginMs) {
       return Status::Timeout(
           fmt::format("health of {}: '{}' did not hold {} times in a row ({} checks; last: {})",
                       server->id, text, need, checks, seen));

@@ -1,11 +1,17 @@
 // fleet.restart: restarts a server on a version and waits until it answers again.
 //
-// Idempotent by version: when the server already runs `version` and serves, nothing is
-// restarted (a retried or resumed attempt does not bounce a finished server). The restart
-// is `POST {admin}/restart {"version": V}`, or the argv from the arguments or the
-// inventory (`restart_argv`, placeholders {id} {zone} {host} {version}; exit 0 ok, 75
-// transient, other codes permanent). Then it polls `{admin}/status` until the state is
-// serving on `version`, for up to `wait` (kTimeout after that).
+// Safe by default: it never restarts a server with more than `max_drop` cameras still
+// attached (0 unless the plan accepts stragglers: it passes drain.remaining); it fails
+// kPermanent instead, touching nothing. Cameras it does drop are counted in `dropped`.
+// Idempotent by version unless `force`: a server already serving `version` is not
+// restarted again (a retried or resumed attempt does not bounce a finished server).
+// Inside a retried group (restart + health), `force: true` makes a second group attempt
+// restart again: the health check that failed the first one saw a server serving on
+// `version`, just not healthily. The restart is `POST {admin}/restart {"version": V}`, or
+// the argv from the arguments or the inventory (`restart_argv`, placeholders {id} {zone}
+// {host} {version}; exit 0 ok, 75 transient, other codes permanent). Then it polls
+// `{admin}/status` until the state is serving on `version`, for up to `wait` (kTimeout
+// after that).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -36,6 +42,13 @@ bool ServingOn(const HttpReply& reply, const std::string& version) {
   return !j.contains("version") || j["version"] == version;
 }
 
+// Cameras the status answer reports attached (0 when it does not say).
+int64_t Attached(const HttpReply& reply) {
+  auto j = nlohmann::json::parse(reply.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("cameras")) return 0;
+  return j["cameras"].is_number() ? j["cameras"].get<int64_t>() : 0;
+}
+
 Status RunArgv(OperatorContext& ctx, const std::vector<std::string>& argv, int64_t wait) {
   SubprocessOptions opts;
   opts.argv = argv;
@@ -63,19 +76,41 @@ Result<Value> RunRestart(OperatorContext& ctx) {
   }
   const std::string version = v->as_string();
   const int64_t wait = DurationArg(ctx.args, "wait", 5 * 60 * 1000);
+  const Value* f = ctx.args.Find("force");
+  const bool force = f && f->kind() == Value::Kind::kBool && f->as_bool();
+  const Value* md = ctx.args.Find("max_drop");
+  const int64_t max_drop = md && md->kind() == Value::Kind::kInt ? md->as_int() : 0;
   const std::string status_url = server->admin + "/status";
   const int64_t start = MonotonicMs();
+  int64_t dropped = 0;
+  bool restarted = false;
   auto done = [&] {
     return Value::MakeRecord({{"version", Value::String(version)},
-                              {"elapsed", Value::DurationMs(MonotonicMs() - start)}});
+                              {"elapsed", Value::DurationMs(MonotonicMs() - start)},
+                              {"dropped", Value::Int(dropped)},
+                              {"restarted", Value::Bool(restarted)}});
   };
 
   auto before =
       HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
-  if (before.ok() && ServingOn(*before, version)) return done();  // already there
-
+  if (!before.ok() && before.status().code() == Code::kCancelled) return before.status();
+  if (before.ok() && !force && ServingOn(*before, version)) return done();  // already there
+  if (before.ok()) {
+    const int64_t attached = Attached(*before);
+    if (attached > max_drop) {
+      return Status::Permanent(fmt::format(
+          "restart of {} refused: {} cameras still attached (max_drop {}); a restart now "
+          "would drop them",
+          server->id, attached, max_drop));
+    }
+    dropped = attached;
+  }
   std::vector<std::string> argv = StringList(ctx.args.Find("argv"));
   if (argv.empty()) argv = server->restart_argv;
+  // No status: over HTTP the restart would fail the same way; an argv (ssh) restart may
+  // still reach a host whose process is down, and a process that is down has no cameras.
+  if (!before.ok() && argv.empty()) return before.status();
+  restarted = true;
   if (!argv.empty()) {
     argv = SubstituteArgv(argv, {{"id", server->id},
                                  {"zone", server->zone},
