@@ -436,14 +436,8 @@ TEST_CASE("resume: a 100,000-stage sequential chain resumes without recursion") 
     b.Task("t" + std::to_string(i), "noop", {}, -1,
            i == 0 ? std::vector<int>{} : std::vector{i - 1});
   }
-  v1::Table t = b.Build();
-  auto prog = LoadTable(t, &h.registry);
-  REQUIRE(prog.ok());
-  bool created = false;
-  auto info = SubmitJob(*h.store, t, Value::MakeRecord({}), "", "/tmp", h.clock, &created);
-  REQUIRE(info.ok());
   // Every stage but the last finished under an engine that died.
-  Batch done;
+  std::vector<TaskRow> done;
   for (int i = 0; i + 1 < kStages; ++i) {
     TaskRow row;
     row.key = "s" + std::to_string(i);
@@ -451,15 +445,10 @@ TEST_CASE("resume: a 100,000-stage sequential chain resumes without recursion") 
     row.state = TaskState::kSucceeded;
     row.attempts = 1;
     row.output = EncodeValue(Value::MakeRecord({}));
-    done.Put(info->id, std::move(row));
+    done.push_back(std::move(row));
   }
-  std::vector<bool> accepted;
-  REQUIRE(h.store->Commit(done, &accepted).ok());
-  Scheduler sched(*prog, h.store.get(), &h.runner, &h.clock, &h.pools, info->id,
-                  Value::MakeRecord({}), h.options);
-  REQUIRE(sched.Load().ok());
   h.script = [](const Launch& l) { return Ok(l.ctx.args); };
-  auto r = sched.Run();
+  auto r = h.Resume(b.Build(), std::move(done));
   REQUIRE(r.ok());
   CHECK(*r == RunOutcome::kSucceeded);
   CHECK(h.runner.launches().size() == 1);  // only the last stage ran
@@ -499,13 +488,7 @@ TEST_CASE("resume: finished tasks never run again; an interrupted task runs agai
   int loop = b.Begin(v1::FOREACH, "each", b.Call(v1::BUILTIN_RANGE, {b.Const(Value::Int(4))}));
   b.Task("work", "noop", NoopArgs(b, b.Var(loop)), loop);  // no retry policy
   b.End(loop);
-  v1::Table t = b.Build();
-  bool created = false;
-  auto job = SubmitJob(*h.store, t, Value::MakeRecord({}), "", "/", h.clock, &created);
-  REQUIRE(job.ok());
-  h.job = job->id;
   // A previous engine finished item 0 and died while running item 1.
-  Batch pre;
   TaskRow done;
   done.key = "s1/0";
   done.stage = "work";
@@ -513,7 +496,6 @@ TEST_CASE("resume: finished tasks never run again; an interrupted task runs agai
   done.attempts = 1;
   done.fence = 1;
   done.output = EncodeValue(Value::MakeRecord({{"value", Value::Int(100)}}));
-  pre.Put(h.job, done);
   TaskRow running;
   running.key = "s1/1";
   running.stage = "work";
@@ -521,14 +503,7 @@ TEST_CASE("resume: finished tasks never run again; an interrupted task runs agai
   running.attempts = 1;
   running.fence = 1;
   running.owner = "dead-engine";
-  pre.Put(h.job, running);
-  REQUIRE(h.store->Commit(pre, nullptr).ok());
-  auto prog = LoadTable(t, &h.registry);
-  REQUIRE(prog.ok());
-  Scheduler s(*prog, h.store.get(), &h.runner, &h.clock, &h.pools, h.job, Value::MakeRecord({}),
-              h.options);
-  REQUIRE(s.Load().ok());
-  auto r = s.Run();
+  auto r = h.Resume(b.Build(), {done, running});
   REQUIRE(r.ok());
   CHECK(*r == RunOutcome::kSucceeded);
   CHECK(h.Starts("s1/0").empty());
@@ -544,12 +519,6 @@ TEST_CASE("resume: a task interrupted more than max_interruptions times fails, n
   h.options.max_interruptions = 2;
   TableBuilder b("loop");
   b.Task("crasher", "noop", {});
-  v1::Table t = b.Build();
-  bool created = false;
-  auto job = SubmitJob(*h.store, t, Value::MakeRecord({}), "", "/", h.clock, &created);
-  REQUIRE(job.ok());
-  h.job = job->id;
-  Batch pre;
   TaskRow running;  // started 3 times, each time its engine died: 2 given back so far
   running.key = "s0";
   running.stage = "crasher";
@@ -557,14 +526,7 @@ TEST_CASE("resume: a task interrupted more than max_interruptions times fails, n
   running.attempts = 1;
   running.fence = 3;
   running.owner = "dead-engine";
-  pre.Put(h.job, running);
-  REQUIRE(h.store->Commit(pre, nullptr).ok());
-  auto prog = LoadTable(t, &h.registry);
-  REQUIRE(prog.ok());
-  Scheduler s(*prog, h.store.get(), &h.runner, &h.clock, &h.pools, h.job, Value::MakeRecord({}),
-              h.options);
-  REQUIRE(s.Load().ok());
-  auto r = s.Run();
+  auto r = h.Resume(b.Build(), {running});
   REQUIRE(r.ok());
   CHECK(*r == RunOutcome::kFailed);
   CHECK(h.Starts("s0").empty());

@@ -75,6 +75,23 @@ struct Harness {
     DANDORI_RETURN_IF_ERROR(sched->Load());
     return sched->Run();
   }
+  // Submits `table` with the task rows a dead engine left behind, then resumes it as a
+  // new engine would (Load, then Run).
+  Result<RunOutcome> Resume(const v1::Table& table, std::vector<TaskRow> left) {
+    auto prog = LoadTable(table, &registry);
+    if (!prog.ok()) return prog.status();
+    bool created = false;
+    auto info = SubmitJob(*store, table, Value::MakeRecord({}), "", "/tmp", clock, &created);
+    if (!info.ok()) return info.status();
+    job = info->id;
+    Batch pre;
+    for (TaskRow& row : left) pre.Put(job, std::move(row));
+    DANDORI_RETURN_IF_ERROR(store->Commit(pre, nullptr));
+    sched = std::make_unique<Scheduler>(*prog, store.get(), &runner, &clock, &pools, job,
+                                        Value::MakeRecord({}), options);
+    DANDORI_RETURN_IF_ERROR(sched->Load());
+    return sched->Run();
+  }
   Result<RunOutcome> Continue() {
     return sched->Run();  // re-reads the signals (approvals) first
   }
