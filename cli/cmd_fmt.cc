@@ -14,6 +14,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/read_file.h"
 #include "cli/command.h"
 #include "compiler/fmt.h"
 #include "compiler/parse.h"
@@ -56,15 +57,6 @@ bool Collect(const std::vector<std::string>& paths, std::vector<fs::path>* out) 
   return ok;
 }
 
-bool ReadAll(const fs::path& p, std::string* text) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *text = ss.str();
-  return !in.bad();
-}
-
 // Writes `text` next to `p` and renames it over `p`, keeping p's permissions.
 bool WriteAtomically(const fs::path& p, const std::string& text) {
   fs::path tmp = p;
@@ -95,12 +87,13 @@ int RunFmt(const FmtArgs& args) {
   bool bad = !Collect(args.paths, &files);
   bool changed = false;
   for (const fs::path& path : files) {
-    std::string text;
-    if (!ReadAll(path, &text)) {
-      std::fprintf(stderr, "dandori fmt: %s: cannot read\n", path.c_str());
+    auto read = ReadUserFile(path.string());
+    if (!read.ok()) {
+      std::fprintf(stderr, "dandori fmt: %s\n", read.status().message().c_str());
       bad = true;
       continue;
     }
+    std::string text = std::move(*read);
     SourceManager sm;
     Diagnostics diags;
     int id = sm.Add(path.string(), text);

@@ -5,10 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
+
+#include "base/read_file.h"
 
 namespace dandori::cli {
 namespace {
@@ -130,11 +130,9 @@ Result<std::map<std::string, std::string>> ReadParamsFile(const std::string& pat
   if (ext != ".yaml" && ext != ".yml" && ext != ".json") {
     return Status::Invalid("--params-file " + path + ": want a .yaml, .yml or .json file");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("--params-file " + path + ": cannot read it");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto doc = ext == ".json" ? ParseJson(path, ss.str()) : ParseYaml(path, ss.str());
+  auto text = ReadUserFile(path, 1u << 20);
+  if (!text.ok()) return Status(text.status().code(), "--params-file " + text.status().message());
+  auto doc = ext == ".json" ? ParseJson(path, *text) : ParseYaml(path, *text);
   if (!doc.ok()) return doc.status();
   if (!doc->is_object()) {
     return Status::Invalid(path + ": want a mapping of parameter names to values");

@@ -7,9 +7,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/read_file.h"
 #include "compiler/check.h"
 #include "compiler/parse.h"
 
@@ -17,13 +16,7 @@ namespace dandori::compiler {
 namespace fs = std::filesystem;
 
 Result<std::string> ReadSourceFile(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return Status::Invalid(fmt::format("{}: is a directory", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(fmt::format("{}: cannot open file", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ReadUserFile(path, kMaxFileBytes);
 }
 
 namespace {
@@ -56,8 +49,13 @@ class Loader {
       if (std::find(done_.begin(), done_.end(), canon) != done_.end()) continue;
       auto text = ReadSourceFile(target);
       if (!text.ok()) {
-        d_.Error(imp.loc, "E060",
-                 fmt::format("cannot import '{}': no such file ({})", imp.path, target));
+        if (text.status().code() == Code::kNotFound) {
+          d_.Error(imp.loc, "E060",
+                   fmt::format("cannot import '{}': no such file ({})", imp.path, target));
+        } else {
+          d_.Error(imp.loc, "E063",
+                   fmt::format("cannot import '{}': {}", imp.path, text.status().message()));
+        }
         continue;
       }
       // A file seen before in this run keeps its index, so that its diagnostics are

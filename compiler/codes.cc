@@ -46,6 +46,7 @@ const std::vector<CodeInfo>& AllCodes() {
       {"E060", "import not found"},
       {"E061", "import cycle"},
       {"E062", "imported file declares a workflow"},
+      {"E063", "import is not a readable regular file"},
       {"E900", "internal error: unsound table"},
       {"W001", "drain without timeout"},
       {"W002", "parallel all over an unbounded list"},

@@ -1,8 +1,6 @@
 #include "engine/loader.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/read_file.h"
 #include "proto/table_verify.h"
 #include "proto/table_version.h"
 
@@ -163,13 +161,11 @@ Result<std::shared_ptr<const Program>> LoadTableBytes(const std::string& bytes,
 }
 
 Result<v1::Table> ReadTableFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Invalid("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  // A table holds at most kMaxStates states; 64 MiB is far above any real one.
+  auto bytes = ReadUserFile(path, 64u << 20);
+  if (!bytes.ok()) return bytes.status();
   v1::Table t;
-  if (!t.ParseFromString(ss.str()))
-    return Status::Invalid(path + ": not a compiled table (.flowc)");
+  if (!t.ParseFromString(*bytes)) return Status::Invalid(path + ": not a compiled table (.flowc)");
   return t;
 }
 

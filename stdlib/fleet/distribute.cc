@@ -106,7 +106,9 @@ Result<Value> RunDistribute(OperatorContext& ctx) {
                                                {"host", UrlHost(server->admin)},
                                                {"id", server->id},
                                                {"zone", server->zone}};
-    argv = SubstituteArgv(argv, vars);
+    auto sub = SubstituteArgv(argv, vars);
+    if (!sub.ok()) return sub.status();
+    argv = std::move(*sub);
     DANDORI_RETURN_IF_ERROR(CopyWithArgv(ctx, argv));
     std::string copied = argv.back();
     if (fs::is_regular_file(copied, ec)) {

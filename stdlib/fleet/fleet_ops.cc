@@ -19,7 +19,7 @@ Result<Value> Registry(OperatorContext& ctx, bool on) {
   if (!server.ok()) return server.status();
   if (server->registry.empty())
     return Status::Permanent("server " + server->id + " has no registry URL");
-  std::string url = server->registry + "/servers/" + server->id;
+  std::string url = server->registry + "/servers/" + UrlEscape(server->id);
   HttpRequest req{on ? "PUT" : "DELETE", url, "", "application/json", {}, kRegistryTimeoutMs};
   if (on) {
     req.body = Value::MakeRecord({{"id", Value::String(server->id)},

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/read_file.h"
 #include "stdlib/fleet/server_ref.h"
 
 namespace dandori::fleet {
@@ -53,8 +54,11 @@ class Reader {
       return Error(n, fmt::format("server {} of zone {} has no id", index + 1, zone));
     }
     std::string id = n["id"].as<std::string>();
+    if (auto st = ValidateName("server id", id); !st.ok()) return Error(n["id"], st.message());
     if (!ids_.insert(id).second) return Error(n["id"], fmt::format("duplicate server id '{}'", id));
     std::string host = n["host"] ? n["host"].as<std::string>() : id;
+    if (auto st = ValidateHost(host); !st.ok())
+      return Error(n["host"] ? n["host"] : n, st.message());
     std::map<std::string, std::string> vars = {{"id", id}, {"zone", zone}, {"host", host}};
     Value::Record rec = {{"id", Value::String(id)}, {"zone", Value::String(zone)}};
     for (const char* key : kUrlKeys) {
@@ -66,7 +70,7 @@ class Reader {
       } else {
         return Error(n, fmt::format("server '{}' has no {} URL (and no default)", id, key));
       }
-      rec.emplace_back(key, Value::String(SubstituteArgv({url}, vars)[0]));
+      rec.emplace_back(key, Value::String(SubstituteUrl(url, vars)));
     }
     for (const char* key : kArgvKeys) {
       std::vector<std::string> argv;
@@ -74,7 +78,9 @@ class Reader {
         if (!n[key].IsSequence()) return Error(n[key], fmt::format("'{}' must be a list", key));
         argv = n[key].as<std::vector<std::string>>();
       } else if (d.argvs.count(key)) {
-        argv = SubstituteArgv(d.argvs.at(key), vars);
+        auto sub = SubstituteArgv(d.argvs.at(key), vars);
+        if (!sub.ok()) return Error(n, fmt::format("server '{}': {}", id, sub.status().message()));
+        argv = std::move(*sub);
       }
       if (argv.empty()) continue;
       Value::List items;
@@ -109,6 +115,7 @@ class Reader {
     auto add = [&](const std::string& name, const YAML::Node& at, const YAML::Node& servers,
                    const Defaults& d) -> Status {
       if (name.empty()) return Error(at, "a zone has no name");
+      if (auto st = ValidateName("zone name", name); !st.ok()) return Error(at, st.message());
       if (!names.insert(name).second) return Error(at, fmt::format("duplicate zone '{}'", name));
       auto z = ReadZone(name, servers, d);
       if (!z.ok()) return z.status();
@@ -144,13 +151,17 @@ class Reader {
 }  // namespace
 
 Result<Value> LoadInventory(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return Status::Permanent(fmt::format("{}: no such inventory file", path));
+  // 100,000 servers with their URLs fit well inside 64 MiB.
+  auto text = ReadUserFile(path, 64u << 20);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) {
+      return Status::Permanent(fmt::format("{}: no such inventory file", path));
+    }
+    return Status::Permanent(text.status().message());
   }
   Reader reader(path);
   try {
-    YAML::Node root = YAML::LoadFile(path);
+    YAML::Node root = YAML::Load(*text);
     return reader.Read(root);
   } catch (const YAML::Exception& e) {
     if (e.mark.line >= 0) {

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "stdlib/fleet/server_ref.h"
+
 namespace dandori::fleet {
 namespace {
 
@@ -75,8 +77,44 @@ TEST_CASE("inventory: clear located errors") {
   CHECK(
       err("g.yaml", "zones:\n  - name: z\n    servers:\n      - {id: a}\n").find("no admin URL") !=
       std::string::npos);
+  // Ids, zones and hosts are data: anything that could become an option or break a URL
+  // is refused at the line that holds it.
+  const std::string urls = "admin: x, metrics: y, registry: r";
+  m = err("h.yaml",
+          "zones:\n  - name: z\n    servers:\n      - {id: -oProxyCommand=x, " + urls + "}\n");
+  CHECK(m.find("/h.yaml:4:") != std::string::npos);
+  CHECK(m.find("server id '-oProxyCommand%3Dx' must start with a letter or digit") !=
+        std::string::npos);
+  m = err("i.yaml", "zones:\n  - name: z\n    servers:\n      - {id: a/b, " + urls + "}\n");
+  CHECK(m.find("server id 'a%2Fb' may only hold") != std::string::npos);
+  m = err("j.yaml",
+          "zones:\n  - name: z\n    servers:\n      - {id: a, host: \"-x\", " + urls + "}\n");
+  CHECK(m.find("/j.yaml:4:") != std::string::npos);
+  CHECK(m.find("host '-x' must start with a letter or digit") != std::string::npos);
+  m = err("k.yaml", "zones:\n  - name: \"z 1\"\n    servers:\n      - {id: a, " + urls + "}\n");
+  CHECK(m.find("zone name 'z%201' may only hold") != std::string::npos);
+  auto device = LoadInventory("/dev/zero");
+  CHECK(device.status().message() ==
+        "/dev/zero: is a character device; only regular files are read");
   auto missing = LoadInventory("/nonexistent/inv.yaml");
   CHECK(missing.status().message() == "/nonexistent/inv.yaml: no such inventory file");
+}
+
+TEST_CASE("argv templates take values as data, never as options") {
+  auto ok = SubstituteArgv({"scp", "{src}", "{host}:/srv/{id}"},
+                           {{"src", "/a/b.bin"}, {"host", "cam1"}, {"id", "s1"}});
+  REQUIRE(ok.ok());
+  CHECK(*ok == std::vector<std::string>{"scp", "/a/b.bin", "cam1:/srv/s1"});
+  auto opt = SubstituteArgv({"ssh", "{host}", "restart"}, {{"host", "-oProxyCommand=evil"}});
+  REQUIRE_FALSE(opt.ok());
+  CHECK(opt.status().message().find("{host} would be '-oProxyCommand=evil'") != std::string::npos);
+  auto ctl = SubstituteArgv({"ssh", "{id}"}, {{"id", "a\nb"}});
+  REQUIRE_FALSE(ctl.ok());
+  CHECK(ctl.status().message().find("control character") != std::string::npos);
+  // A value no template uses is not checked.
+  CHECK(SubstituteArgv({"true"}, {{"id", "-x"}}).ok());
+  CHECK(SubstituteUrl("http://{host}:8080/servers/{id}", {{"host", "h1"}, {"id", "a b/c"}}) ==
+        "http://h1:8080/servers/a%20b%2Fc");
 }
 
 }  // namespace

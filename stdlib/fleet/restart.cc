@@ -112,10 +112,12 @@ Result<Value> RunRestart(OperatorContext& ctx) {
   if (!before.ok() && argv.empty()) return before.status();
   restarted = true;
   if (!argv.empty()) {
-    argv = SubstituteArgv(argv, {{"id", server->id},
-                                 {"zone", server->zone},
-                                 {"host", UrlHost(server->admin)},
-                                 {"version", version}});
+    auto sub = SubstituteArgv(argv, {{"id", server->id},
+                                     {"zone", server->zone},
+                                     {"host", UrlHost(server->admin)},
+                                     {"version", version}});
+    if (!sub.ok()) return sub.status();
+    argv = std::move(*sub);
     DANDORI_RETURN_IF_ERROR(RunArgv(ctx, argv, wait));
   } else {
     nlohmann::json body = {{"version", version}};
