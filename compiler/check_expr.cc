@@ -2,9 +2,9 @@
 // with the stage-visibility rules, and type inference.
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "compiler/builtins.h"
 #include "compiler/checker.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 namespace {
@@ -32,6 +32,36 @@ TypePtr Unify(const TypePtr& a, const TypePtr& b) {
   if (Checker::Assignable(*b, *a)) return a;
   if (Checker::Assignable(*a, *b)) return b;
   return Type::Any();
+}
+
+// The type of `l op r` for + - * / %, or nullptr: the rules of base/value_ops.h Arith.
+TypePtr ArithType(const std::string& op, const TypePtr& l, const TypePtr& r) {
+  TK lk = l->kind, rk = r->kind;
+  if (IsNumeric(l) && IsNumeric(r)) {
+    return lk == TK::kInt && rk == TK::kInt ? Type::Int() : Type::Float();
+  }
+  bool same_unit = lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent);
+  bool lunit = lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent;
+  bool runit = rk == TK::kDuration || rk == TK::kSize || rk == TK::kPercent;
+  if (op == "+") {
+    if (IsText(l) && IsText(r)) return lk == TK::kPath ? Type::Path() : Type::String();
+    if (same_unit) return l;
+    if (lk == TK::kList && rk == TK::kList) return Type::ListOf(Unify(l->elem, r->elem));
+    return nullptr;
+  }
+  if (op == "-") return same_unit ? l : nullptr;
+  if (op == "*") {
+    if (lunit && IsNumeric(r)) return l;
+    if (IsNumeric(l) && runit) return r;
+    return nullptr;
+  }
+  if (op == "/") {
+    if (lunit && IsNumeric(r)) return l;
+    if (same_unit) return Type::Float();
+    return nullptr;
+  }
+  if (op == "%" && same_unit && lk != TK::kPercent) return l;
+  return nullptr;
 }
 
 }  // namespace
@@ -355,7 +385,8 @@ TypePtr Checker::CheckBinary(Expr& e, const Scope& s, int depth) {
   if (op == "==" || op == "!=") return Type::Bool();
   if (op == "<" || op == "<=" || op == ">" || op == ">=") {
     bool ok = any || (IsNumeric(l) && IsNumeric(r)) || (IsText(l) && IsText(r)) ||
-              (lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent));
+              (lk == rk &&
+               (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent || lk == TK::kBool));
     if (!ok) bad();
     return Type::Bool();
   }
@@ -364,30 +395,8 @@ TypePtr Checker::CheckBinary(Expr& e, const Scope& s, int depth) {
     return Type::Bool();
   }
   if (any) return Type::Any();
-  bool ints = lk == TK::kInt && rk == TK::kInt;
-  if (IsNumeric(l) && IsNumeric(r) && op != "%") return ints ? Type::Int() : Type::Float();
-  if (op == "%" && ints) return Type::Int();
-  bool unit = lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent);
-  if (op == "+") {
-    if (IsText(l) && IsText(r)) return lk == TK::kPath ? Type::Path() : Type::String();
-    if (unit) return l;
-    if (lk == TK::kList && rk == TK::kList) return Type::ListOf(Unify(l->elem, r->elem));
-    return bad();
-  }
-  if (op == "-") return unit ? l : bad();
-  bool lunit = lk == TK::kDuration || lk == TK::kSize;
-  if (op == "*") {
-    if (lunit && IsNumeric(r)) return l;
-    if (IsNumeric(l) && (rk == TK::kDuration || rk == TK::kSize)) return r;
-    return bad();
-  }
-  if (op == "/") {
-    if (lunit && IsNumeric(r)) return l;
-    if (unit) return Type::Float();
-    return bad();
-  }
-  if (op == "%" && unit && lk == TK::kDuration) return l;
-  return bad();
+  TypePtr t = ArithType(op, l, r);
+  return t ? t : bad();
 }
 
 TypePtr Checker::CheckCallExpr(Expr& e, const Scope& s, int depth) {

@@ -2,8 +2,8 @@
 // approve messages and policies (retry / timeout / heartbeat / tolerate / pool).
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "compiler/checker.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 namespace {
