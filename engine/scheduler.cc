@@ -241,7 +241,7 @@ void Scheduler::Impl::Finish(RunOutcome o) {
   JobState js = o == RunOutcome::kSucceeded   ? JobState::kSucceeded
                 : o == RunOutcome::kCancelled ? JobState::kCancelled
                                               : JobState::kFailed;
-  turn.batch.SetJobState(job, js, o == RunOutcome::kFailed ? end.message : "");
+  turn.batch.SetJobState(job, js, clock->NowMs(), o == RunOutcome::kFailed ? end.message : "");
   AddEvent(std::string("job.") + std::string(JobStateName(js)), "", 0,
            o == RunOutcome::kFailed ? end.message : "");
 }
