@@ -9,7 +9,7 @@
 namespace dandori::compiler {
 namespace {
 
-std::string LocText(const SourceManager&, const Loc& l) {
+std::string LocText(const Loc& l) {
   return l.valid() ? fmt::format("{}:{}", l.line, l.col) : std::string("?");
 }
 
@@ -70,7 +70,7 @@ TypePtr Checker::CheckName(Expr& e, const Scope& s, bool all) {
     const Stmt& ls = *p_.nodes[it->second].stmt;
     d_.Error(e.loc, "E022", fmt::format("loop variable '{}' is used outside its block", name),
              {fmt::format("'{}' is declared by the {} at {} and visible only in its body", name,
-                          NodeName(it->second), LocText(sm_, ls.loc))});
+                          NodeName(it->second), LocText(ls.loc))});
     return Type::Any();
   }
   if (name == "error") {
@@ -155,7 +155,7 @@ TypePtr Checker::CheckStageRef(Expr& e, int x, const Scope& s, bool all) {
                {fmt::format("'{}' does not come before '{}' in sequence or through 'after'",
                             NodeName(a), NodeName(b)),
                 fmt::format("'{}' is declared at {}", sa.name.empty() ? NodeName(a) : sa.name,
-                            LocText(sm_, sa.loc))});
+                            LocText(sa.loc))});
       return Type::Any();
     }
   }
