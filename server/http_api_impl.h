@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "dandori/v1/api.pb.h"
 #include "engine/pg/pg_store.h"
 #include "proto/value_codec.h"
@@ -106,7 +107,7 @@ struct ApiServer::Impl {
   httplib::Server server;
   std::thread thread;
   std::mutex mu;
-  std::vector<std::unique_ptr<PgStore>> idle;  // guarded by mu
+  std::vector<std::unique_ptr<PgStore>> idle GUARDED_BY(mu);  // stores between requests
 
   // Borrows a store for one request.
   struct Lease {
