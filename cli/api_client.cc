@@ -122,6 +122,10 @@ engine::JobStatus StatusOf(const json& j) {
     t.stage = Str(f, "stage");
     t.attempts = f.value("attempts", 0);
     t.error = Str(f, "error");
+    for (int c = 0; c <= static_cast<int>(Code::kInternal); ++c) {
+      if (CodeName(static_cast<Code>(c)) == Str(f, "errorClass"))
+        t.error_class = static_cast<Code>(c);
+    }
     s.failed.push_back(std::move(t));
   }
   for (const json& g : j.value("waitingGates", json::array())) {
