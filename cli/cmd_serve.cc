@@ -41,7 +41,7 @@ server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   o.ops = a.ops;
   o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
   o.registry = reg;
-  o.compile = CompileText;  // .flow submitted over the API; imports resolve here
+  o.compile = CompileSubmitted;  // .flow submitted over the API, with its imports
   return o;
 }
 

@@ -8,10 +8,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "base/read_file.h"
 #include "cli/api_client.h"
 #include "cli/driver.h"
+#include "compiler/compile.h"
 
 namespace dandori::cli {
 namespace {
@@ -80,11 +81,10 @@ void PrintJob(const json& j) {
 }
 
 Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Invalid("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // A .flowc may be larger than a source; the server's body cap (8 MiB) applies anyway.
+  auto text = ReadUserFile(path, 64u << 20);
+  if (!text.ok()) return Status::Invalid(text.status().message());
+  return text;
 }
 
 }  // namespace
@@ -113,7 +113,14 @@ int RemoteSubmit(const ApiTarget& t, const std::string& file,
     }
     body["tableBytes"] = out;
   } else {
-    body["source"] = {{"path", file}, {"text", *text}};
+    // The import closure travels with the source: the server never reads its own disk.
+    auto bundle = compiler::BundleOf(file);
+    if (!bundle.ok()) return Fail("submit", bundle.status());
+    json imports = json::array();
+    for (size_t i = 1; i < bundle->size(); ++i) {
+      imports.push_back({{"path", (*bundle)[i].path}, {"text", (*bundle)[i].text}});
+    }
+    body["source"] = {{"path", file}, {"text", *text}, {"imports", imports}};
   }
   json p = json::object();
   for (const auto& [k, v] : params) p[k] = v;  // typed by the server (BindParams)

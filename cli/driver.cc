@@ -63,12 +63,13 @@ Result<v1::Table> CompileWorkflow(const std::string& path) {
   return Verdict(path, *out, diags);
 }
 
-Result<v1::Table> CompileText(const std::string& path, const std::string& text) {
+Result<v1::Table> CompileSubmitted(const v1::FlowSource& source) {
+  std::vector<compiler::SourceFile> files = {{source.path(), source.text()}};
+  for (const v1::FlowFile& f : source.imports()) files.push_back({f.path(), f.text()});
   compiler::SourceManager sm;
   compiler::Diagnostics diags;
-  int file = sm.Add(path, text);
-  compiler::CompileOutput out = compiler::CompileSource(file, sm, diags);
-  auto verdict = Verdict(path, out, diags);
+  compiler::CompileOutput out = compiler::CompileBundle(files, sm, diags);
+  auto verdict = Verdict(source.path(), out, diags);
   if (!verdict.ok() && diags.has_errors()) {
     return Status::Invalid(compiler::RenderReport(diags, sm, compiler::ReportFormat::kText));
   }

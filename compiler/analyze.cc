@@ -36,7 +36,7 @@ class Loader {
     std::string dir = fs::path(sm_.path(f.file)).parent_path().string();
     for (const Import& imp : f.imports) {
       std::string target = (fs::path(dir) / imp.path).lexically_normal().string();
-      std::string canon = Canonical(target);
+      std::string canon = sm_.sealed() ? target : Canonical(target);
       auto on_chain = std::find(chain.begin(), chain.end(), canon);
       if (on_chain != chain.end()) {
         std::string names;
@@ -47,21 +47,32 @@ class Loader {
         continue;
       }
       if (std::find(done_.begin(), done_.end(), canon) != done_.end()) continue;
-      auto text = ReadSourceFile(target);
-      if (!text.ok()) {
-        if (text.status().code() == Code::kNotFound) {
-          d_.Error(imp.loc, "E060",
-                   fmt::format("cannot import '{}': no such file ({})", imp.path, target));
-        } else {
-          d_.Error(imp.loc, "E063",
-                   fmt::format("cannot import '{}': {}", imp.path, text.status().message()));
-        }
-        continue;
-      }
       // A file seen before in this run keeps its index, so that its diagnostics are
       // reported once even when several checked files import it.
       int id = sm_.Find(target);
-      if (id < 0) id = sm_.Add(target, std::move(*text));
+      if (sm_.sealed()) {
+        // A bundle's imports are its own files; the disk is never consulted, so a
+        // diagnostic can neither quote nor reveal a file the sender did not send.
+        if (id < 0) {
+          d_.Error(imp.loc, "E060",
+                   fmt::format("cannot import '{}': {} is not among the files submitted", imp.path,
+                               target));
+          continue;
+        }
+      } else if (id < 0) {
+        auto text = ReadSourceFile(target);
+        if (!text.ok()) {
+          if (text.status().code() == Code::kNotFound) {
+            d_.Error(imp.loc, "E060",
+                     fmt::format("cannot import '{}': no such file ({})", imp.path, target));
+          } else {
+            d_.Error(imp.loc, "E063",
+                     fmt::format("cannot import '{}': {}", imp.path, text.status().message()));
+          }
+          continue;
+        }
+        id = sm_.Add(target, std::move(*text));
+      }
       std::unique_ptr<File> parsed = ParseFile(sm_, id, d_);
       if (!parsed) continue;
       done_.push_back(canon);
@@ -100,7 +111,7 @@ Analysis Analyze(int file, SourceManager& sm, Diagnostics& diags) {
   out.main = ParseFile(sm, file, diags);
   if (!out.main) return out;
   Loader loader(sm, diags);
-  std::vector<std::string> chain{Canonical(sm.path(file))};
+  std::vector<std::string> chain{sm.sealed() ? sm.path(file) : Canonical(sm.path(file))};
   loader.LoadImports(*out.main, chain);
   std::vector<File*> imports = loader.Files();
   out.imports = loader.Take();

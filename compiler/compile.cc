@@ -42,6 +42,28 @@ CompileOutput CompileSource(int file, SourceManager& sm, Diagnostics& diags) {
   return out;
 }
 
+CompileOutput CompileBundle(const std::vector<SourceFile>& files, SourceManager& sm,
+                            Diagnostics& diags) {
+  if (files.empty()) return {};
+  for (const SourceFile& f : files) {
+    if (sm.Find(f.path) < 0) sm.Add(f.path, f.text);
+  }
+  sm.Seal();
+  return CompileSource(0, sm, diags);
+}
+
+Result<std::vector<SourceFile>> BundleOf(const std::string& path) {
+  SourceManager sm;
+  Diagnostics diags;
+  auto text = ReadSourceFile(path);
+  if (!text.ok()) return text.status();
+  int id = sm.Add(path, std::move(*text));
+  Analyze(id, sm, diags);  // loads the import closure into sm
+  std::vector<SourceFile> out;
+  for (int i = 0; i < sm.size(); ++i) out.push_back({sm.path(i), sm.text(i)});
+  return out;
+}
+
 Result<CompileOutput> CompileFile(const std::string& path, SourceManager& sm, Diagnostics& diags) {
   auto text = ReadSourceFile(path);
   if (!text.ok()) return text.status();

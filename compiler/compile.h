@@ -27,6 +27,22 @@ Result<CompileOutput> CompileFile(const std::string& path, SourceManager& sm, Di
 // Same, for text already registered in `sm` as file `file` (tests, benchmarks).
 CompileOutput CompileSource(int file, SourceManager& sm, Diagnostics& diags);
 
+// One file of a submitted bundle: `path` as the submitter's compiler named it (imports
+// resolve against it exactly as on disk), `text` its source.
+struct SourceFile {
+  std::string path;
+  std::string text;
+};
+
+// Compiles files[0] with its imports taken only from `files` (a bundle sent over the
+// API): `sm` is sealed, nothing is read from disk. `sm` must be empty.
+CompileOutput CompileBundle(const std::vector<SourceFile>& files, SourceManager& sm,
+                            Diagnostics& diags);
+
+// The bundle of `path`'s import closure, as CompileFile loads it, for sending to a
+// server; the error names a file that cannot be read (diagnostics are not reported).
+Result<std::vector<SourceFile>> BundleOf(const std::string& path);
+
 // Checks files and folders (recursively, every *.flow, in sorted order); a library
 // file without a workflow checks on its own. Returns an error Status naming the
 // first path that does not exist or cannot be read; `files` counts the files checked.

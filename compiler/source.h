@@ -33,6 +33,10 @@ class SourceManager {
   int size() const { return static_cast<int>(files_.size()); }
   // The text of a 1-based line without its newline ("" if out of range).
   std::string_view Line(int file, int line) const;
+  // A sealed manager holds every file a compile may read (a bundle submitted to the
+  // server): imports resolve only among its files, never on disk.
+  void Seal() { sealed_ = true; }
+  bool sealed() const { return sealed_; }
 
  private:
   struct File {
@@ -41,6 +45,7 @@ class SourceManager {
     std::vector<size_t> line_starts;
   };
   std::vector<File> files_;
+  bool sealed_ = false;
 };
 
 }  // namespace dandori::compiler

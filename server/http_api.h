@@ -19,6 +19,10 @@
 #include "server/dispatch.h"
 #include "stdlib/operator.h"
 
+namespace dandori::v1 {
+class FlowSource;  // dandori/v1/api.pb.h
+}  // namespace dandori::v1
+
 namespace dandori::server {
 
 struct ApiOptions {
@@ -28,8 +32,9 @@ struct ApiOptions {
   std::string token;  // required bearer token (non-empty)
   size_t max_body_bytes = 8u << 20;
   const OperatorRegistry* registry = nullptr;  // for binding parameters (may be null)
-  // Compiles .flow source for submit (path for messages, text); null: refuse source.
-  std::function<Result<v1::Table>(const std::string& path, const std::string& text)> compile;
+  // Compiles .flow source for submit, with its imports taken only from the request
+  // (never the server's disk); null: refuse source.
+  std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   const DispatchStats* local_stats = nullptr;  // this process's executor, for /metrics
 };
 

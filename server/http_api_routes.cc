@@ -112,8 +112,9 @@ void ApiServer::Impl::Submit(const httplib::Request& req, httplib::Response& res
       if (!opt.compile) {
         return SendError(res, 400, "invalid_argument", "this server cannot compile .flow source");
       }
-      std::string path = in.source().path().empty() ? "submitted.flow" : in.source().path();
-      auto t = opt.compile(path, in.source().text());
+      v1::FlowSource source = in.source();
+      if (source.path().empty()) source.set_path("submitted.flow");
+      auto t = opt.compile(source);
       if (!t.ok()) return SendStatus(res, t.status());
       table = *t;
       break;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "compiler/compile.h"
+#include "dandori/v1/api.pb.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
 #include "server/dispatch.h"
@@ -24,12 +25,16 @@ namespace {
 using engine::testing::FreshDatabase;
 using json = nlohmann::json;
 
-Result<v1::Table> CompileText(const std::string& path, const std::string& text) {
+// As `dandori serve` compiles (cli/driver.cc CompileSubmitted): the bundle only; the
+// first error's text is the message, so a test can see what a client would be told.
+Result<v1::Table> CompileSubmitted(const v1::FlowSource& source) {
+  std::vector<compiler::SourceFile> files = {{source.path(), source.text()}};
+  for (const v1::FlowFile& f : source.imports()) files.push_back({f.path(), f.text()});
   compiler::SourceManager sm;
   compiler::Diagnostics diags;
-  int f = sm.Add(path, text);
-  auto out = compiler::CompileSource(f, sm, diags);
-  if (!out.table) return Status::Invalid(path + " has errors");
+  auto out = compiler::CompileBundle(files, sm, diags);
+  if (diags.has_errors()) return Status::Invalid(diags.Sorted().front().message);
+  if (!out.table) return Status::Invalid(source.path() + " has no workflow");
   return *out.table;
 }
 
@@ -58,7 +63,7 @@ struct Fixture {
     o.token = "s3cret-token";
     o.max_body_bytes = 64 * 1024;
     o.registry = &reg;
-    o.compile = CompileText;
+    o.compile = CompileSubmitted;
     api = std::make_unique<ApiServer>(o);
     REQUIRE(api->Start().ok());
     http = std::make_unique<httplib::Client>("127.0.0.1", api->port());
@@ -116,6 +121,34 @@ TEST_CASE("API refuses missing and wrong tokens, and answers malformed requests 
   CheckError(f.http->Get("/v1/jobs?state=sleeping", f.auth), 400, "invalid_argument");
   CheckError(f.http->Get("/v1/nothing", f.auth), 404, "not_found");
   CheckError(f.http->Post("/v1/jobs/1/explode", f.auth, "", "application/json"), 404, "not_found");
+}
+
+TEST_CASE("submitted source resolves imports only among the files sent, never on disk") {
+  Fixture f;
+  auto submit = [&](const json& source) {
+    return f.http->Post("/v1/jobs", f.auth, json({{"source", source}}).dump(), "application/json");
+  };
+  const std::string main =
+      "import \"lib/n.flow\"\n\nworkflow w() {\n  stage a = noop(value: n)\n}\n";
+  auto ok = submit({{"path", "flows/w.flow"},
+                    {"text", main},
+                    {"imports", {{{"path", "flows/lib/n.flow"}, {"text", "const n = 3\n"}}}}});
+  REQUIRE(ok);
+  CHECK(ok->status == 201);
+  // A server file, by absolute path or by escaping upwards, is never read or quoted:
+  // the answer is the same whether or not the file exists.
+  for (const std::string& target : {std::string("/etc/passwd"), std::string("../../../etc/passwd"),
+                                    std::string("/no/such/file.flow")}) {
+    auto r =
+        submit({{"path", "w.flow"},
+                {"text", "import \"" + target + "\"\nworkflow w() {\n  stage a = noop()\n}\n"}});
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 400);
+    CHECK(r->body.find("root:") == std::string::npos);
+    CHECK(r->body.find("is not among the files submitted") != std::string::npos);
+    CHECK(r->body.find("no such file") == std::string::npos);
+  }
 }
 
 TEST_CASE("API submits idempotently, lists with paging, shows events, cancels, scrapes") {

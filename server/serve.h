@@ -17,6 +17,10 @@
 #include "dandori/v1/table.pb.h"
 #include "stdlib/operator.h"
 
+namespace dandori::v1 {
+class FlowSource;  // dandori/v1/api.pb.h
+}  // namespace dandori::v1
+
 namespace dandori::server {
 
 struct ServeOptions {
@@ -33,7 +37,7 @@ struct ServeOptions {
   bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
   std::string name;               // lease owner name; empty: LocalOwner()
   const OperatorRegistry* registry = nullptr;
-  std::function<Result<v1::Table>(const std::string&, const std::string&)> compile;
+  std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   std::function<void(const std::string& line)> log;  // status lines (stderr by default)
 };
 

@@ -119,6 +119,18 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   CHECK(WaitStatus(with({"status", "2"}), dir, "hello  succeeded"));
   CHECK(Dandori(with({"events", "2"}), dir).out.find("job.succeeded") != std::string::npos);
   CHECK(Dandori(with({"retry", "2"}), dir).code == 2);  // only failed/cancelled jobs
+
+  // A .flow with imports: submit sends the import closure, the server resolves imports
+  // only among those files (client/lib/n.flow does not exist relative to serve's folder).
+  fs::create_directories(dir / "client" / "lib");
+  std::ofstream(dir / "client" / "imp.flow")
+      << "import \"lib/n.flow\"\n\nworkflow imp() {\n  stage a = noop(value: n)\n}\n";
+  std::ofstream(dir / "client" / "lib" / "n.flow") << "const n = 7\n";
+  CliRun imp = Dandori({"submit", "imp.flow", "--server", server, "--token-file", "../token"},
+                       dir / "client");
+  INFO(imp.out + Read(dir / "serve.log"));
+  CHECK(imp.out == "submitted job 3\n");
+  CHECK(WaitStatus(with({"status", "3"}), dir, "imp  succeeded"));
   CliRun no_token = Dandori({"status", "2", "--server", server}, dir);
   CHECK(no_token.code == 2);
   CHECK(no_token.out.find("no API token") != std::string::npos);
