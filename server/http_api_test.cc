@@ -237,3 +237,31 @@ TEST_CASE("a job submitted over HTTP runs on engines and executors and is watche
 }
 
 }  // namespace dandori::server
+
+namespace dandori::server {
+
+TEST_CASE("hostile bodies: NUL, deep params and curl's form content type") {
+  Fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string nul_key = R"({"source": {"text": "workflow w() {}"}, "idempotencyKey": "a\u0000b"})";
+  auto r = f.http->Post("/v1/jobs", f.auth, nul_key, "application/json");
+  CheckError(r, 400, "bad_request");
+  CHECK(r->body.find("NUL") != std::string::npos);
+  CHECK(r->body.find("postgres") == std::string::npos);
+  r = f.http->Post("/v1/jobs/1/approve", f.auth, R"({"gate": "g\u0000"})", "application/json");
+  CheckError(r, 400, "bad_request");
+  std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  r = f.http->Post("/v1/jobs", f.auth, R"({"params": {"x": )" + deep + "}}", "application/json");
+  CheckError(r, 400, "bad_request");
+  CHECK(r->body.find("deeper than 64") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  // curl -d sends application/x-www-form-urlencoded; the body is JSON all the same, and
+  // may be as large as the API's own cap (not a form limit of 8 KiB).
+  std::string text = std::string(kFlow) + "// " + std::string(12000, 'x') + "\n";
+  json body = {{"source", {{"path", "w.flow"}, {"text", text}}}, {"idempotencyKey", "form"}};
+  r = f.http->Post("/v1/jobs", f.auth, body.dump(), "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 201);
+}
+
+}  // namespace dandori::server
