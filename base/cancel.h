@@ -27,8 +27,8 @@ class CancelToken {
   }
 
  private:
-  std::atomic<bool> cancelled_{false};
-  std::mutex mu_;
+  std::atomic<bool> cancelled_{false};  // set once, with mu_ held (so WaitFor cannot miss it)
+  std::mutex mu_;                       // pairs with cv_; guards no other field
   std::condition_variable cv_;
 };
 

@@ -167,7 +167,7 @@ int Cancel(const JobArgs& a) {
   if (!engine_alive) {
     // Nobody is running it: the job ends here.
     engine::Batch b;
-    b.SetJobState(o->job.id, engine::JobState::kCancelled);
+    b.SetJobState(o->job.id, engine::JobState::kCancelled, now);
     b.AddEvent({0, o->job.id, now, "cli", "job.cancelled", "", 0, "no engine was running it"});
     Status c = o->store->Commit(b, nullptr);
     if (!c.ok()) return Fail("cancel", c);

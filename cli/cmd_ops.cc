@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/suggest.h"
 #include "cli/driver.h"
-#include "compiler/suggest.h"
 #include "stdlib/signatures.h"
 
 namespace dandori::cli {
@@ -182,7 +182,7 @@ int RunOps(const OpsArgs& a) {
   if (!first) return kExitOk;
   for (const OperatorSignature& op : AllOperators()) names.push_back(op.family);
   return Fail("ops", Status::NotFound("no operator or family '" + a.name + "'" +
-                                      compiler::DidYouMean(a.name, names)));
+                                      DidYouMean(a.name, names)));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/driver.h"
+#include "compiler/compile.h"
 #include "engine/pg/pg_store.h"
 #include "server/serve.h"
 
@@ -41,7 +42,7 @@ server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   o.ops = a.ops;
   o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
   o.registry = reg;
-  o.compile = CompileSubmitted;  // .flow submitted over the API, with its imports
+  o.compile = compiler::CompileSubmitted;  // .flow submitted over the API, with its imports
   return o;
 }
 

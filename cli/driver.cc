@@ -63,19 +63,6 @@ Result<v1::Table> CompileWorkflow(const std::string& path) {
   return Verdict(path, *out, diags);
 }
 
-Result<v1::Table> CompileSubmitted(const v1::FlowSource& source) {
-  std::vector<compiler::SourceFile> files = {{source.path(), source.text()}};
-  for (const v1::FlowFile& f : source.imports()) files.push_back({f.path(), f.text()});
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  compiler::CompileOutput out = compiler::CompileBundle(files, sm, diags);
-  auto verdict = Verdict(source.path(), out, diags);
-  if (!verdict.ok() && diags.has_errors()) {
-    return Status::Invalid(compiler::RenderReport(diags, sm, compiler::ReportFormat::kText));
-  }
-  return verdict;
-}
-
 bool IsCompiledTable(const std::string& path) {
   return std::filesystem::path(path).extension() == ".flowc";
 }

@@ -21,7 +21,6 @@
 #include "cli/command.h"
 #include "cli/params.h"
 #include "compiler/report.h"
-#include "dandori/v1/api.pb.h"
 #include "dandori/v1/table.pb.h"
 #include "engine/program.h"
 #include "engine/store.h"
@@ -39,9 +38,6 @@ int Fail(const std::string& cmd, const Status& st);
 // Compiles a .flow file. Diagnostics (errors and warnings) go to stderr as text; a file
 // with errors, or one that declares no workflow, is kInvalidArgument.
 Result<v1::Table> CompileWorkflow(const std::string& path);
-// The same for source submitted to `dandori serve`: imports come only from the
-// request's bundle, and the rendered diagnostics are the Status message.
-Result<v1::Table> CompileSubmitted(const v1::FlowSource& source);
 // A .flowc is read as a Table; anything else is compiled with CompileWorkflow.
 Result<v1::Table> LoadWorkflow(const std::string& path);
 bool IsCompiledTable(const std::string& path);

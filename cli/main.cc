@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "base/suggest.h"
 #include "cli/command.h"
-#include "compiler/suggest.h"
 #include "proto/table_version.h"
 
 namespace dandori::cli {
@@ -33,7 +33,7 @@ bool KnownCommand(const std::string& word, const std::vector<CommandSpec>& specs
     if (s.name == word) return true;
     names.push_back(s.name);
   }
-  std::string best = compiler::Suggest(word, names);
+  std::string best = Suggest(word, names);
   std::fprintf(stderr, "dandori: unknown command '%s'%s\nRun 'dandori --help' for the commands.\n",
                word.c_str(), best.empty() ? "" : (" (did you mean " + best + "?)").c_str());
   return false;

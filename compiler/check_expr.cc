@@ -1,27 +1,15 @@
-// Expressions: name resolution (loop variables, stages, parameters, consts, `error`)
-// with the stage-visibility rules, and type inference.
+// Expression types: literals, lists, records, fields, indexing, operators (the rules
+// of base/value_ops.h) and built-in calls. Names are resolved in check_names.cc.
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "compiler/builtins.h"
 #include "compiler/checker.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 namespace {
 
 using TK = Type::Kind;
-
-std::string LocText(const SourceManager&, const Loc& l) {
-  return l.valid() ? fmt::format("{}:{}", l.line, l.col) : std::string("?");
-}
-
-TypePtr ErrorRecordType() {
-  static TypePtr t = Type::Record("", {{"message", Type::String(), false},
-                                       {"class", Type::String(), false},
-                                       {"stage", Type::String(), false},
-                                       {"loc", Type::String(), false}});
-  return t;
-}
 
 bool IsNumeric(const TypePtr& t) { return t->kind == TK::kInt || t->kind == TK::kFloat; }
 bool IsText(const TypePtr& t) { return t->kind == TK::kString || t->kind == TK::kPath; }
@@ -34,16 +22,41 @@ TypePtr Unify(const TypePtr& a, const TypePtr& b) {
   return Type::Any();
 }
 
+// The type of `l op r` for + - * / %, or nullptr: the rules of base/value_ops.h Arith.
+TypePtr ArithType(const std::string& op, const TypePtr& l, const TypePtr& r) {
+  TK lk = l->kind, rk = r->kind;
+  if (IsNumeric(l) && IsNumeric(r)) {
+    return lk == TK::kInt && rk == TK::kInt ? Type::Int() : Type::Float();
+  }
+  bool same_unit = lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent);
+  bool lunit = lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent;
+  bool runit = rk == TK::kDuration || rk == TK::kSize || rk == TK::kPercent;
+  if (op == "+") {
+    if (IsText(l) && IsText(r)) return lk == TK::kPath ? Type::Path() : Type::String();
+    if (same_unit) return l;
+    if (lk == TK::kList && rk == TK::kList) return Type::ListOf(Unify(l->elem, r->elem));
+    return nullptr;
+  }
+  if (op == "-") return same_unit ? l : nullptr;
+  if (op == "*") {
+    if (lunit && IsNumeric(r)) return l;
+    if (IsNumeric(l) && runit) return r;
+    return nullptr;
+  }
+  if (op == "/") {
+    if (lunit && IsNumeric(r)) return l;
+    if (same_unit) return Type::Float();
+    return nullptr;
+  }
+  if (op == "%" && same_unit && lk != TK::kPercent) return l;
+  return nullptr;
+}
+
 }  // namespace
 
 TypePtr ApproveOutputType() {
   static TypePtr t = Type::Record("", {{"approver", Type::String(), false}});
   return t;
-}
-
-TypePtr Checker::LoopVarType(int loop_node) {
-  TypePtr t = loop_var_types_[loop_node];
-  return t ? t : Type::Any();
 }
 
 TypePtr Checker::CheckExpr(Expr& e, const Scope& s, int depth) {
@@ -163,154 +176,6 @@ TypePtr Checker::CheckExpr(Expr& e, const Scope& s, int depth) {
   return t;
 }
 
-TypePtr Checker::CheckName(Expr& e, const Scope& s, bool all) {
-  const std::string& name = e.text;
-  if (!s.consts_only) {
-    for (int b = s.block; b >= 0 && !all; b = p_.nodes[b].parent) {
-      const Stmt& bs = *p_.nodes[b].stmt;
-      if (IsLoop(bs.kind) && bs.var == name) {
-        p_.refs[&e] = {RefKind::kVar, b};
-        return LoopVarType(b);
-      }
-    }
-    if (s.site >= 0) {
-      if (auto it = stage_names_.find(name); it != stage_names_.end()) {
-        return CheckStageRef(e, it->second, s, all);
-      }
-    }
-  }
-  if (all) {
-    d_.Error(e.loc, "E023", fmt::format("'{}[*]': '{}' is not a stage", name, name),
-             {"[*] collects the outputs of a stage that runs inside a foreach, fanout or rolling "
-              "block"});
-    return Type::Any();
-  }
-  if (!s.consts_only) {
-    if (auto it = param_names_.find(name);
-        it != param_names_.end() && it->second < s.params_visible) {
-      p_.refs[&e] = {RefKind::kParam, it->second};
-      return p_.param_types[it->second];
-    }
-  }
-  if (auto it = p_.const_by_name.find(name); it != p_.const_by_name.end()) {
-    CheckConst(it->second);
-    p_.refs[&e] = {RefKind::kConst, it->second};
-    return p_.consts[it->second].type;
-  }
-  if (name == "error" && s.root == Root::kOnFailure && s.site >= 0) {
-    p_.refs[&e] = {RefKind::kError, -1};
-    return ErrorRecordType();
-  }
-  if (auto it = loop_vars_.find(name); it != loop_vars_.end() && !s.consts_only) {
-    const Stmt& ls = *p_.nodes[it->second].stmt;
-    d_.Error(e.loc, "E022", fmt::format("loop variable '{}' is used outside its block", name),
-             {fmt::format("'{}' is declared by the {} at {} and visible only in its body", name,
-                          NodeName(it->second), LocText(sm_, ls.loc))});
-    return Type::Any();
-  }
-  if (name == "error") {
-    d_.Error(e.loc, "E020", "'error' is only available inside an 'on failure' handler");
-    return Type::Any();
-  }
-  std::vector<std::string> names;
-  for (const auto& [n, i] : p_.const_by_name) names.push_back(n);
-  if (!s.consts_only) {
-    for (const auto& [n, i] : param_names_) names.push_back(n);
-    if (s.site >= 0) {
-      for (const auto& [n, i] : stage_names_) names.push_back(n);
-    }
-    for (int b = s.block; b >= 0; b = p_.nodes[b].parent) {
-      if (IsLoop(p_.nodes[b].stmt->kind)) names.push_back(p_.nodes[b].stmt->var);
-    }
-  }
-  std::string what = s.site < 0 && stage_names_.count(name)
-                         ? fmt::format(
-                               "stage '{}' cannot be used here (only constants and "
-                               "parameters are available)",
-                               name)
-                         : fmt::format("undefined name '{}'{}", name, DidYouMean(name, names));
-  d_.Error(e.loc, "E020", what);
-  return Type::Any();
-}
-
-TypePtr Checker::CheckStageRef(Expr& e, int x, const Scope& s, bool all) {
-  const Node& nx = p_.nodes[x];
-  const Stmt& sx = *nx.stmt;
-  const std::string& name = e.text;
-  if (sx.kind == StmtKind::kGroup) {
-    d_.Error(e.loc, "E030", fmt::format("group '{}' has no output value", name),
-             {"refer to a stage inside the group instead"});
-    return Type::Any();
-  }
-  TypePtr out = sx.kind == StmtKind::kApprove ? ApproveOutputType()
-                : nx.sig                      ? nx.sig->output
-                                              : Type::Any();
-  const Node& site = p_.nodes[s.site];
-  // Climb both to their lowest common block, noting loops crossed on x's side.
-  int a = x, b = s.site;
-  bool crossing = false;
-  if (nx.root != site.root) {
-    if (nx.root != Root::kBody || site.root != Root::kOnSuccess) {
-      std::string why =
-          site.root == Root::kOnFailure && nx.root == Root::kBody
-              ? fmt::format("stage '{}' may not have run when the 'on failure' handler starts",
-                            name)
-              : fmt::format("stage '{}' runs only in the 'on {}' handler", name,
-                            nx.root == Root::kOnFailure ? "failure" : "success");
-      d_.Error(e.loc, "E021", why,
-               {site.root == Root::kOnFailure ? "use 'error' and parameters in a failure handler"
-                                              : "a handler's stages are not visible elsewhere"});
-      return Type::Any();
-    }
-    for (int c = nx.parent; c >= 0; c = p_.nodes[c].parent) {
-      crossing = crossing || IsLoop(p_.nodes[c].stmt->kind);
-    }
-  } else {
-    while (p_.nodes[a].depth > p_.nodes[b].depth) {
-      a = p_.nodes[a].parent;
-      crossing = crossing || IsLoop(p_.nodes[a].stmt->kind);
-    }
-    while (p_.nodes[b].depth > p_.nodes[a].depth) b = p_.nodes[b].parent;
-    while (p_.nodes[a].parent != p_.nodes[b].parent) {
-      a = p_.nodes[a].parent;
-      b = p_.nodes[b].parent;
-      crossing = crossing || IsLoop(p_.nodes[a].stmt->kind);
-    }
-    if (a == b) {
-      d_.Error(e.loc, x == s.site ? "E025" : "E021",
-               x == s.site ? fmt::format("stage '{}' refers to its own output", name)
-                           : fmt::format("stage '{}' runs inside this block and has not run yet "
-                                         "when its header is evaluated",
-                                         name));
-      return Type::Any();
-    }
-    if (!IsBefore(a, b)) {
-      const Stmt& sa = *p_.nodes[a].stmt;
-      d_.Error(e.loc, "E021", fmt::format("stage '{}' may not have run yet here", name),
-               {fmt::format("'{}' does not come before '{}' in sequence or through 'after'",
-                            NodeName(a), NodeName(b)),
-                fmt::format("'{}' is declared at {}", sa.name.empty() ? NodeName(a) : sa.name,
-                            LocText(sm_, sa.loc))});
-      return Type::Any();
-    }
-  }
-  if (crossing && !all) {
-    d_.Error(e.loc, "E023",
-             fmt::format("stage '{}' runs once per item of a loop; use '{}[*]' for the list of its "
-                         "outputs",
-                         name, name));
-    return Type::Any();
-  }
-  if (!crossing && all) {
-    d_.Error(e.loc, "E023",
-             fmt::format("'{}[*]': stage '{}' runs once here, not per item of a loop; use '{}'",
-                         name, name, name));
-    return Type::Any();
-  }
-  p_.refs[&e] = {all ? RefKind::kStageAll : RefKind::kStage, x};
-  return all ? Type::ListOf(out) : out;
-}
-
 TypePtr Checker::CheckField(Expr& e, const Scope& s, int depth) {
   if (e.items.empty()) return Type::Any();
   TypePtr base = CheckExpr(*e.items[0], s, depth + 1);
@@ -355,7 +220,8 @@ TypePtr Checker::CheckBinary(Expr& e, const Scope& s, int depth) {
   if (op == "==" || op == "!=") return Type::Bool();
   if (op == "<" || op == "<=" || op == ">" || op == ">=") {
     bool ok = any || (IsNumeric(l) && IsNumeric(r)) || (IsText(l) && IsText(r)) ||
-              (lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent));
+              (lk == rk &&
+               (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent || lk == TK::kBool));
     if (!ok) bad();
     return Type::Bool();
   }
@@ -364,30 +230,8 @@ TypePtr Checker::CheckBinary(Expr& e, const Scope& s, int depth) {
     return Type::Bool();
   }
   if (any) return Type::Any();
-  bool ints = lk == TK::kInt && rk == TK::kInt;
-  if (IsNumeric(l) && IsNumeric(r) && op != "%") return ints ? Type::Int() : Type::Float();
-  if (op == "%" && ints) return Type::Int();
-  bool unit = lk == rk && (lk == TK::kDuration || lk == TK::kSize || lk == TK::kPercent);
-  if (op == "+") {
-    if (IsText(l) && IsText(r)) return lk == TK::kPath ? Type::Path() : Type::String();
-    if (unit) return l;
-    if (lk == TK::kList && rk == TK::kList) return Type::ListOf(Unify(l->elem, r->elem));
-    return bad();
-  }
-  if (op == "-") return unit ? l : bad();
-  bool lunit = lk == TK::kDuration || lk == TK::kSize;
-  if (op == "*") {
-    if (lunit && IsNumeric(r)) return l;
-    if (IsNumeric(l) && (rk == TK::kDuration || rk == TK::kSize)) return r;
-    return bad();
-  }
-  if (op == "/") {
-    if (lunit && IsNumeric(r)) return l;
-    if (unit) return Type::Float();
-    return bad();
-  }
-  if (op == "%" && unit && lk == TK::kDuration) return l;
-  return bad();
+  TypePtr t = ArithType(op, l, r);
+  return t ? t : bad();
 }
 
 TypePtr Checker::CheckCallExpr(Expr& e, const Scope& s, int depth) {

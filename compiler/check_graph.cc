@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
+#include "base/suggest.h"
 #include "compiler/checker.h"
 #include "compiler/consteval.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 

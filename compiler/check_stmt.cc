@@ -1,9 +1,9 @@
-// Statements: operator calls against their signatures, loop headers, `when`,
-// approve messages and policies (retry / timeout / heartbeat / tolerate / pool).
+// Statements: operator calls against their signatures, loop headers, `when` and
+// approve messages (policies: check_policy.cc).
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "compiler/checker.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 namespace {
@@ -12,76 +12,6 @@ std::vector<std::string> OperatorNames() {
   std::vector<std::string> out;
   for (const OperatorSignature& op : AllOperators()) out.push_back(op.name);
   return out;
-}
-
-bool Raises(const OperatorSignature& sig, Code c) {
-  for (Code r : sig.raises) {
-    if (r == c) return true;
-  }
-  return false;
-}
-
-const char* PlaceName(PolicyPlace p) {
-  switch (p) {
-    case PolicyPlace::kStage:
-      return "a stage";
-    case PolicyPlace::kDefaults:
-      return "defaults";
-    case PolicyPlace::kGroup:
-      return "a group";
-    case PolicyPlace::kLoop:
-      return "a loop block";
-    case PolicyPlace::kWorkflow:
-      return "the workflow";
-  }
-  return "?";
-}
-
-const char* ItemName(PolicyItem::Kind k) {
-  switch (k) {
-    case PolicyItem::Kind::kRetry:
-      return "retry";
-    case PolicyItem::Kind::kTimeout:
-      return "timeout";
-    case PolicyItem::Kind::kHeartbeat:
-      return "heartbeat";
-    case PolicyItem::Kind::kTolerate:
-      return "tolerate";
-    case PolicyItem::Kind::kPool:
-      return "pool";
-  }
-  return "?";
-}
-
-bool Allowed(PolicyItem::Kind k, PolicyPlace p) {
-  using PK = PolicyItem::Kind;
-  switch (p) {
-    case PolicyPlace::kStage:
-    case PolicyPlace::kDefaults:
-      return k != PK::kTolerate;
-    case PolicyPlace::kGroup:
-      return k == PK::kRetry || k == PK::kTimeout;
-    case PolicyPlace::kLoop:
-      return k == PK::kTimeout || k == PK::kTolerate;
-    case PolicyPlace::kWorkflow:
-      return k == PK::kTimeout;
-  }
-  return false;
-}
-
-bool HasItem(const Policy& p, PolicyItem::Kind k) {
-  for (const PolicyItem& it : p.items) {
-    if (it.kind == k) return true;
-  }
-  return false;
-}
-
-bool HasItem(const std::optional<Policy>& p, PolicyItem::Kind k) {
-  if (!p) return false;
-  for (const PolicyItem& it : p->items) {
-    if (it.kind == k) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -105,8 +35,8 @@ void Checker::CheckStmt(int n) {
       CheckCall(n, s);
       if (st.policy) CheckPolicy(*st.policy, PolicyPlace::kStage, node.sig);
       if (node.sig && node.sig->name == "fleet.drain" &&
-          !HasItem(st.policy, PolicyItem::Kind::kTimeout) &&
-          !HasItem(p_.workflow->defaults, PolicyItem::Kind::kTimeout)) {
+          !HasPolicyItem(st.policy, PolicyItem::Kind::kTimeout) &&
+          !HasPolicyItem(p_.workflow->defaults, PolicyItem::Kind::kTimeout)) {
         d_.Warning(st.name_loc.valid() ? st.name_loc : st.loc, "W001",
                    fmt::format("drain '{}' has no timeout: a server that never empties holds its "
                                "wave forever",
@@ -129,7 +59,7 @@ void Checker::CheckStmt(int n) {
     default:
       CheckLoopHeader(n, s);
       if (st.policy) CheckPolicy(*st.policy, PolicyPlace::kLoop, nullptr);
-      if (st.tolerate && HasItem(st.policy, PolicyItem::Kind::kTolerate)) {
+      if (st.tolerate && HasPolicyItem(st.policy, PolicyItem::Kind::kTolerate)) {
         d_.Error(st.policy->loc, "E043", "'tolerate' is given both in the header and the policy");
       }
       break;
@@ -328,126 +258,6 @@ bool Checker::IsBoundedList(const Expr& e, const Scope& s, int depth) {
     default:
       return false;
   }
-}
-
-std::optional<int64_t> Checker::PolicyDuration(const Expr* e, std::string_view what) {
-  if (!e) return std::nullopt;
-  CheckExpr(const_cast<Expr&>(*e), Scope{});
-  auto v = FoldExpr(*e);
-  if (!v || v->kind() != Value::Kind::kDuration) {
-    d_.Error(e->loc, "E054", fmt::format("{} must be a constant duration such as 30s or 1h", what));
-    return std::nullopt;
-  }
-  int64_t ms = v->duration_ms();
-  if (ms <= 0) {
-    d_.Error(e->loc, "E054", fmt::format("{} must be longer than zero", what));
-    return std::nullopt;
-  }
-  if (ms > kMaxDurationMs) {
-    d_.Error(e->loc, "E055",
-             fmt::format("{} of {} is longer than the 30-day limit", what, FormatDuration(ms)));
-    return std::nullopt;
-  }
-  return ms;
-}
-
-bool Checker::CanTimeOut(const Policy& stage) const {
-  for (auto k : {PolicyItem::Kind::kTimeout, PolicyItem::Kind::kHeartbeat}) {
-    if (HasItem(stage, k) || HasItem(p_.workflow->defaults, k)) return true;
-  }
-  return false;
-}
-
-void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig) {
-  using PK = PolicyItem::Kind;
-  bool seen[5] = {false, false, false, false, false};
-  std::optional<int64_t> timeout, heartbeat;
-  for (const PolicyItem& it : policy.items) {
-    int k = static_cast<int>(it.kind);
-    if (!Allowed(it.kind, place)) {
-      d_.Error(it.loc, "E057",
-               fmt::format("'{}' is not allowed on {}", ItemName(it.kind), PlaceName(place)));
-      continue;
-    }
-    if (seen[k]) {
-      d_.Error(it.loc, "E043",
-               fmt::format("'{}' is given twice in this policy", ItemName(it.kind)));
-      continue;
-    }
-    seen[k] = true;
-    if (it.value && (it.kind == PK::kRetry || it.kind == PK::kTolerate)) {
-      CheckExpr(*it.value, Scope{});
-    }
-    switch (it.kind) {
-      case PK::kRetry: {
-        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
-        if (!v || v->kind() != Value::Kind::kInt) {
-          d_.Error(it.loc, "E053", "'retry' needs a constant whole number of retries");
-        } else if (v->as_int() < 0 || v->as_int() > kMaxRetries) {
-          d_.Error(
-              it.value->loc, "E053",
-              fmt::format("'retry {}' is out of range: use 0 to {}", v->as_int(), kMaxRetries));
-        } else if (place == PolicyPlace::kStage && sig && v->as_int() > 0 &&
-                   !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout) &&
-                   !CanTimeOut(policy)) {
-          // A timeout or heartbeat makes any operator fail with a retryable timeout.
-          d_.Warning(it.loc, "W003",
-                     fmt::format("'retry' has no effect: {} never raises a retryable (transient "
-                                 "or timeout) error and the stage has no timeout or heartbeat",
-                                 sig->name));
-        }
-        auto lo = PolicyDuration(it.backoff_min.get(), "the backoff minimum");
-        auto hi = PolicyDuration(it.backoff_max.get(), "the backoff maximum");
-        if (lo && hi && *lo > *hi) {
-          d_.Error(it.backoff_min->loc, "E056",
-                   fmt::format("backoff {}..{}: the minimum is larger than the maximum",
-                               FormatDuration(*lo), FormatDuration(*hi)));
-        }
-        for (const Ident& c : it.on) {
-          if (c.name == "transient" || c.name == "timeout") continue;
-          if (c.name == "permanent" || c.name == "cancelled") {
-            d_.Warning(
-                c.loc, "W005",
-                fmt::format("'{}' errors are never retried; listing them has no effect", c.name));
-            continue;
-          }
-          d_.Error(
-              c.loc, "E058",
-              fmt::format("unknown error class '{}'{}", c.name,
-                          DidYouMean(c.name, {"transient", "timeout", "permanent", "cancelled"})),
-              {"error classes: transient, timeout, permanent, cancelled"});
-        }
-        break;
-      }
-      case PK::kTimeout:
-        timeout = PolicyDuration(it.value.get(), "'timeout'");
-        break;
-      case PK::kHeartbeat:
-        heartbeat = PolicyDuration(it.value.get(), "'heartbeat'");
-        break;
-      case PK::kTolerate: {
-        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
-        bool ok =
-            v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 0) ||
-                  (v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() <= 100));
-        if (!ok) {
-          d_.Error(it.value ? it.value->loc : it.loc, "E052",
-                   "'tolerate' must be a constant count of at least 0, or a percentage in [0%, "
-                   "100%]");
-        }
-        break;
-      }
-      case PK::kPool:
-        if (it.pool.empty()) d_.Error(it.loc, "E057", "'pool' needs a name");
-        break;
-    }
-  }
-  if (timeout && heartbeat && *heartbeat >= *timeout) {
-    d_.Warning(policy.loc, "W004",
-               fmt::format("heartbeat {} is not shorter than timeout {}; it can never fire",
-                           FormatDuration(*heartbeat), FormatDuration(*timeout)));
-  }
-  (void)sig;
 }
 
 }  // namespace dandori::compiler

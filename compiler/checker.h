@@ -1,7 +1,8 @@
 // Internal to the checker (check_*.cc): the Checker class, split by concern over
 // check.cc (consts, params, driver), check_graph.cc (statement indexing, names,
-// dependencies, cycles, visibility), check_stmt.cc (calls, loops, policies) and
-// check_expr.cc (name resolution and expression types).
+// dependencies, cycles, visibility), check_stmt.cc (calls, loops), check_policy.cc
+// (policies), check_names.cc (name resolution, stage visibility) and check_expr.cc
+// (expression types).
 #pragma once
 
 #include <functional>
@@ -23,6 +24,18 @@ constexpr int kMaxCheckDepth = 1100;  // above the parser's own limit
 constexpr int kMaxBlockDepth = 64;
 constexpr int kMaxRetries = v1::kMaxRetries;
 constexpr int64_t kMaxDurationMs = 30LL * 24 * 3600 * 1000;  // 30 days
+
+// Whether a policy (or an optional one) has an item of kind `k`.
+inline bool HasPolicyItem(const Policy& p, PolicyItem::Kind k) {
+  for (const PolicyItem& it : p.items) {
+    if (it.kind == k) return true;
+  }
+  return false;
+}
+
+inline bool HasPolicyItem(const std::optional<Policy>& p, PolicyItem::Kind k) {
+  return p && HasPolicyItem(*p, k);
+}
 
 // Where an expression appears: which statement holds it and which names it sees.
 struct Scope {
@@ -62,19 +75,23 @@ class Checker {
   void CheckCall(int n, const Scope& s);
   void CheckArgValue(Arg& arg, const ArgSpec& spec, const OperatorSignature& sig, const Scope& s);
   void CheckLoopHeader(int n, const Scope& s);
+  bool IsBoundedList(const Expr& e, const Scope& s, int depth = 0);
+
+  // check_policy.cc
   void CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig);
   bool CanTimeOut(const Policy& stage) const;
   std::optional<int64_t> PolicyDuration(const Expr* e, std::string_view what);
-  bool IsBoundedList(const Expr& e, const Scope& s, int depth = 0);
+
+  // check_names.cc
+  TypePtr CheckName(Expr& e, const Scope& s, bool all);
+  TypePtr CheckStageRef(Expr& e, int x, const Scope& s, bool all);
+  TypePtr LoopVarType(int loop_node);
 
   // check_expr.cc
   TypePtr CheckExpr(Expr& e, const Scope& s, int depth = 0);
-  TypePtr CheckName(Expr& e, const Scope& s, bool all);
-  TypePtr CheckStageRef(Expr& e, int x, const Scope& s, bool all);
   TypePtr CheckBinary(Expr& e, const Scope& s, int depth);
   TypePtr CheckCallExpr(Expr& e, const Scope& s, int depth);
   TypePtr CheckField(Expr& e, const Scope& s, int depth);
-  TypePtr LoopVarType(int loop_node);
   std::optional<Value> FoldExpr(const Expr& e);
 
  public:

@@ -12,6 +12,8 @@
 #include "compiler/check.h"
 #include "compiler/lower.h"
 #include "compiler/parse.h"
+#include "compiler/report.h"
+#include "dandori/v1/api.pb.h"
 #include "proto/table_verify.h"
 
 namespace dandori::compiler {
@@ -50,6 +52,19 @@ CompileOutput CompileBundle(const std::vector<SourceFile>& files, SourceManager&
   }
   sm.Seal();
   return CompileSource(0, sm, diags);
+}
+
+Result<v1::Table> CompileSubmitted(const v1::FlowSource& source) {
+  std::vector<SourceFile> files = {{source.path(), source.text()}};
+  for (const v1::FlowFile& f : source.imports()) files.push_back({f.path(), f.text()});
+  SourceManager sm;
+  Diagnostics diags;
+  CompileOutput out = CompileBundle(files, sm, diags);
+  if (diags.has_errors()) return Status::Invalid(RenderReport(diags, sm, ReportFormat::kText));
+  if (!out.table) {
+    return Status::Invalid(source.path() + " declares no workflow (a library of consts)");
+  }
+  return *out.table;
 }
 
 Result<std::vector<SourceFile>> BundleOf(const std::string& path) {

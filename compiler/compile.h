@@ -13,6 +13,10 @@
 #include "compiler/source.h"
 #include "dandori/v1/table.pb.h"
 
+namespace dandori::v1 {
+class FlowSource;  // dandori/v1/api.pb.h
+}  // namespace dandori::v1
+
 namespace dandori::compiler {
 
 struct CompileOutput {
@@ -38,6 +42,11 @@ struct SourceFile {
 // API): `sm` is sealed, nothing is read from disk. `sm` must be empty.
 CompileOutput CompileBundle(const std::vector<SourceFile>& files, SourceManager& sm,
                             Diagnostics& diags);
+
+// The source of a submission to `dandori serve` (v1::FlowSource: the main file and its
+// import closure) compiled with CompileBundle. Errors: kInvalidArgument whose message
+// is the rendered diagnostics, which quote only files of the submission.
+Result<v1::Table> CompileSubmitted(const v1::FlowSource& source);
 
 // The bundle of `path`'s import closure, as CompileFile loads it, for sending to a
 // server; the error names a file that cannot be read (diagnostics are not reported).

@@ -1,6 +1,8 @@
 #include "compiler/consteval.h"
 
-#include <cmath>
+#include <type_traits>
+
+#include "base/value_ops.h"
 
 namespace dandori::compiler {
 namespace {
@@ -8,113 +10,46 @@ namespace {
 using K = Value::Kind;
 constexpr int kMaxFoldDepth = 1100;
 
-bool IsIntLike(K k) { return k == K::kInt || k == K::kDuration || k == K::kSize; }
-
-std::optional<Value> MakeLike(K kind, int64_t v) {
-  switch (kind) {
-    case K::kInt:
-      return Value::Int(v);
-    case K::kDuration:
-      return Value::DurationMs(v);
-    case K::kSize:
-      return Value::SizeBytes(v);
-    default:
-      return std::nullopt;
+// The value of a Result, or nullopt when the operation fails (the expression is then
+// not a constant: the interpreter evaluates it, and reports the error, at run time).
+template <typename T>
+std::optional<Value> Ok(Result<T> r) {
+  if (!r.ok()) return std::nullopt;
+  if constexpr (std::is_same_v<T, Value>) {
+    return std::move(*r);
+  } else {
+    return Value::Bool(*r);
   }
 }
 
-std::optional<Value> Arith(std::string_view op, const Value& a, const Value& b) {
-  if (op == "+" && a.kind() == K::kString && b.kind() == K::kString) {
-    return Value::String(a.as_string() + b.as_string());
-  }
-  if (op == "+" && a.kind() == K::kList && b.kind() == K::kList) {
-    Value::List out = a.list();
-    out.insert(out.end(), b.list().begin(), b.list().end());
-    return Value::MakeList(std::move(out));
-  }
-  if (IsIntLike(a.kind()) && IsIntLike(b.kind())) {
-    int64_t x = a.as_int(), y = b.as_int(), r = 0;
-    K kind = a.kind() == K::kInt ? b.kind() : a.kind();
-    bool same = a.kind() == b.kind();
-    if (op == "+" || op == "-") {
-      if (!same) return std::nullopt;
-      bool overflow =
-          op == "+" ? __builtin_add_overflow(x, y, &r) : __builtin_sub_overflow(x, y, &r);
-      if (overflow) return std::nullopt;
-      return MakeLike(kind, r);
-    }
-    if (op == "*") {
-      if (a.kind() != K::kInt && b.kind() != K::kInt) return std::nullopt;
-      if (__builtin_mul_overflow(x, y, &r)) return std::nullopt;
-      return MakeLike(kind, r);
-    }
-    if (op == "/" || op == "%") {
-      if (y == 0 || (x == INT64_MIN && y == -1)) return std::nullopt;
-      if (same && a.kind() != K::kInt) return std::nullopt;  // duration / duration: a float
-      if (b.kind() != K::kInt) return std::nullopt;
-      return MakeLike(a.kind(), op == "/" ? x / y : x % y);
-    }
-    return std::nullopt;
-  }
-  bool fa = a.kind() == K::kFloat || a.kind() == K::kInt,
-       fb = b.kind() == K::kFloat || b.kind() == K::kInt;
-  if ((fa && fb) || (a.kind() == K::kPercent && b.kind() == K::kPercent)) {
-    double x = a.as_float(), y = b.as_float(), r;
-    if (op == "+")
-      r = x + y;
-    else if (op == "-")
-      r = x - y;
-    else if (op == "*")
-      r = x * y;
-    else if (op == "/" && y != 0)
-      r = x / y;
-    else
-      return std::nullopt;
-    if (!std::isfinite(r)) return std::nullopt;
-    return a.kind() == K::kPercent ? Value::Percent(r) : Value::Float(r);
-  }
+std::optional<ArithOp> ArithOpOf(std::string_view op) {
+  if (op == "+") return ArithOp::kAdd;
+  if (op == "-") return ArithOp::kSub;
+  if (op == "*") return ArithOp::kMul;
+  if (op == "/") return ArithOp::kDiv;
+  if (op == "%") return ArithOp::kMod;
   return std::nullopt;
 }
 
-std::optional<int> Compare(const Value& a, const Value& b) {
-  if (IsIntLike(a.kind()) && a.kind() == b.kind()) {
-    return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
-  }
-  if ((a.is_number() && b.is_number()) || (a.kind() == K::kPercent && b.kind() == K::kPercent)) {
-    double x = a.as_float(), y = b.as_float();
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (a.kind() == K::kString && b.kind() == K::kString) {
-    int c = a.as_string().compare(b.as_string());
-    return c < 0 ? -1 : c > 0 ? 1 : 0;
-  }
-  return std::nullopt;
-}
-
+// The same operations as the interpreter's OP_EQ .. OP_IN and OP_ADD .. OP_MOD
+// (engine/interpreter.cc), through the one implementation in base/value_ops.h.
 std::optional<Value> Binary(std::string_view op, const Value& a, const Value& b) {
   if (op == "and" || op == "or") {
+    // The checker requires bools; anything else is left to the run time.
     if (a.kind() != K::kBool || b.kind() != K::kBool) return std::nullopt;
     return Value::Bool(op == "and" ? a.as_bool() && b.as_bool() : a.as_bool() || b.as_bool());
   }
-  if (op == "==" || op == "!=") {
-    bool eq = a == b;
-    if (a.is_number() && b.is_number()) eq = a.as_float() == b.as_float();
-    return Value::Bool(op == "==" ? eq : !eq);
-  }
+  if (op == "==") return Value::Bool(a == b);
+  if (op == "!=") return Value::Bool(!(a == b));
   if (op == "<" || op == "<=" || op == ">" || op == ">=") {
     auto c = Compare(a, b);
-    if (!c) return std::nullopt;
+    if (!c.ok()) return std::nullopt;
     bool r = op == "<" ? *c < 0 : op == "<=" ? *c <= 0 : op == ">" ? *c > 0 : *c >= 0;
     return Value::Bool(r);
   }
-  if (op == "in") {
-    if (b.kind() != K::kList) return std::nullopt;
-    for (const Value& x : b.list()) {
-      if (x == a) return Value::Bool(true);
-    }
-    return Value::Bool(false);
-  }
-  return Arith(op, a, b);
+  if (op == "in") return Ok(Contains(b, a));
+  if (auto arith = ArithOpOf(op)) return Ok(Arith(*arith, a, b));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -181,36 +116,25 @@ std::optional<Value> Fold(const Expr& e, const ConstLookup& lookup, int depth) {
     case ExprKind::kField: {
       if (e.items.empty()) return std::nullopt;
       auto base = Fold(*e.items[0], lookup, depth + 1);
-      if (!base || base->kind() != K::kRecord) return std::nullopt;
-      const Value* f = base->Find(e.text);
-      if (!f) return std::nullopt;
-      return *f;
+      if (!base) return std::nullopt;
+      return Ok(Field(*base, e.text));
     }
     case ExprKind::kIndex: {
       if (e.items.size() < 2) return std::nullopt;
       auto base = Fold(*e.items[0], lookup, depth + 1);
       auto idx = Fold(*e.items[1], lookup, depth + 1);
-      if (!base || !idx || base->kind() != K::kList || idx->kind() != K::kInt) return std::nullopt;
-      int64_t n = static_cast<int64_t>(base->list().size()), i = idx->as_int();
-      if (i < 0) i += n;
-      if (i < 0 || i >= n) return std::nullopt;
-      return base->list()[i];
+      if (!base || !idx) return std::nullopt;
+      return Ok(Index(*base, *idx));
     }
     case ExprKind::kUnary: {
       if (e.items.empty()) return std::nullopt;
       auto v = Fold(*e.items[0], lookup, depth + 1);
       if (!v) return std::nullopt;
       if (e.text == "not") {
-        if (v->kind() != K::kBool) return std::nullopt;
+        if (v->kind() != K::kBool) return std::nullopt;  // as for and / or
         return Value::Bool(!v->as_bool());
       }
-      if (IsIntLike(v->kind())) {
-        if (v->as_int() == INT64_MIN) return std::nullopt;
-        return MakeLike(v->kind(), -v->as_int());
-      }
-      if (v->kind() == K::kFloat) return Value::Float(-v->as_float());
-      if (v->kind() == K::kPercent) return Value::Percent(-v->percent());
-      return std::nullopt;
+      return Ok(Negate(*v));
     }
     case ExprKind::kBinary: {
       if (e.items.size() < 2) return std::nullopt;

@@ -1,22 +1,13 @@
-// Small pieces of the back end: suggestions, constant folding, SHA-256, graph output.
+// Small pieces of the back end: constant folding, SHA-256, graph output.
 #include <catch2/catch.hpp>
 
 #include "compiler/compile.h"
 #include "compiler/consteval.h"
 #include "compiler/graph.h"
 #include "compiler/sha256.h"
-#include "compiler/suggest.h"
 
 namespace dandori::compiler {
 namespace {
-
-TEST_CASE("suggestions by edit distance") {
-  CHECK(EditDistance("kitten", "sitting") == 3);
-  CHECK(Suggest("media.encod", {"media.encode", "media.merge"}) == "media.encode");
-  CHECK(Suggest("encod", {"media.encode", "media.merge"}) == "media.encode");
-  CHECK(Suggest("zzz", {"media.encode"}).empty());
-  CHECK(DidYouMean("HLS", {"hls", "dash"}) == "; did you mean 'hls'?");
-}
 
 ExprPtr Lit(ExprKind k, int64_t i = 0, double f = 0) {
   auto e = std::make_unique<Expr>();

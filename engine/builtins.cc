@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "base/value_ops.h"
 #include "dandori/v1/table.pb.h"
 #include "engine/interpreter.h"
-#include "engine/value_ops.h"
 
 namespace dandori::engine {
 namespace {

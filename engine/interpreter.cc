@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "base/value_ops.h"
 #include "dandori/v1/table.pb.h"
 #include "engine/builtins.h"
-#include "engine/value_ops.h"
 #include "proto/value_codec.h"
 
 namespace dandori::engine {

@@ -145,7 +145,7 @@ Result<int> ResetFailedTasks(Store& store, int64_t job, Clock& clock, const std:
     b.Put(job, std::move(r));
     ++n;
   }
-  b.SetJobState(job, JobState::kRunning);
+  b.SetJobState(job, JobState::kRunning, clock.NowMs());
   b.AddEvent({0, job, clock.NowMs(), who, "job.retry", "", 0,
               std::to_string(n) + " failed or cancelled tasks will run again"});
   DANDORI_RETURN_IF_ERROR(store.ClearSignal(job, "cancel", ""));

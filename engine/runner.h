@@ -18,6 +18,7 @@
 
 #include "base/cancel.h"
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "stdlib/operator.h"
 
 namespace dandori::engine {
@@ -72,15 +73,15 @@ class ThreadRunner final : public Runner {
   Clock* clock_;
   int max_threads_;
   std::mutex mu_;
-  std::condition_variable work_cv_;  // guarded by mu_: queue_
-  std::condition_variable done_cv_;  // guarded by mu_: done_, woken_
-  std::deque<Launch> queue_;
-  std::vector<Completion> done_;
-  std::vector<std::thread> threads_;
-  int idle_ = 0;
-  bool stop_ = false;
-  bool woken_ = false;
-  int outstanding_ = 0;  // scheduler thread only
+  std::condition_variable work_cv_;  // with mu_: queue_ or stop_ changed
+  std::condition_variable done_cv_;  // with mu_: done_ or woken_ changed
+  std::deque<Launch> queue_ GUARDED_BY(mu_);
+  std::vector<Completion> done_ GUARDED_BY(mu_);
+  int idle_ GUARDED_BY(mu_) = 0;
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool woken_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // scheduler thread only (Start, the destructor)
+  int outstanding_ = 0;               // scheduler thread only
 };
 
 }  // namespace dandori::engine

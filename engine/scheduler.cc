@@ -81,7 +81,7 @@ Status Scheduler::Load() {
 Result<RunOutcome> Scheduler::Run() { return impl_->Run(); }
 
 void Scheduler::RequestCancel() {
-  impl_->cancel_requested = true;
+  impl_->signals.cancel_requested = true;
   impl_->runner->Wake();
 }
 
@@ -93,11 +93,11 @@ std::vector<StageProgress> Scheduler::Progress() const {
   return out;
 }
 
-const std::string& Scheduler::failure_message() const { return impl_->failure_message; }
+const std::string& Scheduler::failure_message() const { return impl_->end.message; }
 
 void Scheduler::Impl::AddEvent(const std::string& what, const std::string& task, int attempt,
                                const std::string& detail) {
-  batch.AddEvent({0, job, clock->NowMs(), opt.owner, what, task, attempt, detail});
+  turn.batch.AddEvent({0, job, clock->NowMs(), opt.owner, what, task, attempt, detail});
 }
 
 Result<RunOutcome> Scheduler::Impl::Run() {
@@ -110,7 +110,7 @@ Result<RunOutcome> Scheduler::Impl::Run() {
     AddEvent(stored.empty() ? "job.started" : "job.resumed", "", 0, opt.owner);
     DANDORI_RETURN_IF_ERROR(PollSignals());
     int64_t wf_timeout = prog->table.policy().timeout_ms();
-    if (wf_timeout > 0) timers.push({clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0});
+    if (wf_timeout > 0) timers.Push(clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0);
     root = MakeInst(nullptr, nullptr, -1, 0, Value(), "");
     for (int s : prog->top) {
       if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
@@ -120,37 +120,37 @@ Result<RunOutcome> Scheduler::Impl::Run() {
     DANDORI_RETURN_IF_ERROR(PollSignals());  // running again after kBlocked
   }
   while (true) {
-    if (cancel_requested && !cancelling) BeginCancel();
+    if (signals.cancel_requested && !signals.cancelling) BeginCancel();
     ProcessFinished();
     FireTimers();
     ProcessFinished();
     int64_t now = clock->NowMs();
-    if (now >= next_signal_poll) DANDORI_RETURN_IF_ERROR(PollSignals());
+    if (now >= signals.next_poll) DANDORI_RETURN_IF_ERROR(PollSignals());
     ProcessFinished();
     if (now >= next_lease_renewal) {
       DANDORI_RETURN_IF_ERROR(store->AcquireJob(job, opt.owner, now, now + opt.lease_ms, false));
       next_lease_renewal = now + opt.lease_ms / 3;
     }
     DANDORI_RETURN_IF_ERROR(CommitAndLaunch());
-    if (opt.on_progress && (finished || clock->NowMs() >= next_progress)) {
+    if (opt.on_progress && (end.finished || clock->NowMs() >= next_progress)) {
       opt.on_progress();
       next_progress = clock->NowMs() + opt.progress_every_ms;
     }
-    if (finished) {
+    if (end.finished) {
       (void)store->ReleaseJob(job, opt.owner);
-      return outcome;
+      return end.outcome;
     }
-    int64_t deadline = timers.empty() ? INT64_MAX : timers.top().at;
+    int64_t deadline = timers.NextAt();
     bool idle =
-        runner->outstanding() == 0 && timers.empty() && finished_insts.empty() && ready.empty();
+        runner->outstanding() == 0 && timers.empty() && turn.finished.empty() && turn.ready.empty();
     if (idle) {
       if (opt.return_when_blocked) return RunOutcome::kBlocked;
-      if (gates.empty() && !cancel_requested) {
+      if (signals.gates.empty() && !signals.cancel_requested) {
         return Status::Internal("scheduler stalled with nothing to run (a bug)");
       }
     }
-    if (!gates.empty() || runner->outstanding() > 0) {
-      deadline = std::min(deadline, next_signal_poll);
+    if (!signals.gates.empty() || runner->outstanding() > 0) {
+      deadline = std::min(deadline, signals.next_poll);
     }
     deadline = std::min(deadline, next_lease_renewal);
     for (Completion& c : runner->Wait(deadline)) OnCompletion(std::move(c));
@@ -158,9 +158,9 @@ Result<RunOutcome> Scheduler::Impl::Run() {
 }
 
 Status Scheduler::Impl::CommitAndLaunch() {
-  if (!batch.empty()) {
+  if (!turn.batch.empty()) {
     std::vector<bool> accepted;
-    Status st = store->Commit(batch, &accepted);
+    Status st = store->Commit(turn.batch, &accepted);
     if (!st.ok()) return st;
     for (bool ok : accepted) {
       if (!ok) {
@@ -168,18 +168,17 @@ Status Scheduler::Impl::CommitAndLaunch() {
                                           " (a fencing token was refused); this engine stops");
       }
     }
-    batch.Clear();
+    turn.batch.Clear();
   }
   std::vector<Launch> launches;
-  launches.swap(to_launch);
+  launches.swap(turn.launches);
   for (Launch& l : launches) runner->Start(std::move(l));
   return Status::Ok();
 }
 
 void Scheduler::Impl::FireTimers() {
-  while (!timers.empty() && timers.top().at <= clock->NowMs()) {
-    Timer tm = timers.top();
-    timers.pop();
+  while (std::optional<Timer> due = timers.PopDue(clock->NowMs())) {
+    const Timer& tm = *due;
     switch (tm.kind) {
       case TimerKind::kTaskDue:
         TaskDue(tm.id);
@@ -192,12 +191,12 @@ void Scheduler::Impl::FireTimers() {
         GroupRetry(tm.id);
         break;
       case TimerKind::kWorkflowTimeout:
-        if (!finished && !handler) {
-          failure = Status::Timeout("the workflow ran past its timeout of " +
-                                    FormatDuration(prog->table.policy().timeout_ms()));
-          failure_message = failure.message();
+        if (!end.finished && !handler) {
+          end.failure = Status::Timeout("the workflow ran past its timeout of " +
+                                        FormatDuration(prog->table.policy().timeout_ms()));
+          end.message = end.failure.message();
           root->failed = true;
-          if (root->error.ok()) root->error = failure;
+          if (root->error.ok()) root->error = end.failure;
           CancelInst(root.get());
         }
         break;
@@ -206,45 +205,45 @@ void Scheduler::Impl::FireTimers() {
 }
 
 Status Scheduler::Impl::PollSignals() {
-  next_signal_poll = clock->NowMs() + opt.signal_poll_ms;
+  signals.next_poll = clock->NowMs() + opt.signal_poll_ms;
   auto sig = store->ListSignals(job);
   if (!sig.ok()) return sig.status();
   for (const Signal& s : *sig) {
-    if (s.kind == "cancel") cancel_requested = true;
-    if (s.kind == "approve") approved.insert(s.name);
+    if (s.kind == "cancel") signals.cancel_requested = true;
+    if (s.kind == "approve") signals.approved.insert(s.name);
   }
-  if (cancel_requested && !cancelling) BeginCancel();
+  if (signals.cancel_requested && !signals.cancelling) BeginCancel();
   std::vector<std::pair<Inst*, int>> still;
-  for (auto [inst, slot] : gates) {
+  for (auto [inst, slot] : signals.gates) {
     const ProgramState& ps = prog->states[prog->Body(inst->block)[slot]];
     if (inst->slots[slot].st != SlotState::kActive) continue;
-    if (approved.count(ps.name)) {
+    if (signals.approved.count(ps.name)) {
       AddEvent("gate.passed", ps.name + inst->path, 0, "");
       SlotDone(inst, slot, SlotState::kOk, Value());
     } else {
       still.emplace_back(inst, slot);
     }
   }
-  gates.swap(still);
+  signals.gates.swap(still);
   return Status::Ok();
 }
 
 void Scheduler::Impl::BeginCancel() {
-  cancelling = true;
+  signals.cancelling = true;
   AddEvent("job.cancelling", "", 0, "");
   if (handler) CancelInst(handler.get());
   if (root) CancelInst(root.get());
 }
 
 void Scheduler::Impl::Finish(RunOutcome o) {
-  finished = true;
-  outcome = o;
+  end.finished = true;
+  end.outcome = o;
   JobState js = o == RunOutcome::kSucceeded   ? JobState::kSucceeded
                 : o == RunOutcome::kCancelled ? JobState::kCancelled
                                               : JobState::kFailed;
-  batch.SetJobState(job, js, o == RunOutcome::kFailed ? failure_message : "");
+  turn.batch.SetJobState(job, js, clock->NowMs(), o == RunOutcome::kFailed ? end.message : "");
   AddEvent(std::string("job.") + std::string(JobStateName(js)), "", 0,
-           o == RunOutcome::kFailed ? failure_message : "");
+           o == RunOutcome::kFailed ? end.message : "");
 }
 
 }  // namespace dandori::engine

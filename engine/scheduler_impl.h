@@ -1,10 +1,13 @@
-// Internal state of the Scheduler (engine/scheduler.h), shared by scheduler.cc (the loop,
-// commits, signals, timers), scheduler_tasks.cc (task attempts) and scheduler_blocks.cc
-// (instances, blocks, expression scopes). Not part of the engine's interface.
+// Internal state of the Scheduler (engine/scheduler.h): the instances, block runs and
+// task runs of one job, and the named parts of Scheduler::Impl (the turn's work, live
+// runs by id, timers, signals, how the job ends). Shared by the scheduler_*.cc files
+// listed at Scheduler::Impl. Not part of the engine's interface.
 #pragma once
 
+#include <climits>
 #include <deque>
 #include <map>
+#include <optional>
 #include <queue>
 #include <random>
 #include <unordered_map>
@@ -104,11 +107,83 @@ enum class TimerKind : uint8_t { kTaskDue, kTimeout, kHeartbeat, kGroupRetry, kW
 struct Timer {
   int64_t at;
   TimerKind kind;
-  uint64_t id;
+  uint64_t id;  // the TaskRun or the BlockRun (timer_id) it is for; 0 for the workflow
   bool operator>(const Timer& o) const { return at > o.at; }
 };
 
+// Retry waits, attempt timeouts and heartbeats, group retries, the workflow's timeout:
+// fired by the loop in time order (FireTimers). A timer whose run has moved on is
+// ignored when it fires, so nothing is ever removed early.
+class TimerQueue {
+ public:
+  void Push(int64_t at, TimerKind kind, uint64_t id) { q_.push({at, kind, id}); }
+  bool empty() const { return q_.empty(); }
+  int64_t NextAt() const { return q_.empty() ? INT64_MAX : q_.top().at; }
+  // The earliest timer due at `now`, removed; nullopt when none is due.
+  std::optional<Timer> PopDue(int64_t now) {
+    if (q_.empty() || q_.top().at > now) return std::nullopt;
+    Timer t = q_.top();
+    q_.pop();
+    return t;
+  }
+
+ private:
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> q_;
+};
+
+// The work of the current turn of the loop: the transitions to commit (one Batch, one
+// group commit) and the attempts to launch once they are durable (CommitAndLaunch);
+// the slots whose joins completed and the instances that ended, drained in a loop
+// (ProcessFinished) so a long chain never recurses.
+struct Turn {
+  Batch batch;
+  std::vector<Launch> launches;
+  std::deque<std::pair<Inst*, int>> ready;
+  std::deque<Inst*> finished;
+};
+
+// Runs that can be found again by id (timers, completions and pool waits carry ids, so
+// a run that ended in between is simply not found).
+struct LiveRuns {
+  uint64_t next_id = 1;
+  std::unordered_map<uint64_t, TaskRun*> tasks;            // by TaskRun id, while it exists
+  std::unordered_map<uint64_t, BlockRun*> blocks_waiting;  // group retry waits, by timer_id
+  std::map<Pool*, std::deque<uint64_t>> pool_waiters;      // tasks waiting for a pool slot
+};
+
+// What comes from outside while the job runs: cancel requests (RequestCancel from any
+// thread, or a stored signal) and approvals, read from the store every signal_poll_ms.
+struct Signals {
+  std::atomic<bool> cancel_requested{false};
+  bool cancelling = false;  // the cancel has begun: nothing new starts
+  std::set<std::string> approved;
+  std::vector<std::pair<Inst*, int>> gates;  // waiting for approval
+  int64_t next_poll = 0;
+};
+
+// How the job ends: set by Finish; the error behind a failure is kept for OP_ERROR
+// (the `error` record of the failure handler) and for the job's final message.
+struct JobEnd {
+  bool finished = false;
+  RunOutcome outcome = RunOutcome::kFailed;
+  Status failure;
+  std::string stage, loc;
+  std::string message;
+  void SetFailure(const Status& error, const std::string& at_stage, const std::string& at_loc) {
+    failure = error;
+    stage = at_stage;
+    loc = at_loc;
+    message = FailureText(at_stage, at_loc, error);
+  }
+};
+
+// Parts of the scheduler's state, each named for what it holds; the methods are split
+// by concept over scheduler.cc (loop, commits, signals, timers), scheduler_tasks.cc
+// (task attempts), scheduler_insts.cc (instances, the top level and its handlers),
+// scheduler_blocks.cc (block runs) and scheduler_scope.cc (expression scopes). One
+// thread runs all of it; only Signals::cancel_requested is touched from others.
 struct Scheduler::Impl {
+  // The job: fixed once constructed (`stored` once loaded).
   std::shared_ptr<const Program> prog;
   Store* store;
   Runner* runner;
@@ -118,34 +193,24 @@ struct Scheduler::Impl {
   Value params;
   SchedulerOptions opt;
   std::mt19937_64 rng;
-
+  std::vector<bool> retain;                         // by BLOCK_BEGIN: a name[*] reads below it
   std::unordered_map<std::string, TaskRow> stored;  // the job's tasks at Load (resume)
-  std::unique_ptr<Inst> root, handler;
-  bool started = false, finished = false;
-  RunOutcome outcome = RunOutcome::kFailed;
-  std::atomic<bool> cancel_requested{false};
-  bool cancelling = false;
-  Status failure;  // the error behind the job's failure (for OP_ERROR)
-  std::string failure_stage, failure_loc;
-  std::string failure_message;
 
-  Batch batch;
-  std::vector<Launch> to_launch;
-  std::deque<Inst*> finished_insts;
-  std::deque<std::pair<Inst*, int>> ready;     // slots whose joins are complete, to start
-  std::vector<std::unique_ptr<Inst>> retired;  // a success handler that handed over
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
-  uint64_t next_id = 1;
-  std::unordered_map<uint64_t, TaskRun*> tasks;  // by TaskRun id, while it exists
-  std::unordered_map<uint64_t, BlockRun*> blocks_waiting;
-  std::map<Pool*, std::deque<uint64_t>> pool_waiters;
-  std::vector<std::pair<Inst*, int>> gates;  // waiting for approval
-  std::set<std::string> approved;
-  int64_t next_signal_poll = 0;
-  int64_t next_progress = 0;
-  int64_t next_lease_renewal = 0;
+  // The running instances: the top level, the handler running now, a success handler
+  // that handed over to the failure handler (InstDone may still be reading it).
+  std::unique_ptr<Inst> root, handler;
+  std::vector<std::unique_ptr<Inst>> retired;
+  bool started = false;
+
+  Turn turn;
+  LiveRuns live;
+  TimerQueue timers;
+  Signals signals;
+  JobEnd end;
+
   std::vector<StageProgress> progress;  // by state index
-  std::vector<bool> retain;             // by BLOCK_BEGIN: a name[*] reads below it
+  int64_t next_progress = 0;            // when on_progress is called next
+  int64_t next_lease_renewal = 0;
 
   // scheduler.cc
   Result<RunOutcome> Run();
@@ -164,7 +229,7 @@ struct Scheduler::Impl {
   void TaskDue(uint64_t id);
   void AttemptTimer(const Timer& tm);
   void PumpPool(Pool* pool);
-  // scheduler_blocks.cc
+  // scheduler_insts.cc
   std::unique_ptr<Inst> MakeInst(Inst* parent, BlockRun* run, int block, int item, Value var,
                                  std::string path);
   void StartInst(Inst* inst);
@@ -177,11 +242,15 @@ struct Scheduler::Impl {
   void CheckInst(Inst* inst);
   void ProcessFinished();
   void InstDone(Inst* inst);
-  void StartBlock(Inst* inst, int slot);
-  void Pump(BlockRun* run);
-  void GroupRetry(uint64_t id);
+  void HandlerDone(Inst* inst);
   void TopDone(Inst* inst);
   void CancelInst(Inst* inst);
+  // scheduler_blocks.cc
+  void StartBlock(Inst* inst, int slot);
+  void Pump(BlockRun* run);
+  void BlockBodyDone(Inst* inst);  // an item's (or attempt's) instance ended
+  void GroupRetry(uint64_t id);
+  // scheduler_scope.cc
   Result<Value> Eval(const FlatCode& code, Inst* inst, const std::string& what, int state);
   Value ErrorRecord() const;
 };

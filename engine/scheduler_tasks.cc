@@ -30,7 +30,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   int idx = prog->Body(inst->block)[slot];
   const ProgramState& ps = prog->states[idx];
   auto t = std::make_unique<TaskRun>();
-  t->id = next_id++;
+  t->id = live.next_id++;
   t->inst = inst;
   t->slot = slot;
   t->state = idx;
@@ -86,7 +86,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   }
   TaskRun* raw = t.get();
   inst->slots[slot].task = std::move(t);
-  tasks[raw->id] = raw;
+  live.tasks[raw->id] = raw;
   if (!args.ok()) {
     // Evaluation errors already name the stage and its location; binding errors do not.
     const std::string& m = args.status().message();
@@ -100,9 +100,9 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
     row.error = err.message();
     row.error_class = Code::kPermanent;
     row.updated_ms = clock->NowMs();
-    batch.Put(job, row);
+    turn.batch.Put(job, row);
     AddEvent("task.failed", raw->key, raw->attempts, err.message());
-    tasks.erase(raw->id);
+    live.tasks.erase(raw->id);
     SlotDone(inst, slot, SlotState::kFailed, Value(), err, ps.name, ps.loc);
     return;
   }
@@ -119,29 +119,29 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
     return;
   }
   if (raw->not_before_ms > clock->NowMs()) {
-    timers.push({raw->not_before_ms, TimerKind::kTaskDue, raw->id});
+    timers.Push(raw->not_before_ms, TimerKind::kTaskDue, raw->id);
     return;
   }
   Dispatch(raw);
 }
 
 void Scheduler::Impl::TaskDue(uint64_t id) {
-  auto it = tasks.find(id);
-  if (it == tasks.end() || it->second->running) return;
+  auto it = live.tasks.find(id);
+  if (it == live.tasks.end() || it->second->running) return;
   Dispatch(it->second);
 }
 
 void Scheduler::Impl::Dispatch(TaskRun* t) {
   const ProgramState& ps = prog->states[t->state];
-  if (cancelling || t->inst->cancelled) {
-    tasks.erase(t->id);
+  if (signals.cancelling || t->inst->cancelled) {
+    live.tasks.erase(t->id);
     SlotDone(t->inst, t->slot, SlotState::kCancelled, Value());
     return;
   }
   Pool* pool = pools->Get(ps.pool);
   if (!pool->TryAcquire()) {
     t->waiting_pool = true;
-    pool_waiters[pool].push_back(t->id);
+    live.pool_waiters[pool].push_back(t->id);
     return;
   }
   t->waiting_pool = false;
@@ -159,7 +159,7 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
   row.owner = opt.owner;
   row.lease_until_ms = now + opt.lease_ms;
   row.updated_ms = now;
-  batch.Start(job, std::move(row));
+  turn.batch.Start(job, std::move(row));
   AddEvent("task.started", t->key, t->attempts, "");
   progress[t->state].running += 1;
 
@@ -200,18 +200,18 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
     std::filesystem::remove_all(ctx.scratch_dir, ec);
     std::filesystem::create_directories(ctx.scratch_dir, ec);
   }
-  to_launch.push_back(std::move(l));
+  turn.launches.push_back(std::move(l));
   if (ps.policy.timeout_ms() > 0) {
-    timers.push({now + ps.policy.timeout_ms(), TimerKind::kTimeout, t->id});
+    timers.Push(now + ps.policy.timeout_ms(), TimerKind::kTimeout, t->id);
   }
   if (ps.policy.heartbeat_ms() > 0) {
-    timers.push({now + ps.policy.heartbeat_ms(), TimerKind::kHeartbeat, t->id});
+    timers.Push(now + ps.policy.heartbeat_ms(), TimerKind::kHeartbeat, t->id);
   }
 }
 
 void Scheduler::Impl::AttemptTimer(const Timer& tm) {
-  auto it = tasks.find(tm.id);
-  if (it == tasks.end() || !it->second->running) return;
+  auto it = live.tasks.find(tm.id);
+  if (it == live.tasks.end() || !it->second->running) return;
   TaskRun* t = it->second;
   const ProgramState& ps = prog->states[t->state];
   int64_t now = clock->NowMs();
@@ -227,25 +227,25 @@ void Scheduler::Impl::AttemptTimer(const Timer& tm) {
     t->link->cancel.Cancel();
     EndAttempt(t, Status::Timeout("no heartbeat for " + FormatDuration(ps.policy.heartbeat_ms())));
   } else {
-    timers.push({silent_until, TimerKind::kHeartbeat, t->id});
+    timers.Push(silent_until, TimerKind::kHeartbeat, t->id);
   }
 }
 
 void Scheduler::Impl::OnCompletion(Completion c) {
-  auto it = tasks.find(c.id);
+  auto it = live.tasks.find(c.id);
   // Unknown: an attempt already ended by a timeout or a cancel; its answer is stale.
-  if (it == tasks.end() || !it->second->running) return;
+  if (it == live.tasks.end() || !it->second->running) return;
   EndAttempt(it->second, std::move(c.result));
 }
 
 void Scheduler::Impl::PumpPool(Pool* pool) {
-  auto w = pool_waiters.find(pool);
-  if (w == pool_waiters.end()) return;
+  auto w = live.pool_waiters.find(pool);
+  if (w == live.pool_waiters.end()) return;
   while (!w->second.empty() && !pool->full()) {
     uint64_t id = w->second.front();
     w->second.pop_front();
-    auto it = tasks.find(id);
-    if (it == tasks.end() || !it->second->waiting_pool) continue;
+    auto it = live.tasks.find(id);
+    if (it == live.tasks.end() || !it->second->waiting_pool) continue;
     Dispatch(it->second);
   }
 }
@@ -267,9 +267,9 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   row.updated_ms = clock->NowMs();
   auto write = [&] {
     if (was_running) {
-      batch.Finish(job, row);
+      turn.batch.Finish(job, row);
     } else {
-      batch.Put(job, row);
+      turn.batch.Put(job, row);
     }
   };
   Inst* inst = t->inst;
@@ -279,16 +279,16 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
     row.output = EncodeValue(*result);
     write();
     AddEvent("task.succeeded", t->key, t->attempts, "");
-    tasks.erase(t->id);
+    live.tasks.erase(t->id);
     if (was_running) PumpPool(t->pool);
     SlotDone(inst, slot, SlotState::kOk, std::move(*result));
     return;
   }
   Status err = result.status();
   Code cls = Classify(err.code());
-  if (cancelling || inst->cancelled) cls = Code::kCancelled;
+  if (signals.cancelling || inst->cancelled) cls = Code::kCancelled;
   std::string msg = err.message();
-  bool retry = !cancelling && !inst->cancelled && cls != Code::kCancelled &&
+  bool retry = !signals.cancelling && !inst->cancelled && cls != Code::kCancelled &&
                Retryable(ps.policy, cls) && t->attempts < MaxAttempts(ps.policy);
   if (retry) {
     int64_t delay = BackoffMs(ps.policy, t->attempts, rng);
@@ -301,7 +301,7 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
     AddEvent(
         "task.retrying", t->key, t->attempts,
         std::string(CodeName(cls)) + ": " + msg + "; next attempt in " + FormatDuration(delay));
-    timers.push({t->not_before_ms, TimerKind::kTaskDue, t->id});
+    timers.Push(t->not_before_ms, TimerKind::kTaskDue, t->id);
     if (was_running) PumpPool(t->pool);
     return;
   }
@@ -316,7 +316,7 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   AddEvent(st == SlotState::kCancelled ? "task.cancelled" : "task.failed", t->key, t->attempts,
            msg);
   Pool* pool = t->pool;
-  tasks.erase(t->id);
+  live.tasks.erase(t->id);
   if (was_running) PumpPool(pool);
   SlotDone(inst, slot, st, Value(), Status(cls, msg), ps.name, ps.loc);
 }

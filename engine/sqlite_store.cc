@@ -504,12 +504,11 @@ class SqliteStore final : public Store {
       case Batch::OpKind::kEvent:
         return InsertEvent(op.event);
       case Batch::OpKind::kJobState: {
-        Stmt& s = db_.Prepare(
-            "UPDATE jobs SET state = ?, error = ?, updated_ms = "
-            "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE id = ?");
+        Stmt& s = db_.Prepare("UPDATE jobs SET state = ?, error = ?, updated_ms = ? WHERE id = ?");
         s.Bind(1, static_cast<int64_t>(op.job_state));
         s.Bind(2, op.error);
-        s.Bind(3, op.job);
+        s.Bind(3, op.at_ms);
+        s.Bind(4, op.job);
         DANDORI_RETURN_IF_ERROR(s.Run());
         *ok = db_.Changes() > 0;
         return Status::Ok();

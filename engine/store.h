@@ -115,6 +115,7 @@ class Batch {
     Event event;  // kEvent
     JobState job_state = JobState::kRunning;  // kJobState
     std::string error;                        // kJobState
+    int64_t at_ms = 0;                        // kJobState: the job's updated_ms
   };
 
   // Claims `row.key` for row.owner: state running, attempts = row.attempts, fence =
@@ -134,12 +135,15 @@ class Batch {
     op.event = std::move(e);
     Add(std::move(op));
   }
-  void SetJobState(int64_t job, JobState s, std::string error = "") {
+  // Sets the job's state (and error); its updated_ms becomes now_ms, the engine's Clock
+  // time, not the database's.
+  void SetJobState(int64_t job, JobState s, int64_t now_ms, std::string error = "") {
     Op op;
     op.kind = OpKind::kJobState;
     op.job = job;
     op.job_state = s;
     op.error = std::move(error);
+    op.at_ms = now_ms;
     Add(std::move(op));
   }
 

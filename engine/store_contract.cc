@@ -199,9 +199,10 @@ void RunStoreContract(const StoreFactory& make, const StoreFactory& reopen) {
     r.key = "a";
     r.stage = "st";
     b.Put(job, r);
-    b.SetJobState(job, JobState::kCancelled);
+    b.SetJobState(job, JobState::kCancelled, 123'456);
     REQUIRE(s->Commit(b, nullptr).ok());
     CHECK(s->GetJob(job)->state == JobState::kCancelled);
+    CHECK(s->GetJob(job)->updated_ms == 123'456);  // the engine's clock, not the database's
     CHECK(s->ClaimTasks(0, "W", 10, 10, 10)->empty());
   }
 

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "engine/runner.h"
 #include "server/metrics.h"
 #include "stdlib/operator.h"
@@ -72,7 +73,8 @@ class DispatchRunner final : public Runner {
   std::vector<Completion> local_;                         // trivial ops run inline
   int outstanding_ = 0;
   int64_t next_beat_sync_ms_ = 0;
-  std::atomic<bool> woken_{false};
+  std::atomic<bool> woken_{false};  // set by Wake (any thread), read by Wait
+  int wake_fd_ = -1;                // eventfd: Wake makes it readable, Wait polls it
 };
 
 struct DispatchWorkerOptions {
@@ -116,14 +118,14 @@ class DispatchWorker {
   DispatchStats stats_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<int64_t, std::shared_ptr<Running>> running_;  // guarded by mu_
-  std::vector<std::shared_ptr<Running>> finished_;       // guarded by mu_
+  std::map<int64_t, std::shared_ptr<Running>> running_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Running>> finished_ GUARDED_BY(mu_);  // results to report
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<int64_t> stop_grace_ms_{0};
   std::thread claimer_;
   std::vector<std::thread> executors_;
-  std::deque<std::shared_ptr<Running>> queue_;  // guarded by mu_
+  std::deque<std::shared_ptr<Running>> queue_ GUARDED_BY(mu_);  // claimed, not yet executing
 };
 
 }  // namespace dandori::server

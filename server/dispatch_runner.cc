@@ -1,4 +1,7 @@
 // DispatchRunner: see dispatch.h.
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/pg/pg_conn.h"
@@ -31,9 +34,11 @@ DispatchRunner::DispatchRunner(std::unique_ptr<Conn> conn, std::unique_ptr<Conn>
       listen_(std::move(listen)),
       engine_(std::move(engine)),
       job_(job),
-      clock_(clock) {}
+      clock_(clock),
+      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 DispatchRunner::~DispatchRunner() {
+  if (wake_fd_ >= 0) close(wake_fd_);
   // Attempts still queued belong to a scheduler that is gone.
   (void)conn_->Run(sql::kDispatchForget, Params().Text(engine_).Int(job_));
 }
@@ -47,10 +52,13 @@ void DispatchRunner::Start(Launch launch) {
   pending_.push_back(std::move(launch));
 }
 
+// Any thread: ends a Wait blocked on the LISTEN socket (through the eventfd it polls).
 void DispatchRunner::Wake() {
   woken_ = true;
-  // Wake a Wait blocked on the LISTEN socket.
-  (void)0;
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+  }
 }
 
 Status DispatchRunner::Flush() {
@@ -158,7 +166,7 @@ std::vector<Completion> DispatchRunner::Wait(int64_t deadline_ms) {
       (void)listen_->Reset();
       (void)listen_->Exec("LISTEN dandori_done");
     }
-    (void)listen_->WaitNotify(std::max(wait, 1));
+    (void)listen_->WaitNotify(std::max(wait, 1), wake_fd_);
   }
 }
 

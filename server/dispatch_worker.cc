@@ -18,6 +18,10 @@ using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Sch
 using pg::Conn;
 using pg::Params;
 
+// One claimed attempt. Its executor thread writes ctx and result, then sets `done` and
+// moves it to finished_ under the worker's mu_ (so the claimer reads result only after
+// taking it from finished_); `done` is read under mu_; `handed_back` is the claimer
+// thread's alone (written under mu_ too, while it walks running_).
 struct DispatchWorker::Running {
   int64_t id = 0;
   int64_t wfence = 0;
@@ -25,7 +29,7 @@ struct DispatchWorker::Running {
   OperatorContext ctx;
   CancelToken cancel;
   Result<Value> result = Value();
-  bool done = false;
+  bool done = false;  // guarded by the worker's mu_
   bool handed_back = false;
   bool rescued = false;  // claimed after another executor lost its lease
 };

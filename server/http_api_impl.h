@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "dandori/v1/api.pb.h"
 #include "engine/pg/pg_store.h"
 #include "proto/value_codec.h"
@@ -113,7 +114,7 @@ struct ApiServer::Impl {
   ApiOptions opt;
   std::unique_ptr<http::Server> server;
   std::mutex mu;
-  std::vector<std::unique_ptr<PgStore>> idle;  // guarded by mu
+  std::vector<std::unique_ptr<PgStore>> idle GUARDED_BY(mu);  // stores between requests
 
   // Borrows a store for one request.
   struct Lease {

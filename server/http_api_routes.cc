@@ -246,7 +246,7 @@ void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
       }
       // Wake every engine; one whose job lease has lapsed is replaced at once.
       Batch b;
-      b.SetJobState(*id, JobState::kRunning);
+      b.SetJobState(*id, JobState::kRunning, now);
       b.AddEvent({0, *id, now, who, "job.resume_requested", "", 0, job->owner});
       st = store.Commit(b, nullptr);
     }

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "compiler/compile.h"
-#include "dandori/v1/api.pb.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
 #include "server/dispatch.h"
@@ -24,19 +23,6 @@ namespace {
 
 using engine::testing::FreshDatabase;
 using json = nlohmann::json;
-
-// As `dandori serve` compiles (cli/driver.cc CompileSubmitted): the bundle only; the
-// first error's text is the message, so a test can see what a client would be told.
-Result<v1::Table> CompileSubmitted(const v1::FlowSource& source) {
-  std::vector<compiler::SourceFile> files = {{source.path(), source.text()}};
-  for (const v1::FlowFile& f : source.imports()) files.push_back({f.path(), f.text()});
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  auto out = compiler::CompileBundle(files, sm, diags);
-  if (diags.has_errors()) return Status::Invalid(diags.Sorted().front().message);
-  if (!out.table) return Status::Invalid(source.path() + " has no workflow");
-  return *out.table;
-}
 
 const char* kFlow =
     "workflow w(n: int = 20) {\n"
@@ -63,7 +49,7 @@ struct Fixture {
     o.token = "s3cret-token";
     o.max_body_bytes = 64 * 1024;
     o.registry = &reg;
-    o.compile = CompileSubmitted;
+    o.compile = compiler::CompileSubmitted;  // as `dandori serve` does
     api = std::make_unique<ApiServer>(o);
     REQUIRE(api->Start().ok());
     http = std::make_unique<httplib::Client>("127.0.0.1", api->port());

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "base/thread_annotations.h"
 #include "engine/scheduler.h"
 #include "stdlib/operator.h"
 
@@ -55,8 +56,8 @@ class JobDrivers {
   std::atomic<int> driving_{0};
   std::thread watcher_;
   std::mutex mu_;
-  std::map<int64_t, std::thread> drivers_;  // guarded by mu_
-  std::set<int64_t> finished_;              // guarded by mu_: threads to join
+  std::map<int64_t, std::thread> drivers_ GUARDED_BY(mu_);  // one scheduler thread per job
+  std::set<int64_t> finished_ GUARDED_BY(mu_);              // ended drivers: threads to join
 };
 
 }  // namespace dandori::server

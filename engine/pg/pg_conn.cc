@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -276,7 +277,7 @@ Status Conn::Exec(const char* sql) {
   return Check(r.raw(), sql);
 }
 
-Result<bool> Conn::WaitNotify(int timeout_ms) {
+Result<bool> Conn::WaitNotify(int timeout_ms, int wake_fd) {
   auto drain = [&]() {
     bool any = false;
     while (PGnotify* n = PQnotifies(c_)) {
@@ -287,10 +288,16 @@ Result<bool> Conn::WaitNotify(int timeout_ms) {
   };
   if (!PQconsumeInput(c_)) return ErrorStatus(c_, nullptr, "listen");
   if (drain()) return true;
-  pollfd pfd{PQsocket(c_), POLLIN, 0};
-  int n = poll(&pfd, 1, timeout_ms);
+  pollfd pfd[2] = {{PQsocket(c_), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  int n = poll(pfd, wake_fd >= 0 ? 2 : 1, timeout_ms);
   if (n < 0 && errno != EINTR) return Status::Internal(std::string("poll: ") + strerror(errno));
   if (n <= 0) return false;
+  if (wake_fd >= 0 && (pfd[1].revents & POLLIN)) {
+    uint64_t count = 0;
+    while (read(wake_fd, &count, sizeof count) > 0) {
+    }
+  }
+  if (!(pfd[0].revents & POLLIN)) return false;
   if (!PQconsumeInput(c_)) return ErrorStatus(c_, nullptr, "listen");
   return drain();
 }

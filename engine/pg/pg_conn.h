@@ -88,8 +88,9 @@ class Conn {
   Status Exec(const char* sql);
 
   // Waits up to timeout_ms for a notification on a LISTENed channel; returns whether
-  // one (or more; all pending are drained) arrived.
-  Result<bool> WaitNotify(int timeout_ms);
+  // one (or more; all pending are drained) arrived. A readable `wake_fd` (an eventfd,
+  // drained here) ends the wait early too.
+  Result<bool> WaitNotify(int timeout_ms, int wake_fd = -1);
   // Reconnects after a lost connection (prepared statements are forgotten).
   Status Reset();
   bool Broken() const { return PQstatus(c_) != CONNECTION_OK; }

@@ -38,8 +38,7 @@ inline constexpr Sql kReleaseJob{
     "UPDATE dandori.jobs SET owner = '', owner_until_ms = 0 WHERE id = $1 AND owner = $2"};
 inline constexpr Sql kSetJobState{
     "set_job_state",
-    "UPDATE dandori.jobs SET state = $2, error = $3, "
-    "updated_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint WHERE id = $1"};
+    "UPDATE dandori.jobs SET state = $2, error = $3, updated_ms = $4 WHERE id = $1"};
 inline constexpr Sql kTableOf{"table_of", "SELECT table_pb FROM dandori.jobs WHERE id = $1"};
 
 // Start: a first claim (fence 1) may insert the row; later ones need fence - 1 stored.

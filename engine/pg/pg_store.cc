@@ -512,8 +512,9 @@ class PgStoreImpl final : public PgStore {
         return Conn::Step{&sql::kInsertEvent, EventParams(op.event)};
       case Batch::OpKind::kJobState:
         *notify = true;  // engines and watchers react to job state changes
-        return Conn::Step{&sql::kSetJobState,
-                          Params().Int(op.job).Int(static_cast<int>(op.job_state)).Text(op.error)};
+        return Conn::Step{
+            &sql::kSetJobState,
+            Params().Int(op.job).Int(static_cast<int>(op.job_state)).Text(op.error).Int(op.at_ms)};
     }
     return Status::Internal("unknown batch op");
   }

@@ -1,9 +1,9 @@
-#include "compiler/suggest.h"
+#include "base/suggest.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace dandori::compiler {
+namespace dandori {
 
 int EditDistance(std::string_view a, std::string_view b, int cap) {
   int diff = static_cast<int>(a.size()) - static_cast<int>(b.size());
@@ -57,4 +57,4 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return s.empty() ? "" : "; did you mean '" + s + "'?";
 }
 
-}  // namespace dandori::compiler
+}  // namespace dandori

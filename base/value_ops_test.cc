@@ -1,8 +1,8 @@
-#include "engine/value_ops.h"
+#include "base/value_ops.h"
 
 #include <catch2/catch.hpp>
 
-namespace dandori::engine {
+namespace dandori {
 namespace {
 
 TEST_CASE("Describe quotes strings and truncates long values", "[value_ops]") {
@@ -46,4 +46,4 @@ TEST_CASE("percent arithmetic", "[value_ops]") {
 }
 
 }  // namespace
-}  // namespace dandori::engine
+}  // namespace dandori

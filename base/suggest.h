@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dandori::compiler {
+namespace dandori {
 
 // Levenshtein distance, capped: returns a value > cap as soon as it exceeds cap.
 int EditDistance(std::string_view a, std::string_view b, int cap = 1 << 20);
@@ -17,4 +17,4 @@ std::string Suggest(std::string_view word, const std::vector<std::string>& candi
 // "; did you mean 'x'?" or "" when there is no good suggestion.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
-}  // namespace dandori::compiler
+}  // namespace dandori

@@ -1,4 +1,4 @@
-#include "engine/value_ops.h"
+#include "base/value_ops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
-namespace dandori::engine {
+#include "base/suggest.h"
+
+namespace dandori {
 namespace {
 
 using K = Value::Kind;
@@ -144,21 +146,6 @@ Result<Value> Concat(ArithOp op, const Value& l, const Value& r) {
 
 bool IsUnit(K k) { return k == K::kDuration || k == K::kSize; }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 Result<Value> Arith(ArithOp op, const Value& l, const Value& r) {
@@ -173,6 +160,11 @@ Result<Value> Arith(ArithOp op, const Value& l, const Value& r) {
   if (lk == K::kPercent && rk == K::kPercent && (op == ArithOp::kAdd || op == ArithOp::kSub)) {
     return Value::Percent(op == ArithOp::kAdd ? l.percent() + r.percent()
                                               : l.percent() - r.percent());
+  }
+  if (lk == K::kPercent && rk == K::kPercent && op == ArithOp::kDiv) {  // a ratio, as for units
+    auto d = FloatArith(op, l.percent(), r.percent(), l, r);
+    if (!d.ok()) return d.status();
+    return Value::Float(*d);
   }
   if (lk == K::kPercent && r.is_number() && (op == ArithOp::kMul || op == ArithOp::kDiv)) {
     auto d = FloatArith(op, l.percent(), r.as_float(), l, r);
@@ -199,6 +191,11 @@ Result<Value> Negate(const Value& v) {
         return Status::Invalid(fmt::format("integer overflow: cannot negate {}", Describe(v)));
       }
       return Value::DurationMs(-v.duration_ms());
+    case K::kSize:
+      if (v.as_int() == std::numeric_limits<int64_t>::min()) {
+        return Status::Invalid(fmt::format("integer overflow: cannot negate {}", Describe(v)));
+      }
+      return Value::SizeBytes(-v.size_bytes());
     case K::kPercent:
       return Value::Percent(-v.percent());
     default:
@@ -296,9 +293,10 @@ Result<Value> Field(const Value& record, std::string_view name) {
   }
   if (const Value* v = record.Find(name)) return *v;
   std::string best;
-  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  const int cap = std::max<int>(2, static_cast<int>(name.size() / 3));
+  int best_d = cap + 1;
   for (const auto& [n, unused] : record.record()) {
-    size_t d = EditDistance(name, n);
+    int d = EditDistance(name, n, cap);
     if (d < best_d) best_d = d, best = n;
   }
   std::string hint = best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
@@ -319,4 +317,4 @@ std::string Describe(const Value& v) {
   return fmt::format("{} {}", KindName(v.kind()), text);
 }
 
-}  // namespace dandori::engine
+}  // namespace dandori
