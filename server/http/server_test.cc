@@ -124,6 +124,10 @@ TEST_CASE("routes, captures, decoded query and JSON errors") {
   CHECK(StatusOf(Roundtrip(f.port(), Get("/jobs/1?q=%ff"))) == 400);
   CHECK(StatusOf(Roundtrip(f.port(), Get("/jobs/1%00"))) == 400);
   CHECK(StatusOf(Roundtrip(f.port(), Get("/healthz"))) == 200);
+  std::string huge = "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(40000, 'a') +
+                     "\r\nConnection: close\r\n\r\n";
+  CHECK(StatusOf(Roundtrip(f.port(), huge)) == 431);
+  CHECK(StatusOf(Roundtrip(f.port(), Get("/jobs/" + std::string(5000, '1')))) == 414);
 }
 
 TEST_CASE("1,000 idle connections do not delay an authenticated request") {
