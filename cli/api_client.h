@@ -1,6 +1,8 @@
 // The HTTP client side of the `--server URL` command forms (submit, status, events,
-// approve, cancel, resume, retry) against `dandori serve`'s API. Implemented in
-// cmd_submit.cc (cpp-httplib stays in .cc files). Each function prints what the
+// approve, cancel, resume, retry) against `dandori serve`'s API. The server applies
+// engine/job_control.h's rules; its answers are turned into the same structs and
+// printed by cli/job_view.h, so `--server` and `--store` print alike. Implemented in
+// api_client.cc (cpp-httplib stays in .cc files). Each function prints what the
 // command prints and returns its exit code (0 ok, 1 the work failed, 2 bad input or
 // an unreachable/refusing server).
 #pragma once
@@ -16,11 +18,13 @@ struct ApiTarget {
 };
 
 // FILE is a .flow (sent as source, compiled by the server) or a .flowc (sent as bytes).
+// wait: then waits for the job to end and returns its exit code (PrintEnd).
 int RemoteSubmit(const ApiTarget& t, const std::string& file,
-                 const std::map<std::string, std::string>& params, const std::string& key);
+                 const std::map<std::string, std::string>& params, const std::string& key,
+                 bool wait);
 // job empty: list jobs.
-int RemoteStatus(const ApiTarget& t, const std::string& job);
-int RemoteEvents(const ApiTarget& t, const std::string& job);
+int RemoteStatus(const ApiTarget& t, const std::string& job, bool json);
+int RemoteEvents(const ApiTarget& t, const std::string& job, bool json, bool follow);
 // action: approve (gate required), cancel, resume, retry.
 int RemoteAction(const ApiTarget& t, const std::string& job, const std::string& action,
                  const std::string& gate);

@@ -1,16 +1,16 @@
-// Job commands: `status [JOB]`, `events JOB`, `approve JOB GATE`, `cancel JOB`,
-// `resume JOB`, `retry JOB`, on a store (--store: SQLite file or postgres:// URL) or,
-// with --server URL, through `dandori serve`'s HTTP API. A missing store or an unknown
-// job is bad input (exit 2) and writes nothing.
+// Job commands: `status [JOB] [--json]`, `events JOB [--json] [--follow]`,
+// `approve JOB GATE`, `cancel JOB`, `resume JOB`, `retry JOB`, on a store (--store:
+// SQLite file or postgres:// URL) or, with --server URL, through `dandori serve`'s HTTP
+// API. The rules (which gate, which job state) are engine/job_control.h's; this file
+// parses, calls it and prints (cli/job_view.h). A missing store, an unknown job or gate,
+// or a verb the job's state refuses is bad input (exit 2) and writes nothing.
 #include <CLI/CLI.hpp>
-#include <ctime>
-#include <map>
 
 #include "cli/api_client.h"
 #include "cli/driver.h"
+#include "cli/job_view.h"
 #include "cli/run_support.h"
-#include "engine/job_runner.h"
-#include "engine/loader.h"
+#include "engine/job_control.h"
 
 namespace dandori::cli {
 namespace {
@@ -19,31 +19,21 @@ struct JobArgs {
   std::string store;
   std::string job;
   std::string gate;
+  bool json = false;
+  bool follow = false;
   ApiTarget target;  // server empty: work on the store
 };
 
-std::string Time(int64_t ms) {
-  time_t t = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
-// Opens the store and finds the job; on failure prints and returns the exit code.
 struct Opened {
   std::unique_ptr<engine::Store> store;
-  engine::JobInfo job;
+  int64_t job = 0;
 };
-Result<Opened> OpenJob(const JobArgs& a) {
+Result<Opened> Open(const JobArgs& a) {
   auto id = ParseJobId(a.job);
   if (!id.ok()) return id.status();
   auto store = OpenStoreArg(a.store, false);
   if (!store.ok()) return store.status();
-  auto job = (*store)->GetJob(*id);
-  if (!job.ok()) return job.status();
-  return Opened{std::move(*store), std::move(*job)};
+  return Opened{std::move(*store), *id};
 }
 
 int Status_(const JobArgs& a) {
@@ -52,178 +42,92 @@ int Status_(const JobArgs& a) {
     if (!store.ok()) return Fail("status", store.status());
     auto jobs = (*store)->ListJobs(50);
     if (!jobs.ok()) return Fail("status", jobs.status());
-    std::printf("%6s  %-10s  %-20s  %-19s  %s\n", "JOB", "STATE", "WORKFLOW", "CREATED", "KEY");
-    for (const auto& j : *jobs) {
-      std::printf("%6lld  %-10s  %-20s  %-19s  %s\n", static_cast<long long>(j.id),
-                  std::string(engine::JobStateName(j.state)).c_str(), j.workflow.c_str(),
-                  Time(j.created_ms).c_str(), j.key.c_str());
-    }
+    PrintJobListHeader(a.json);
+    for (const auto& j : *jobs) PrintJobLine(j, a.json);
     return kExitOk;
   }
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("status", o.status());
-  const engine::JobInfo& j = o->job;
-  std::printf("job %lld  %s  workflow %s%s\n", static_cast<long long>(j.id),
-              std::string(engine::JobStateName(j.state)).c_str(), j.workflow.c_str(),
-              j.key.empty() ? "" : ("  key " + j.key).c_str());
-  std::printf("created %s  updated %s%s\n", Time(j.created_ms).c_str(), Time(j.updated_ms).c_str(),
-              j.owner.empty() ? "" : ("  engine " + j.owner).c_str());
-  if (!j.error.empty()) std::printf("error: %s\n", j.error.c_str());
-  auto tasks = o->store->LoadTasks(j.id);
-  if (!tasks.ok()) return Fail("status", tasks.status());
-  std::map<std::string, std::map<engine::TaskState, int>> counts;
-  std::vector<const engine::TaskRow*> failed;
-  for (const auto& t : *tasks) {
-    counts[t.stage][t.state] += 1;
-    if (t.state == engine::TaskState::kFailed) failed.push_back(&t);
-  }
-  std::printf("%-20s %9s %8s %8s %7s %9s\n", "STAGE", "SUCCEEDED", "RUNNING", "WAITING", "FAILED",
-              "CANCELLED");
-  for (auto& [stage, c] : counts) {
-    std::printf("%-20s %9d %8d %8d %7d %9d\n", stage.c_str(), c[engine::TaskState::kSucceeded],
-                c[engine::TaskState::kRunning], c[engine::TaskState::kReady],
-                c[engine::TaskState::kFailed], c[engine::TaskState::kCancelled]);
-  }
-  for (size_t i = 0; i < failed.size() && i < 10; ++i) {
-    std::printf("failed %s (attempt %d): %s\n", failed[i]->key.c_str(), failed[i]->attempts,
-                failed[i]->error.c_str());
-  }
-  auto events = o->store->ListEvents(j.id, 0, 1'000'000);
-  if (events.ok()) {
-    std::map<std::string, std::string> waiting;
-    for (const auto& e : *events) {
-      if (e.what == "gate.waiting") waiting[e.task] = e.detail;
-      if (e.what == "gate.passed") waiting.erase(e.task);
-    }
-    if (j.state == engine::JobState::kRunning) {
-      for (auto& [gate, msg] : waiting) {
-        std::printf("waiting for approval: %s %s  (dandori approve %lld %s)\n", gate.c_str(),
-                    msg.c_str(), static_cast<long long>(j.id),
-                    gate.substr(0, gate.find('/')).c_str());
-      }
-    }
-  }
+  auto st = engine::GetStatus(*o->store, o->job);
+  if (!st.ok()) return Fail("status", st.status());
+  PrintStatus(*st, a.json);
   return kExitOk;
 }
 
 int Events(const JobArgs& a) {
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("events", o.status());
-  int64_t after = 0;
-  while (true) {
-    auto ev = o->store->ListEvents(o->job.id, after, 10'000);
-    if (!ev.ok()) return Fail("events", ev.status());
-    if (ev->empty()) break;
-    for (const auto& e : *ev) {
-      std::printf("%s  %-16s %-14s %s%s%s  %s\n", Time(e.at_ms).c_str(), e.what.c_str(),
-                  e.task.c_str(), e.attempt ? "#" : "",
-                  e.attempt ? std::to_string(e.attempt).c_str() : "", "", e.detail.c_str());
-      after = e.seq;
-    }
-  }
+  Status st =
+      engine::StreamEvents(*o->store, o->job, 0, {.follow = a.follow}, [&](const engine::Event& e) {
+        PrintEvent(e, a.json);
+        return true;
+      });
+  if (!st.ok()) return Fail("events", st);
   return kExitOk;
 }
 
 int Approve(const JobArgs& a) {
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("approve", o.status());
-  auto program = engine::LoadTableBytes(o->job.table, nullptr);
-  if (!program.ok()) return Fail("approve", program.status());
-  std::string gates;
-  bool found = false;
-  for (const auto& s : (*program)->states) {
-    if (s.kind != v1::GATE) continue;
-    gates += (gates.empty() ? "" : ", ") + s.name;
-    found |= s.name == a.gate;
-  }
-  if (!found) {
-    return Fail("approve", Status::Invalid("job " + a.job + " has no gate '" + a.gate + "'" +
-                                           (gates.empty() ? "" : " (gates: " + gates + ")")));
-  }
-  const char* user = std::getenv("USER");
-  Status st = o->store->AddSignal(
-      o->job.id,
-      {"approve", a.gate, std::string("cli ") + (user ? user : "?"), SystemClock()->NowMs()});
-  if (!st.ok()) return Fail("approve", st);
-  std::printf("approved gate %s of job %lld\n", a.gate.c_str(), static_cast<long long>(o->job.id));
+  auto j = engine::Approve(*o->store, o->job, a.gate, CliWho(), *SystemClock());
+  if (!j.ok()) return Fail("approve", j.status());
+  std::printf("approved gate %s of job %lld\n", a.gate.c_str(), static_cast<long long>(j->id));
   return kExitOk;
 }
 
 int Cancel(const JobArgs& a) {
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("cancel", o.status());
-  if (o->job.state != engine::JobState::kRunning) {
-    std::printf("job %lld already %s\n", static_cast<long long>(o->job.id),
-                std::string(engine::JobStateName(o->job.state)).c_str());
-    return kExitOk;
-  }
-  const char* user = std::getenv("USER");
-  int64_t now = SystemClock()->NowMs();
-  Status st = o->store->AddSignal(o->job.id,
-                                  {"cancel", "", std::string("cli ") + (user ? user : "?"), now});
-  if (!st.ok()) return Fail("cancel", st);
-  bool engine_alive = !o->job.owner.empty() && o->job.owner_until_ms >= now &&
-                      !engine::LocalOwnerDead(o->job.owner);
-  if (!engine_alive) {
-    // Nobody is running it: the job ends here.
-    engine::Batch b;
-    b.SetJobState(o->job.id, engine::JobState::kCancelled, now);
-    b.AddEvent({0, o->job.id, now, "cli", "job.cancelled", "", 0, "no engine was running it"});
-    Status c = o->store->Commit(b, nullptr);
-    if (!c.ok()) return Fail("cancel", c);
-    std::printf("job %lld cancelled\n", static_cast<long long>(o->job.id));
+  auto c = engine::Cancel(*o->store, o->job, CliWho(), *SystemClock());
+  if (!c.ok()) return Fail("cancel", c.status());
+  auto id = static_cast<long long>(c->job.id);
+  if (c->ended) {
+    std::printf("job %lld cancelled (no engine was running it)\n", id);
   } else {
-    std::printf("cancel requested; engine %s stops job %lld\n", o->job.owner.c_str(),
-                static_cast<long long>(o->job.id));
+    std::printf("cancel requested; engine %s stops job %lld\n", c->engine.c_str(), id);
   }
   return kExitOk;
 }
 
 int Resume(const JobArgs& a) {
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("resume", o.status());
-  if (o->job.state != engine::JobState::kRunning) {
-    std::printf("job %lld is %s; nothing to resume%s\n", static_cast<long long>(o->job.id),
-                std::string(engine::JobStateName(o->job.state)).c_str(),
-                o->job.state == engine::JobState::kSucceeded
-                    ? ""
-                    : " (dandori retry runs its failed tasks again)");
-    return o->job.state == engine::JobState::kSucceeded ? kExitOk : kExitFailed;
-  }
-  return DriveWithProgress("resume", *o->store, a.store, o->job.id);
+  auto j = engine::CheckResumable(*o->store, o->job);
+  if (!j.ok()) return Fail("resume", j.status());
+  return DriveWithProgress("resume", *o->store, a.store, o->job);
 }
 
 int Retry(const JobArgs& a) {
-  auto o = OpenJob(a);
+  auto o = Open(a);
   if (!o.ok()) return Fail("retry", o.status());
-  if (o->job.state == engine::JobState::kSucceeded) {
-    std::printf("job %lld succeeded; nothing to retry\n", static_cast<long long>(o->job.id));
-    return kExitOk;
-  }
   OperatorRegistry registry;
   RegisterOperators(&registry);
-  auto program = engine::LoadTableBytes(o->job.table, &registry);
-  if (!program.ok()) return Fail("retry", program.status());
-  auto n = engine::ResetFailedTasks(*o->store, o->job.id, *SystemClock(), "cli");
-  if (!n.ok()) return Fail("retry", n.status());
+  auto r = engine::Retry(*o->store, o->job, CliWho(), *SystemClock(), &registry);
+  if (!r.ok()) return Fail("retry", r.status());
   std::printf("job %lld: %d failed task(s) will run again; finished tasks stay finished\n",
-              static_cast<long long>(o->job.id), *n);
+              static_cast<long long>(o->job), r->reset);
   std::fflush(stdout);
-  return DriveWithProgress("retry", *o->store, a.store, o->job.id);
+  return DriveWithProgress("retry", *o->store, a.store, o->job);
 }
 
 // Through the API: `resume` and `retry` ask the server's engines to drive the job.
 int Remote(const std::string& name, const JobArgs& a) {
-  if (name == "status") return RemoteStatus(a.target, a.job);
-  if (name == "events") return RemoteEvents(a.target, a.job);
+  if (name == "status") return RemoteStatus(a.target, a.job, a.json);
+  if (name == "events") return RemoteEvents(a.target, a.job, a.json, a.follow);
   return RemoteAction(a.target, a.job, name, a.gate);
 }
 
-CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), bool job_required, bool gate) {
+enum Flags { kJob = 1, kJobRequired = 2, kGate = 4, kJson = 8, kFollow = 16 };
+
+CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), int flags) {
   auto a = std::make_shared<JobArgs>();
   auto* opt = sub->add_option("job", a->job, "job id");
-  if (job_required) opt->required();
-  if (gate) sub->add_option("gate", a->gate, "gate name")->required();
+  if (flags & kJobRequired) opt->required();
+  if (flags & kGate) sub->add_option("gate", a->gate, "gate name")->required();
+  if (flags & kJson) sub->add_flag("--json", a->json, "one JSON object per line (docs/cli.md)");
+  if (flags & kFollow) {
+    sub->add_flag("-f,--follow", a->follow, "keep printing new events until the job ends");
+  }
   auto* store = sub->add_option("--store", a->store,
                                 "postgres:// URL or store file (default .dandori/state.db)");
   sub->add_option("--server", a->target.server,
@@ -240,16 +144,16 @@ CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), bool job_required, b
 }  // namespace
 
 DANDORI_COMMAND({"status", "Show jobs, or one job's stages, failures and gates",
-                 [](CLI::App* s) { return Setup(s, Status_, false, false); }, 40});
-DANDORI_COMMAND({"events", "Print a job's event history",
-                 [](CLI::App* s) { return Setup(s, Events, true, false); }, 41});
-DANDORI_COMMAND({"approve", "Approve a gate of a job",
-                 [](CLI::App* s) { return Setup(s, Approve, true, true); }, 42});
-DANDORI_COMMAND({"cancel", "Cancel a job (running operators are stopped)",
-                 [](CLI::App* s) { return Setup(s, Cancel, true, false); }, 43});
+                 [](CLI::App* s) { return Setup(s, Status_, kJob | kJson); }, 40});
+DANDORI_COMMAND({"events", "Print a job's event history (--follow: until it ends)",
+                 [](CLI::App* s) { return Setup(s, Events, kJobRequired | kJson | kFollow); }, 41});
+DANDORI_COMMAND({"approve", "Approve a gate of a running job",
+                 [](CLI::App* s) { return Setup(s, Approve, kJobRequired | kGate); }, 42});
+DANDORI_COMMAND({"cancel", "Cancel a running job (running operators are stopped)",
+                 [](CLI::App* s) { return Setup(s, Cancel, kJobRequired); }, 43});
 DANDORI_COMMAND({"resume", "Resume an interrupted job here",
-                 [](CLI::App* s) { return Setup(s, Resume, true, false); }, 44});
-DANDORI_COMMAND({"retry", "Run a job's failed tasks again (finished tasks never repeat)",
-                 [](CLI::App* s) { return Setup(s, Retry, true, false); }, 45});
+                 [](CLI::App* s) { return Setup(s, Resume, kJobRequired); }, 44});
+DANDORI_COMMAND({"retry", "Run a failed or cancelled job's failed tasks again",
+                 [](CLI::App* s) { return Setup(s, Retry, kJobRequired); }, 45});
 
 }  // namespace dandori::cli

@@ -104,13 +104,8 @@ Result<std::unique_ptr<engine::Store>> OpenStoreArg(const std::string& store, bo
 
 Result<Submitted> SubmitPrepared(engine::Store& store, const PreparedJob& job,
                                  const std::string& key) {
-  Submitted out;
-  auto info =
-      engine::SubmitJob(store, job.table, job.params, key, std::filesystem::current_path().string(),
-                        *SystemClock(), &out.created);
-  if (!info.ok()) return info.status();
-  out.job = std::move(*info);
-  return out;
+  return engine::SubmitBound(store, job.table, job.params, key,
+                             std::filesystem::current_path().string(), *SystemClock());
 }
 
 void RegisterOperators(OperatorRegistry* r) {

@@ -22,6 +22,7 @@
 #include "cli/params.h"
 #include "compiler/report.h"
 #include "dandori/v1/table.pb.h"
+#include "engine/job_control.h"
 #include "engine/program.h"
 #include "engine/store.h"
 
@@ -57,10 +58,8 @@ Result<PreparedJob> PrepareJob(const std::string& path, const ParamArgs& params,
 // migrated. A SQLite path given explicitly must be in an existing folder.
 Result<std::unique_ptr<engine::Store>> OpenStoreArg(const std::string& store, bool create);
 
-struct Submitted {
-  engine::JobInfo job;
-  bool created = false;  // false: the job with this key existed
-};
+// Submits through engine/job_control.h (the one submit), workdir = the current folder.
+using Submitted = engine::Submitted;
 Result<Submitted> SubmitPrepared(engine::Store& store, const PreparedJob& job,
                                  const std::string& key);
 

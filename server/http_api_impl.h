@@ -6,13 +6,13 @@
 
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "base/thread_annotations.h"
 #include "dandori/v1/api.pb.h"
+#include "engine/job_control.h"
 #include "engine/pg/pg_store.h"
 #include "proto/value_codec.h"
 #include "server/http/server.h"
@@ -108,6 +108,51 @@ inline std::string ParamText(const pb::Value& v) {
   }
 }
 
+// v1::Job of a job's status (job_control.h GetStatus / Describe).
+inline v1::Job JobOf(const engine::JobStatus& s) {
+  const JobInfo& j = s.job;
+  v1::Job m;
+  m.set_id(std::to_string(j.id));
+  m.set_workflow(j.workflow);
+  m.set_state(std::string(JobStateName(j.state)));
+  m.set_idempotency_key(j.key);
+  m.set_error(j.error);
+  m.set_created_ms(j.created_ms);
+  m.set_updated_ms(j.updated_ms);
+  m.set_owner(j.owner);
+  auto params = DecodeValue(j.params);
+  if (params.ok()) (void)pb::util::JsonStringToMessage(params->ToJson(), m.mutable_params());
+  auto state_name = [](int i) { return std::string(TaskStateName(static_cast<TaskState>(i))); };
+  for (int i = 0; i < engine::kTaskStates; ++i) {
+    if (s.totals[i] > 0) (*m.mutable_task_counts())[state_name(i)] = s.totals[i];
+  }
+  m.set_task_total(s.total);
+  for (const auto& c : s.stages) {
+    v1::StageCounts* sc = m.add_stages();
+    sc->set_stage(c.stage);
+    for (int i = 0; i < engine::kTaskStates; ++i) {
+      if (c.by_state[i] > 0) (*sc->mutable_task_counts())[state_name(i)] = c.by_state[i];
+    }
+  }
+  for (size_t i = 0; i < s.failed.size() && i < 100; ++i) {
+    const engine::TaskRow& t = s.failed[i];
+    v1::FailedTask* f = m.add_failed_tasks();
+    f->set_task(t.key);
+    f->set_stage(t.stage);
+    f->set_attempts(t.attempts);
+    f->set_error(t.error);
+    f->set_error_class(std::string(CodeName(t.error_class)));
+  }
+  for (const auto& g : s.waiting) {
+    m.add_pending_gates(g.task);
+    v1::WaitingGate* w = m.add_waiting_gates();
+    w->set_gate(g.gate);
+    w->set_task(g.task);
+    w->set_message(g.message);
+  }
+  return m;
+}
+
 }  // namespace api_detail
 
 struct ApiServer::Impl {
@@ -145,37 +190,11 @@ struct ApiServer::Impl {
     return l;
   }
 
+  // The job as the API shows it: engine/job_control.h's status, mapped to v1::Job.
   Result<v1::Job> JobMessage(PgStore& store, const JobInfo& j) {
-    v1::Job m;
-    m.set_id(std::to_string(j.id));
-    m.set_workflow(j.workflow);
-    m.set_state(std::string(JobStateName(j.state)));
-    m.set_idempotency_key(j.key);
-    m.set_error(j.error);
-    m.set_created_ms(j.created_ms);
-    m.set_updated_ms(j.updated_ms);
-    m.set_owner(j.owner);
-    auto params = DecodeValue(j.params);
-    if (params.ok()) (void)pb::util::JsonStringToMessage(params->ToJson(), m.mutable_params());
-    auto counts = store.CountTasks(j.id);
-    if (!counts.ok()) return counts.status();
-    for (const auto& c : *counts) {
-      (*m.mutable_task_counts())[std::string(TaskStateName(static_cast<TaskState>(c.state)))] +=
-          c.count;
-      m.set_task_total(m.task_total() + c.count);
-    }
-    auto events = store.ListEvents(j.id, 0, 100000);
-    if (events.ok()) {
-      std::map<std::string, bool> gates;
-      for (const auto& e : *events) {
-        if (e.what == "gate.waiting") gates[e.task] = true;
-        if (e.what == "gate.passed" || e.what == "gate.approved") gates[e.task] = false;
-      }
-      for (const auto& [g, waiting] : gates) {
-        if (waiting && j.state == JobState::kRunning) m.add_pending_gates(g);
-      }
-    }
-    return m;
+    auto st = engine::Describe(store, j);
+    if (!st.ok()) return st.status();
+    return api_detail::JobOf(*st);
   }
 
   void Routes();

@@ -2,8 +2,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "base/clock.h"
-#include "engine/job_runner.h"
-#include "engine/loader.h"
+#include "engine/job_control.h"
 #include "server/http_api_impl.h"
 #include "server/metrics.h"
 
@@ -106,24 +105,19 @@ void ApiServer::Impl::Submit(const http::Request& req, http::Response& res) {
       return SendError(res, 400, "invalid_argument",
                        "one of table, tableBytes or source is required");
   }
-  auto program = LoadTable(table, opt.registry);
-  if (!program.ok()) return SendError(res, 400, "invalid_argument", program.status().message());
-  std::map<std::string, std::string> given;
-  for (const auto& [k, v] : in.params().fields()) given[k] = ParamText(v);
-  auto params = BindParams(**program, given);
-  if (!params.ok()) return SendError(res, 400, "invalid_argument", params.status().message());
+  SubmitRequest request{std::move(table), {}, in.idempotency_key(), "."};
+  for (const auto& [k, v] : in.params().fields()) request.params[k] = ParamText(v);
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
   PgStore& store = *(*lease)->store;
-  bool created = false;
-  auto job = SubmitJob(store, table, *params, in.idempotency_key(), ".", *SystemClock(), &created);
+  auto job = engine::Submit(store, request, opt.registry, *SystemClock());
   if (!job.ok()) return SendStatus(res, job.status());
   v1::SubmitJobResponse out;
-  auto m = JobMessage(store, *job);
+  auto m = JobMessage(store, job->job);
   if (!m.ok()) return SendStatus(res, m.status());
   *out.mutable_job() = *m;
-  out.set_created(created);
-  SendJson(res, created ? 201 : 200, out);
+  out.set_created(job->created);
+  SendJson(res, job->created ? 201 : 200, out);
 }
 
 void ApiServer::Impl::List(const http::Request& req, http::Response& res) {
@@ -163,11 +157,9 @@ void ApiServer::Impl::Get(const http::Request& req, http::Response& res) {
   if (!id.ok()) return SendStatus(res, id.status());
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  auto job = (*lease)->store->GetJob(*id);
-  if (!job.ok()) return SendStatus(res, job.status());
-  auto m = JobMessage(*(*lease)->store, *job);
-  if (!m.ok()) return SendStatus(res, m.status());
-  SendJson(res, 200, *m);
+  auto st = GetStatus(*(*lease)->store, *id);
+  if (!st.ok()) return SendStatus(res, st.status());
+  SendJson(res, 200, JobOf(*st));
 }
 
 void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
@@ -185,9 +177,7 @@ void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
   PgStore& store = *(*lease)->store;
-  auto job = store.GetJob(*id);
-  if (!job.ok()) return SendStatus(res, job.status());
-  auto events = store.ListEvents(*id, after, limit);
+  auto events = ListJobEvents(store, *id, after, limit);
   if (!events.ok()) return SendStatus(res, events.status());
   v1::ListEventsResponse out;
   out.set_next_after_seq(after);
@@ -206,57 +196,47 @@ void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
   SendJson(res, 200, out);
 }
 
+// The job verbs: the rules are engine/job_control.h's (unknown gate 400, a verb the
+// job's state refuses 409, unknown job 404); the answer is the job afterwards.
 void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
   auto id = JobId(req.matches[1]);
   if (!id.ok()) return SendStatus(res, id.status());
   std::string action = req.matches[2];
+  std::string who = "api";
+  std::string gate;
+  if (action == "approve") {
+    v1::ApproveRequest in;
+    if (auto st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
+    if (in.gate().empty()) return SendError(res, 400, "invalid_argument", "gate is required");
+    gate = in.gate();
+    if (!in.who().empty()) who = in.who();
+  } else if (action == "cancel") {
+    v1::CancelJobRequest in;
+    if (auto st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
+    if (!in.who().empty()) who = in.who();
+  } else {
+    v1::JobActionRequest in;
+    if (auto st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
+    if (!in.who().empty()) who = in.who();
+  }
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
   PgStore& store = *(*lease)->store;
-  auto job = store.GetJob(*id);
-  if (!job.ok()) return SendStatus(res, job.status());
-  int64_t now = SystemClock()->NowMs();
+  Clock& clock = *SystemClock();
   Status st;
   if (action == "approve") {
-    v1::ApproveRequest in;
-    if (st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
-    if (in.gate().empty()) return SendError(res, 400, "invalid_argument", "gate is required");
-    st = store.AddSignal(*id, {"approve", in.gate(), in.who().empty() ? "api" : in.who(), now});
+    st = Approve(store, *id, gate, who, clock).status();
   } else if (action == "cancel") {
-    v1::CancelJobRequest in;
-    if (st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
-    if (job->state != JobState::kRunning) {
-      return SendError(res, 409, "failed_precondition", "the job has already ended");
-    }
-    st = store.AddSignal(*id, {"cancel", "", in.who().empty() ? "api" : in.who(), now});
-  } else {
-    v1::JobActionRequest in;
-    if (st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
-    std::string who = in.who().empty() ? "api" : in.who();
-    if (action == "retry") {
-      if (job->state == JobState::kRunning || job->state == JobState::kSucceeded) {
-        return SendError(res, 409, "failed_precondition",
-                         "only a failed or cancelled job can be retried");
-      }
-      st = ResetFailedTasks(store, *id, *SystemClock(), who).status();
-    } else {  // resume: engines pick up a running job nobody drives; say so if it ended
-      if (job->state != JobState::kRunning) {
-        return SendError(res, 409, "failed_precondition",
-                         "the job has ended; use retry to run its failed tasks again");
-      }
-      // Wake every engine; one whose job lease has lapsed is replaced at once.
-      Batch b;
-      b.SetJobState(*id, JobState::kRunning, now);
-      b.AddEvent({0, *id, now, who, "job.resume_requested", "", 0, job->owner});
-      st = store.Commit(b, nullptr);
-    }
+    st = Cancel(store, *id, who, clock).status();
+  } else if (action == "retry") {
+    st = Retry(store, *id, who, clock, opt.registry).status();
+  } else {  // resume: wakes the engines; one whose job lease lapsed is replaced at once
+    st = RequestResume(store, *id, who, clock).status();
   }
   if (!st.ok()) return SendStatus(res, st);
-  auto fresh = store.GetJob(*id);
+  auto fresh = GetStatus(store, *id);
   if (!fresh.ok()) return SendStatus(res, fresh.status());
-  auto m = JobMessage(store, *fresh);
-  if (!m.ok()) return SendStatus(res, m.status());
-  SendJson(res, 200, *m);
+  SendJson(res, 200, JobOf(*fresh));
 }
 
 void ApiServer::Impl::Metrics(const http::Request&, http::Response& res) {

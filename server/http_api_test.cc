@@ -170,12 +170,28 @@ TEST_CASE("API submits idempotently, lists with paging, shows events, cancels, s
   REQUIRE(e["events"].size() >= 1);
   CHECK(e["events"][0]["what"] == "job.created");
 
+  // The rules of engine/job_control.h: an unknown gate is 400, a running job cannot be
+  // retried, a job no engine drives is cancelled at once, an ended one refuses approve
+  // and cancel (409) and can be retried.
+  CheckError(f.http->Post("/v1/jobs/" + id + "/approve", f.auth, "{\"gate\": \"nope\"}",
+                          "application/json"),
+             400, "invalid_argument");
+  CheckError(f.http->Post("/v1/jobs/" + id + "/retry", f.auth, "", "application/json"), 409,
+             "failed_precondition");
   auto cancel = f.http->Post("/v1/jobs/" + id + "/cancel", f.auth, "{\"who\": \"alice\"}",
                              "application/json");
   REQUIRE(cancel);
   CHECK(cancel->status == 200);
-  CheckError(f.http->Post("/v1/jobs/" + id + "/retry", f.auth, "", "application/json"), 409,
+  CHECK(json::parse(cancel->body)["state"] == "cancelled");
+  CheckError(f.http->Post("/v1/jobs/" + id + "/cancel", f.auth, "", "application/json"), 409,
              "failed_precondition");
+  CheckError(
+      f.http->Post("/v1/jobs/" + id + "/approve", f.auth, "{\"gate\": \"go\"}", "application/json"),
+      409, "failed_precondition");
+  auto retry = f.http->Post("/v1/jobs/" + id + "/retry", f.auth, "", "application/json");
+  REQUIRE(retry);
+  CHECK(retry->status == 200);
+  CHECK(json::parse(retry->body)["state"] == "running");
 
   auto m = f.http->Get("/metrics", f.auth);
   REQUIRE(m);

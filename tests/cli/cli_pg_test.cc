@@ -113,12 +113,32 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   };
   CHECK(WaitStatus(with({"status", "2"}), dir, "waiting for approval: go"));
   CHECK(Dandori(with({"status"}), dir).out.find("hello") != std::string::npos);
+  CliRun unknown = Dandori(with({"approve", "2", "og"}), dir);
+  CHECK(unknown.code == 2);
+  CHECK(unknown.out.find("job 2 has no gate 'og' (gates: go)") != std::string::npos);
+  CliRun json_status = Dandori(with({"status", "2", "--json"}), dir);
+  CHECK(json_status.out.find("\"waiting_gates\":[{\"gate\":\"go\",\"message\":\"go?\"") !=
+        std::string::npos);
   CliRun approve = Dandori(with({"approve", "2", "go"}), dir);
   INFO(approve.out);
   CHECK(approve.code == 0);
   CHECK(WaitStatus(with({"status", "2"}), dir, "hello  succeeded"));
   CHECK(Dandori(with({"events", "2"}), dir).out.find("job.succeeded") != std::string::npos);
-  CHECK(Dandori(with({"retry", "2"}), dir).code == 2);  // only failed/cancelled jobs
+  CHECK(Dandori(with({"retry", "2"}), dir).code == 2);          // only failed/cancelled jobs
+  CHECK(Dandori(with({"approve", "2", "go"}), dir).code == 2);  // ended
+  CHECK(Dandori(with({"events", "2", "--json", "--follow"}), dir).out.find("job.succeeded") !=
+        std::string::npos);
+  // submit --wait exits with the job's code.
+  std::ofstream(dir / "ok.flow") << "workflow ok() {\n  stage a = noop(value: 1)\n}\n";
+  std::ofstream(dir / "bad.flow") << "workflow bad() {\n  stage a = fail(message: \"no\")\n}\n";
+  CliRun waited = Dandori(with({"submit", "ok.flow", "--wait"}), dir);
+  INFO(waited.out + Read(dir / "serve.log"));
+  CHECK(waited.code == 0);
+  CHECK(waited.out == "submitted job 3\njob 3 succeeded\n");
+  CliRun failed = Dandori(with({"submit", "bad.flow", "--wait"}), dir);
+  INFO(failed.out);
+  CHECK(failed.code == 1);
+  CHECK(failed.out.find("job 4 failed: ") != std::string::npos);
 
   // A .flow with imports: submit sends the import closure, the server resolves imports
   // only among those files (client/lib/n.flow does not exist relative to serve's folder).
@@ -129,8 +149,8 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   CliRun imp = Dandori({"submit", "imp.flow", "--server", server, "--token-file", "../token"},
                        dir / "client");
   INFO(imp.out + Read(dir / "serve.log"));
-  CHECK(imp.out == "submitted job 3\n");
-  CHECK(WaitStatus(with({"status", "3"}), dir, "imp  succeeded"));
+  CHECK(imp.out == "submitted job 5\n");
+  CHECK(WaitStatus(with({"status", "5"}), dir, "imp  succeeded"));
   CliRun no_token = Dandori({"status", "2", "--server", server}, dir);
   CHECK(no_token.code == 2);
   CHECK(no_token.out.find("no API token") != std::string::npos);
