@@ -10,6 +10,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 QUIET CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd>=0.9.75)  # serve's HTTP server
 
 # ANTLR: Debian ships the 4.7.2 tool and the 4.9 C++ runtime. Generated code from 4.7.2
 # builds and runs against the 4.9 runtime; any other pairing is refused here.

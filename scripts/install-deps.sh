@@ -8,7 +8,7 @@ pkgs=(
   protobuf-compiler libprotobuf-dev
   libfmt-dev catch2 libcli11-dev nlohmann-json3-dev
   libsqlite3-dev libpq-dev postgresql
-  libyaml-cpp-dev libcpp-httplib-dev libssl-dev
+  libyaml-cpp-dev libcpp-httplib-dev libssl-dev libmicrohttpd-dev
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   curl
 )

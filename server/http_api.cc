@@ -1,6 +1,8 @@
 // ApiServer: see http_api.h. Routes are listed in proto/dandori/v1/api.proto.
 #include "server/http_api.h"
 
+#include <openssl/crypto.h>
+
 #include "server/http_api_impl.h"
 
 namespace dandori::server {
@@ -8,14 +10,8 @@ namespace dandori::server {
 using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Scheduler, ...)
 
 bool TokensEqual(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= x ^ y;
-  }
-  return diff == 0;
+  // The lengths may differ in time; the bytes are compared by OpenSSL in constant time.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 ApiServer::ApiServer(ApiOptions options) : impl_(std::make_unique<Impl>()) {
@@ -26,30 +22,19 @@ ApiServer::~ApiServer() { Stop(); }
 
 Status ApiServer::Start() {
   if (impl_->opt.token.empty()) return Status::Invalid("the API needs a token (--token-file)");
+  http::ServerOptions o;
+  o.host = impl_->opt.host;
+  o.port = impl_->opt.port;
+  o.max_body_bytes = impl_->opt.max_body_bytes;
+  impl_->server = std::make_unique<http::Server>(o);
   impl_->Routes();
-  auto& s = impl_->server;
-  s.set_payload_max_length(impl_->opt.max_body_bytes);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
-  if (impl_->opt.port == 0) {
-    port_ = s.bind_to_any_port(impl_->opt.host);
-    if (port_ <= 0) return Status::Unavailable("cannot bind " + impl_->opt.host);
-  } else {
-    if (!s.bind_to_port(impl_->opt.host, impl_->opt.port)) {
-      return Status::Unavailable("cannot listen on " + impl_->opt.host + ":" +
-                                 std::to_string(impl_->opt.port));
-    }
-    port_ = impl_->opt.port;
-  }
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  if (auto st = impl_->server->Start(); !st.ok()) return st;
+  port_ = impl_->server->port();
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
-  if (impl_->thread.joinable()) {
-    impl_->server.stop();
-    impl_->thread.join();
-  }
+  if (impl_->server) impl_->server->Stop();
 }
 
 }  // namespace dandori::server

@@ -4,10 +4,11 @@
 // Security: every route except /healthz needs `Authorization: Bearer <token>` (compared
 // in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
 // every malformed request is a 4xx with an ErrorResponse body, and a handler that throws
-// is a 500 with one, never a crash. cpp-httplib stays inside http_api.cc.
+// is a 500 with one (no store error text), never a crash. Served by server/http (one
+// epoll thread for every connection, limits and framing in server/http/server.h).
 //
-// Thread rules: httplib serves requests on its own thread pool; each request borrows a
-// PgStore from a small pool (a Store is one-thread-at-a-time).
+// Thread rules: handlers run on the HTTP server's bounded handler pool; each request
+// borrows a PgStore from a small pool (a Store is one-thread-at-a-time).
 #pragma once
 
 #include <functional>

@@ -1,11 +1,11 @@
 // Private to the API server: the request context shared by http_api.cc (set-up) and
-// http_api_routes.cc (the handlers). Includes cpp-httplib: never include it elsewhere.
+// http_api_routes.cc (the handlers), over the event-driven server (server/http/server.h).
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
-#include <httplib.h>
 
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,6 +15,7 @@
 #include "engine/job_control.h"
 #include "engine/pg/pg_store.h"
 #include "proto/value_codec.h"
+#include "server/http/server.h"
 #include "server/http_api.h"
 
 namespace dandori::server {
@@ -46,16 +47,16 @@ inline int HttpStatusFor(Code c) {
   }
 }
 
-inline void SendJson(httplib::Response& res, int status, const pb::Message& m) {
+inline void SendJson(http::Response& res, int status, const pb::Message& m) {
   std::string out;
   pb::util::JsonPrintOptions o;
   o.always_print_primitive_fields = true;
   (void)pb::util::MessageToJsonString(m, &out, o);
   res.status = status;
-  res.set_content(out + "\n", "application/json");
+  res.SetContent(out + "\n", "application/json");
 }
 
-inline void SendError(httplib::Response& res, int status, const std::string& code,
+inline void SendError(http::Response& res, int status, const std::string& code,
                       const std::string& message) {
   v1::ErrorResponse e;
   e.mutable_error()->set_http_status(status);
@@ -64,10 +65,17 @@ inline void SendError(httplib::Response& res, int status, const std::string& cod
   SendJson(res, status, e);
 }
 
-inline void SendStatus(httplib::Response& res, const Status& st) {
+// A 5xx never carries the store's error text (it is logged instead): the client learns
+// only that the server failed, or that the store is unavailable for now.
+inline void SendStatus(http::Response& res, const Status& st) {
   std::string code(CodeName(st.code()));
   for (char& ch : code) ch = ch == ' ' ? '_' : ch;
-  SendError(res, HttpStatusFor(st.code()), code, st.message());
+  int status = HttpStatusFor(st.code());
+  if (status < 500) return SendError(res, status, code, st.message());
+  std::fprintf(stderr, "serve: api: %s\n", st.ToString().c_str());
+  SendError(res, status, status == 503 ? "unavailable" : "internal",
+            status == 503 ? "the store is unavailable; retry later"
+                          : "internal error (details are in the server's log)");
 }
 
 // Parses a job id path segment.
@@ -149,8 +157,7 @@ inline v1::Job JobOf(const engine::JobStatus& s) {
 
 struct ApiServer::Impl {
   ApiOptions opt;
-  httplib::Server server;
-  std::thread thread;
+  std::unique_ptr<http::Server> server;
   std::mutex mu;
   std::vector<std::unique_ptr<PgStore>> idle GUARDED_BY(mu);  // stores between requests
 
@@ -191,12 +198,12 @@ struct ApiServer::Impl {
   }
 
   void Routes();
-  void Submit(const httplib::Request& req, httplib::Response& res);
-  void List(const httplib::Request& req, httplib::Response& res);
-  void Get(const httplib::Request& req, httplib::Response& res);
-  void Events(const httplib::Request& req, httplib::Response& res);
-  void Action(const httplib::Request& req, httplib::Response& res);
-  void Metrics(const httplib::Request& req, httplib::Response& res);
+  void Submit(const http::Request& req, http::Response& res);
+  void List(const http::Request& req, http::Response& res);
+  void Get(const http::Request& req, http::Response& res);
+  void Events(const http::Request& req, http::Response& res);
+  void Action(const http::Request& req, http::Response& res);
+  void Metrics(const http::Request& req, http::Response& res);
 };
 
 }  // namespace dandori::server

@@ -15,7 +15,7 @@ using namespace api_detail;  // NOLINT: the handlers' small vocabulary
 namespace {
 
 // Parses a JSON body into `m` (an empty body is an empty message).
-Status ParseBody(const httplib::Request& req, pb::Message* m) {
+Status ParseBody(const http::Request& req, pb::Message* m) {
   if (req.body.empty()) return Status::Ok();
   pb::util::JsonParseOptions o;
   o.ignore_unknown_fields = false;
@@ -24,9 +24,9 @@ Status ParseBody(const httplib::Request& req, pb::Message* m) {
   return Status::Ok();
 }
 
-int QueryInt(const httplib::Request& req, const char* name, int dflt, int lo, int hi, Status* bad) {
-  if (!req.has_param(name)) return dflt;
-  std::string v = req.get_param_value(name);
+int QueryInt(const http::Request& req, const char* name, int dflt, int lo, int hi, Status* bad) {
+  if (!req.HasParam(name)) return dflt;
+  std::string v = req.Param(name);
   if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
     *bad = Status::Invalid(std::string(name) + " must be an integer");
     return dflt;
@@ -50,51 +50,34 @@ int StateNumber(const std::string& s) {
 
 void ApiServer::Impl::Routes() {
   auto guard = [this](auto fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
-      std::string auth = req.get_header_value("Authorization");
+    return [this, fn](const http::Request& req, http::Response& res) {
+      std::string auth = req.Header("Authorization");
       const std::string prefix = "Bearer ";
       std::string given = auth.rfind(prefix, 0) == 0 ? auth.substr(prefix.size()) : "";
       if (!TokensEqual(given, opt.token)) {
-        res.set_header("WWW-Authenticate", "Bearer");
+        res.SetHeader("WWW-Authenticate", "Bearer");
         return SendError(res, 401, "unauthenticated", "a valid bearer token is required");
       }
       (this->*fn)(req, res);
     };
   };
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  server.Post("/v1/jobs", guard(&Impl::Submit));
-  server.Get("/v1/jobs", guard(&Impl::List));
-  server.Get(R"(/v1/jobs/([^/]+))", guard(&Impl::Get));
-  server.Get(R"(/v1/jobs/([^/]+)/events)", guard(&Impl::Events));
-  server.Post(R"(/v1/jobs/([^/]+)/(approve|cancel|resume|retry))", guard(&Impl::Action));
-  server.Get("/metrics", guard(&Impl::Metrics));
-  // Everything else, and every error httplib produces itself (413, 400 for a broken
-  // request line), gets a JSON body.
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    int st = res.status;
-    std::string code = st == 404 ? "not_found" : st == 413 ? "payload_too_large" : "bad_request";
-    SendError(res, st, code,
-              st == 404   ? "no such route"
-              : st == 413 ? "request body too large"
-                          : "malformed request (HTTP " + std::to_string(st) + ")");
-  });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "internal error";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        SendError(res, 500, "internal", what);
-      });
+  // cheap and never blocking: answered on the connection thread even when every
+  // handler thread waits on the database
+  server->Route(
+      "GET", "/healthz",
+      [](const http::Request&, http::Response& res) { res.SetContent("ok\n", "text/plain"); },
+      http::Run::kInline);
+  server->Route("POST", "/v1/jobs", guard(&Impl::Submit));
+  server->Route("GET", "/v1/jobs", guard(&Impl::List));
+  server->Route("GET", R"(/v1/jobs/([^/]+))", guard(&Impl::Get));
+  server->Route("GET", R"(/v1/jobs/([^/]+)/events)", guard(&Impl::Events));
+  server->Route("POST", R"(/v1/jobs/([^/]+)/(approve|cancel|resume|retry))", guard(&Impl::Action));
+  server->Route("GET", "/metrics", guard(&Impl::Metrics));
+  // Unknown routes, framing errors and handler exceptions get JSON bodies from the
+  // server itself (server/http/server.h).
 }
 
-void ApiServer::Impl::Submit(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::Submit(const http::Request& req, http::Response& res) {
   v1::SubmitJobRequest in;
   if (auto st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
   v1::Table table;
@@ -137,25 +120,25 @@ void ApiServer::Impl::Submit(const httplib::Request& req, httplib::Response& res
   SendJson(res, job->created ? 201 : 200, out);
 }
 
-void ApiServer::Impl::List(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::List(const http::Request& req, http::Response& res) {
   Status bad;
   int page = QueryInt(req, "pageSize", 50, 1, 500, &bad);
   if (!bad.ok()) return SendStatus(res, bad);
   int state = -1;
-  if (req.has_param("state")) {
-    state = StateNumber(req.get_param_value("state"));
+  if (req.HasParam("state")) {
+    state = StateNumber(req.Param("state"));
     if (state < -1) return SendError(res, 400, "invalid_argument", "unknown job state");
   }
   int64_t before = 0;
-  if (req.has_param("pageToken") && !req.get_param_value("pageToken").empty()) {
-    auto id = JobId(req.get_param_value("pageToken"));
+  if (req.HasParam("pageToken") && !req.Param("pageToken").empty()) {
+    auto id = JobId(req.Param("pageToken"));
     if (!id.ok()) return SendError(res, 400, "invalid_argument", "malformed pageToken");
     before = *id;
   }
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
   PgStore& store = *(*lease)->store;
-  auto jobs = store.ListJobsPage(state, req.get_param_value("workflow"), before, page);
+  auto jobs = store.ListJobsPage(state, req.Param("workflow"), before, page);
   if (!jobs.ok()) return SendStatus(res, jobs.status());
   v1::ListJobsResponse out;
   for (const auto& j : *jobs) {
@@ -169,7 +152,7 @@ void ApiServer::Impl::List(const httplib::Request& req, httplib::Response& res) 
   SendJson(res, 200, out);
 }
 
-void ApiServer::Impl::Get(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::Get(const http::Request& req, http::Response& res) {
   auto id = JobId(req.matches[1]);
   if (!id.ok()) return SendStatus(res, id.status());
   auto lease = Borrow();
@@ -179,14 +162,14 @@ void ApiServer::Impl::Get(const httplib::Request& req, httplib::Response& res) {
   SendJson(res, 200, JobOf(*st));
 }
 
-void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
   auto id = JobId(req.matches[1]);
   if (!id.ok()) return SendStatus(res, id.status());
   Status bad;
   int limit = QueryInt(req, "limit", 200, 1, 1000, &bad);
   int64_t after = 0;
-  if (req.has_param("afterSeq")) {
-    auto a = JobId(req.get_param_value("afterSeq"));
+  if (req.HasParam("afterSeq")) {
+    auto a = JobId(req.Param("afterSeq"));
     if (!a.ok()) bad = Status::Invalid("afterSeq must be an integer");
     after = a.ok() ? *a : 0;
   }
@@ -215,7 +198,7 @@ void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res
 
 // The job verbs: the rules are engine/job_control.h's (unknown gate 400, a verb the
 // job's state refuses 409, unknown job 404); the answer is the job afterwards.
-void ApiServer::Impl::Action(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
   auto id = JobId(req.matches[1]);
   if (!id.ok()) return SendStatus(res, id.status());
   std::string action = req.matches[2];
@@ -256,12 +239,12 @@ void ApiServer::Impl::Action(const httplib::Request& req, httplib::Response& res
   SendJson(res, 200, JobOf(*fresh));
 }
 
-void ApiServer::Impl::Metrics(const httplib::Request&, httplib::Response& res) {
+void ApiServer::Impl::Metrics(const http::Request&, http::Response& res) {
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
   auto text = RenderMetrics(*(*lease)->store, opt.local_stats);
   if (!text.ok()) return SendStatus(res, text.status());
-  res.set_content(*text, "text/plain; version=0.0.4");
+  res.SetContent(*text, "text/plain; version=0.0.4");
 }
 
 }  // namespace dandori::server

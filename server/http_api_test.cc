@@ -3,7 +3,12 @@
 // engines and an executor run to completion while a client watches it.
 #include "server/http_api.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -236,6 +241,67 @@ TEST_CASE("a job submitted over HTTP runs on engines and executors and is watche
   CHECK(job["taskCounts"]["succeeded"].get<std::string>() == "40");
   worker.Stop(1000);
   engine.Stop();
+}
+
+}  // namespace dandori::server
+
+namespace dandori::server {
+
+TEST_CASE("hostile bodies: NUL, deep params and curl's form content type") {
+  Fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string nul_key = R"({"source": {"text": "workflow w() {}"}, "idempotencyKey": "a\u0000b"})";
+  auto r = f.http->Post("/v1/jobs", f.auth, nul_key, "application/json");
+  CheckError(r, 400, "bad_request");
+  CHECK(r->body.find("NUL") != std::string::npos);
+  CHECK(r->body.find("postgres") == std::string::npos);
+  r = f.http->Post("/v1/jobs/1/approve", f.auth, R"({"gate": "g\u0000"})", "application/json");
+  CheckError(r, 400, "bad_request");
+  std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  r = f.http->Post("/v1/jobs", f.auth, R"({"params": {"x": )" + deep + "}}", "application/json");
+  CheckError(r, 400, "bad_request");
+  CHECK(r->body.find("deeper than 64") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  // curl -d sends application/x-www-form-urlencoded; the body is JSON all the same, and
+  // may be as large as the API's own cap (not a form limit of 8 KiB).
+  std::string text = std::string(kFlow) + "// " + std::string(12000, 'x') + "\n";
+  json body = {{"source", {{"path", "w.flow"}, {"text", text}}}, {"idempotencyKey", "form"}};
+  r = f.http->Post("/v1/jobs", f.auth, body.dump(), "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 201);
+}
+
+}  // namespace dandori::server
+
+namespace dandori::server {
+
+TEST_CASE("1,000 idle connections (no token) do not delay an authenticated client") {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = std::max<rlim_t>(lim.rlim_cur, std::min<rlim_t>(lim.rlim_max, 4096));
+  setrlimit(RLIMIT_NOFILE, &lim);
+  int n = static_cast<int>(std::min<rlim_t>(1000, lim.rlim_cur - 100));
+  if (n < 1000) WARN("RLIMIT_NOFILE hard limit allows only " << n << " idle connections");
+  Fixture f;
+  std::vector<int> idle;
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(f.api->port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    if (i % 2) (void)::send(fd, "GET /v1/jobs HTTP/1.1\r\nHost: x\r\n", 33, MSG_NOSIGNAL);
+    idle.push_back(fd);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    auto r = f.http->Get("/v1/jobs", f.auth);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  for (int fd : idle) ::close(fd);
 }
 
 }  // namespace dandori::server
