@@ -72,6 +72,7 @@ class DispatchRunner final : public Runner {
   std::vector<Completion> local_;                         // trivial ops run inline
   int outstanding_ = 0;
   int64_t next_beat_sync_ms_ = 0;
+  int64_t error_pause_ms_ = 0;  // after a database error: pause before trying again
   std::atomic<bool> woken_{false};
 };
 

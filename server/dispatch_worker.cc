@@ -1,6 +1,7 @@
 // DispatchWorker: see dispatch.h. One claimer thread owns a connection: it claims into
 // free slots, reports finished attempts and renews leases, all batched; executor threads
 // only run operators.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -186,17 +187,26 @@ void DispatchWorker::ClaimLoop() {
   for (const auto& p : opt_.op_patterns) likes.push_back(pg::GlobToLike(p));
   int64_t next_renew = 0;
   int64_t stop_deadline = 0;
+  int64_t backoff_ms = 0;
   while (true) {
     if (!conn || conn->Broken()) {
+      // The database is unreachable (an outage, a restart): keep running attempts and
+      // finished results, reconnect with backoff (100 ms doubling to 2 s), then report
+      // them with their executor tokens. After a restart the database gives every lease
+      // a full lease of grace (dispatch_sql.h), so nobody rescues them meanwhile.
       auto c = Conn::Open(opt_.url);
       auto l = Conn::Open(opt_.url);
       if (!c.ok() || !l.ok() || !(*l)->Exec("LISTEN dandori_dispatch").ok()) {
-        if (stopped_) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
+        if (stopping_ && WallMs() >= stop_deadline) return;  // leases run out; others rescue
+        backoff_ms = backoff_ms == 0 ? 100 : std::min<int64_t>(backoff_ms * 2, 2000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
         continue;
       }
       conn = std::move(*c);
       listen = std::move(*l);
+      backoff_ms = 0;
+      next_renew = 0;  // renew at once: the leases may have run out during the outage
     }
     int free_slots;
     {

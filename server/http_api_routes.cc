@@ -1,6 +1,8 @@
 // The API's request handlers (routes in proto/dandori/v1/api.proto).
 #include <google/protobuf/util/json_util.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
@@ -62,8 +64,18 @@ void ApiServer::Impl::Routes() {
       (this->*fn)(req, res);
     };
   };
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
+  // 200 {"status": "ok"} while the database answers; 503 with the reason while it does
+  // not (load balancers and orchestrators stop sending work here meanwhile).
+  server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    auto lease = Borrow();
+    Status st = lease.ok() ? (*lease)->store->Ping() : lease.status();
+    if (st.ok()) {
+      res.set_content("{\"status\": \"ok\"}\n", "application/json");
+      return;
+    }
+    res.status = 503;
+    nlohmann::json body = {{"status", "unavailable"}, {"reason", "database: " + st.message()}};
+    res.set_content(body.dump() + "\n", "application/json");
   });
   server.Post("/v1/jobs", guard(&Impl::Submit));
   server.Get("/v1/jobs", guard(&Impl::List));

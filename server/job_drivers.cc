@@ -145,7 +145,15 @@ void JobDrivers::Drive(int64_t job) {
     std::lock_guard<std::mutex> lock(mu_);
     finished_.insert(job);
   };
-  auto pg = OpenPgStore(opt_.url, {.migrate = false});
+  // A database outage does not end the drive: store calls wait for the database and
+  // the in-flight attempts keep running (docs/postgres.md, "Outages").
+  PgStoreOptions po;
+  po.migrate = false;
+  po.keep_waiting = [this] { return !stop_.load(); };
+  po.on_outage = [this, job](const std::string& line) {
+    if (opt_.log) opt_.log("job " + std::to_string(job) + ": " + line);
+  };
+  auto pg = OpenPgStore(opt_.url, po);
   if (!pg.ok()) return finish();
   StoppableStore store(pg->get(), &stop_);
   auto runner = DispatchRunner::Open(opt_.url, opt_.owner, job, SystemClock());

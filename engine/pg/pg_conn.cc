@@ -145,7 +145,10 @@ Status ErrorStatus(PGconn* c, const PGresult* r, std::string_view what) {
   if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0)) {
     return Status::Transient(text);
   }
-  if (state && std::strncmp(state, "08", 2) == 0) return Status::Unavailable(text);
+  // 08: connection exceptions; 57: the server is shutting down, crashed or starting up.
+  if (state && (std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57", 2) == 0)) {
+    return Status::Unavailable(text);
+  }
   return Status::Internal(text);
 }
 
