@@ -191,15 +191,17 @@ void DispatchWorker::ClaimLoop() {
   while (true) {
     if (!conn || conn->Broken()) {
       // The database is unreachable (an outage, a restart): keep running attempts and
-      // finished results, reconnect with backoff (100 ms doubling to 2 s), then report
-      // them with their executor tokens. After a restart the database gives every lease
-      // a full lease of grace (dispatch_sql.h), so nobody rescues them meanwhile.
+      // finished results, reconnect with backoff (100 ms doubling to a quarter lease),
+      // then report them with their executor tokens. After a restart the database gives
+      // every lease a full lease of grace (dispatch_sql.h), so nobody rescues them meanwhile.
       auto c = Conn::Open(opt_.url);
       auto l = Conn::Open(opt_.url);
       if (!c.ok() || !l.ok() || !(*l)->Exec("LISTEN dandori_dispatch").ok()) {
         if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
         if (stopping_ && WallMs() >= stop_deadline) return;  // leases run out; others rescue
-        backoff_ms = backoff_ms == 0 ? 100 : std::min<int64_t>(backoff_ms * 2, 2000);
+        int64_t most = std::max<int64_t>(10, std::min<int64_t>(2000, opt_.lease_ms / 4));
+        backoff_ms = backoff_ms == 0 ? std::min<int64_t>(100, most)
+                                     : std::min<int64_t>(backoff_ms * 2, most);
         std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
         continue;
       }

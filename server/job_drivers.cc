@@ -1,6 +1,7 @@
 // JobDrivers: see job_drivers.h.
 #include "server/job_drivers.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -150,6 +151,7 @@ void JobDrivers::Drive(int64_t job) {
   PgStoreOptions po;
   po.migrate = false;
   po.keep_waiting = [this] { return !stop_.load(); };
+  po.max_backoff_ms = std::min<int64_t>(2000, opt_.job_lease_ms / 4);
   po.on_outage = [this, job](const std::string& line) {
     if (opt_.log) opt_.log("job " + std::to_string(job) + ": " + line);
   };

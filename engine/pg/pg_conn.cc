@@ -160,6 +160,10 @@ Result<std::unique_ptr<Conn>> Conn::Open(const std::string& url) {
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
   }
+  // The server's notices ("terminating connection due to immediate shutdown") would go
+  // to stderr once per connection; the store reports outages itself (pg_store.h).
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   std::unique_ptr<Conn> conn(new Conn(c));
   // Keep our own messages quiet and the session predictable.
   DANDORI_RETURN_IF_ERROR(conn->Exec("SET client_min_messages = warning"));

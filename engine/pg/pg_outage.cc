@@ -1,4 +1,5 @@
 // Waiting through database outages (PgStoreOptions::keep_waiting): see pg_store.h.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -20,7 +21,9 @@ bool PgStoreImpl::WaitAfter(const Status& st, int64_t* backoff_ms) {
                      "); waiting for it, reconnecting with backoff");
     }
   }
-  *backoff_ms = *backoff_ms == 0 ? 100 : std::min<int64_t>(*backoff_ms * 2, 2000);
+  int64_t most = std::max<int64_t>(10, opt_.max_backoff_ms);
+  *backoff_ms =
+      *backoff_ms == 0 ? std::min<int64_t>(100, most) : std::min<int64_t>(*backoff_ms * 2, most);
   // Sleep in short steps so that a stop request is seen quickly.
   for (int64_t slept = 0; slept < *backoff_ms; slept += 50) {
     if (!opt_.keep_waiting()) break;

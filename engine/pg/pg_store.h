@@ -39,9 +39,12 @@ struct PgStoreOptions {
   bool migrate = true;
   // Database outages. Null: a call that finds the database unreachable fails with
   // kUnavailable. Set: the call waits for the database (reconnecting with backoff,
-  // 100 ms doubling to 2 s) and runs again for as long as keep_waiting() is true;
-  // when it turns false the call fails with kUnavailable. (serve's job drivers.)
+  // 100 ms doubling to max_backoff_ms) and runs again for as long as keep_waiting() is
+  // true; when it turns false the call fails with kUnavailable. (serve's job drivers.)
   std::function<bool()> keep_waiting = nullptr;
+  // Keep it well under the job lease: after a restart the database gives each lease
+  // one lease of grace to be renewed in (docs/postgres.md, "Outages").
+  int64_t max_backoff_ms = 2000;
   // Told when an outage begins and when it ends (log lines); may be null.
   std::function<void(const std::string&)> on_outage = nullptr;
 };
