@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   o.stop_grace_ms = 2000;
   o.dispatch_trivial = true;
   o.registry = &reg;
-  o.log = [](const std::string&) {};
+  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  o.schema_poll_ms = 200;
   return role == "serve" ? RunServe(o) : RunWorker(o);
 }
