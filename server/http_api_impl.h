@@ -156,6 +156,16 @@ struct ApiServer::Impl {
           c.count;
       m.set_task_total(m.task_total() + c.count);
     }
+    auto alerts = store.ListAlerts(j.id);
+    if (!alerts.ok()) return alerts.status();
+    for (const auto& a : *alerts) {
+      v1::Alert* m_alert = m.add_alerts();
+      m_alert->set_state(a.state == 0 ? "pending" : a.state == 1 ? "delivered" : "failed");
+      m_alert->set_attempts(a.attempts);
+      m_alert->set_error(a.error);
+      m_alert->set_next_try_ms(a.state == 0 ? a.not_before_ms : 0);
+      m_alert->set_created_ms(a.created_ms);
+    }
     auto events = store.ListEvents(j.id, 0, 100000);
     if (events.ok()) {
       std::map<std::string, bool> gates;

@@ -153,16 +153,18 @@ int RunServe(const ServeOptions& o) {
   jo.max_jobs = o.max_jobs;
   jo.job_lease_ms = o.job_lease_ms;
   if (o.dispatch_trivial) jo.trivial_ops = {};
-  std::string alert_url = o.alert_url;
-  jo.on_job_end = [alert_url, &o](int64_t job, RunOutcome outcome, const std::string& error) {
-    if (outcome != RunOutcome::kFailed || alert_url.empty()) return;
-    // Off the driver thread: a slow webhook must not hold a job slot.
-    std::thread([alert_url, job, error, &o] {
-      Status st = PostAlert(alert_url, "dandori: job " + std::to_string(job) + " failed: " + error);
-      if (!st.ok())
-        Log(o, "dandori serve: alert for job " + std::to_string(job) + ": " + st.message());
-    }).detach();
-  };
+  jo.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
+  // Failed jobs' alerts wait in the store's outbox; this serve delivers due ones.
+  std::unique_ptr<AlertSender> alerts;
+  if (!o.alert_url.empty()) {
+    AlertSenderOptions ao;
+    ao.url = o.url;
+    ao.alert_url = o.alert_url;
+    ao.name = name;
+    ao.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
+    alerts = std::make_unique<AlertSender>(ao);
+    alerts->Start();
+  }
   JobDrivers drivers(jo);
   if (auto st = drivers.Start(); !st.ok()) {
     Log(o, "dandori serve: " + st.message());
@@ -197,6 +199,7 @@ int RunServe(const ServeOptions& o) {
   Log(o, "dandori serve: signal " + std::to_string(sig) + ", stopping");
   if (api) api->Stop();
   drivers.Stop();
+  if (alerts) alerts->Stop();
   executor.Stop(o.stop_grace_ms);
   return 0;
 }

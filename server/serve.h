@@ -6,7 +6,7 @@
 //
 // RunServe: migrates the database, drives jobs (JobDrivers), runs attempts on local
 // slots (a DispatchWorker), serves the HTTP API and /metrics, and posts an alert to
-// --alert-url for every job that fails (server/alerts.h). RunWorker: only the
+// --alert-url for every job that fails (durably: server/alerts.h). RunWorker: only the
 // executor. Both block until SIGTERM or SIGINT, then stop gracefully: claim nothing
 // more, let running attempts finish within stop_grace_ms, hand back the rest, and
 // return 0.

@@ -170,6 +170,11 @@ inline constexpr Sql kCountTasks{
 inline constexpr Sql kCountJobs{"count_jobs",
                                 "SELECT state, count(*) FROM dandori.jobs GROUP BY state"};
 
+inline constexpr Sql kListAlerts{
+    "list_alerts",
+    "SELECT state, attempts, error, not_before_ms, created_ms FROM dandori.alerts WHERE job = $1 "
+    "ORDER BY id"};
+
 inline constexpr Sql kGauges{
     "gauges",
     "SELECT 'dispatch_queued', count(*) FROM dandori.dispatch WHERE state = 0 "
@@ -179,6 +184,8 @@ inline constexpr Sql kGauges{
     "UNION ALL SELECT 'retries_total', count(*) FROM dandori.events WHERE what = 'task.retrying' "
     "UNION ALL SELECT 'task_rescues_total', count(*) FROM dandori.events WHERE what = "
     "'task.rescued' "
+    "UNION ALL SELECT 'alerts_pending', count(*) FROM dandori.alerts WHERE state = 0 "
+    "UNION ALL SELECT 'alerts_failed', count(*) FROM dandori.alerts WHERE state = 2 "
     "UNION ALL SELECT name, value FROM dandori.counters"};
 
 }  // namespace dandori::engine::pg::sql

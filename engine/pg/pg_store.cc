@@ -309,6 +309,19 @@ Status PgStoreImpl::Ping() {
   return c_->Exec("SELECT 1");
 }
 
+Result<std::vector<PgStore::AlertRow>> PgStoreImpl::ListAlerts(int64_t job) {
+  return Patient([&]() -> Result<std::vector<AlertRow>> {
+    auto r = c_->Run(sql::kListAlerts, Params().Int(job));
+    if (!r.ok()) return r.status();
+    std::vector<AlertRow> out;
+    for (int i = 0; i < r->rows(); ++i) {
+      out.push_back({static_cast<int>(r->Int(i, 0)), static_cast<int>(r->Int(i, 1)), r->Bytes(i, 2),
+                     r->Int(i, 3), r->Int(i, 4)});
+    }
+    return out;
+  });
+}
+
 }  // namespace pg
 
 bool IsPostgresUrl(const std::string& spec) {

@@ -77,6 +77,15 @@ class PgStore : public Store {
   virtual Result<std::vector<std::pair<int, int64_t>>> CountJobs() = 0;
   // One round trip to the database, never waiting through an outage (/healthz).
   virtual Status Ping() = 0;
+  // The alert outbox rows of a job (server/alerts.h), oldest first.
+  struct AlertRow {
+    int state = 0;  // 0 pending, 1 delivered, 2 failed
+    int attempts = 0;
+    std::string error;
+    int64_t not_before_ms = 0;
+    int64_t created_ms = 0;
+  };
+  virtual Result<std::vector<AlertRow>> ListAlerts(int64_t job) = 0;
 };
 
 // url: postgres://user@host:port/db (any libpq connection string works too).

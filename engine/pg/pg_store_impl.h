@@ -57,6 +57,7 @@ class PgStoreImpl final : public PgStore {
   Result<std::vector<std::pair<std::string, int64_t>>> Gauges(int64_t now_ms) override;
   Result<std::vector<std::pair<int, int64_t>>> CountJobs() override;
   Status Ping() override;
+  Result<std::vector<AlertRow>> ListAlerts(int64_t job) override;
 
  private:
   // pg_outage.cc. Runs `f` (statements on c_) on a live connection; while the database
