@@ -10,8 +10,10 @@
 //  * DispatchWorker claims queued attempts with FOR UPDATE SKIP LOCKED (only operators
 //    matching its patterns), runs them on its slots, renews their leases, and reports
 //    results in batches, each fenced by its own executor token: an executor that lost
-//    its lease (it stalled, another executor rescued the attempt) cannot report.
-//    An executor killed mid-attempt stops renewing; after the lease another claims it.
+//    its lease (it stalled and the attempt was declared lost) cannot report.
+//    An executor killed mid-attempt stops renewing; after the lease another executor
+//    ends the attempt as `lost` (zombie rescue), and the engine's retry policy decides
+//    whether a new attempt runs (docs/engine.md, "Interruptions").
 //
 // The scheduler's own fencing (the task's token, checked by Store::Commit) still decides
 // which result is accepted; the dispatch queue only moves work and answers.
