@@ -28,6 +28,8 @@ std::string_view CodeName(Code code) {
       return "unavailable";
     case Code::kInternal:
       return "internal";
+    case Code::kLost:
+      return "lost";
   }
   return "unknown";
 }

@@ -27,6 +27,10 @@ enum class Code {
   kCorruption,          // unreadable store or table bytes
   kUnavailable,         // locked store, unreachable database
   kInternal,
+  // The attempt's executor died or stalled past its lease (a zombie rescue): a real
+  // attempt, retried like transient errors, and once even without a retry policy
+  // (engine/retry.h). Last, so that stored error classes keep their numbers.
+  kLost,
 };
 
 std::string_view CodeName(Code code);

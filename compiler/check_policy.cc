@@ -140,18 +140,18 @@ void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const Operato
                                FormatDuration(*lo), FormatDuration(*hi)));
         }
         for (const Ident& c : it.on) {
-          if (c.name == "transient" || c.name == "timeout") continue;
+          if (c.name == "transient" || c.name == "timeout" || c.name == "lost") continue;
           if (c.name == "permanent" || c.name == "cancelled") {
             d_.Warning(
                 c.loc, "W005",
                 fmt::format("'{}' errors are never retried; listing them has no effect", c.name));
             continue;
           }
-          d_.Error(
-              c.loc, "E058",
-              fmt::format("unknown error class '{}'{}", c.name,
-                          DidYouMean(c.name, {"transient", "timeout", "permanent", "cancelled"})),
-              {"error classes: transient, timeout, permanent, cancelled"});
+          d_.Error(c.loc, "E058",
+                   fmt::format("unknown error class '{}'{}", c.name,
+                               DidYouMean(c.name, {"transient", "timeout", "lost", "permanent",
+                                                   "cancelled"})),
+                   {"error classes: transient, timeout, lost, permanent, cancelled"});
         }
         break;
       }

@@ -95,6 +95,7 @@ void Lowerer::ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::
         for (const Ident& c : it.on) {
           if (c.name == "transient") out->add_retry_on(v1::TRANSIENT);
           if (c.name == "timeout") out->add_retry_on(v1::TIMEOUT);
+          if (c.name == "lost") out->add_retry_on(v1::LOST);
         }
         if (!it.on.empty() && out->retry_on_size() == 0) out->set_retries(0);
         break;

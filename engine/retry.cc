@@ -12,6 +12,11 @@ std::map<std::string, int> PoolSet::DefaultCapacities() {
 
 int MaxAttempts(const v1::Policy& p) { return std::max(0, p.retries()) + 1; }
 
+int MaxAttemptsAfter(const v1::Policy& p, Code last) {
+  int n = MaxAttempts(p);
+  return last == Code::kLost ? std::max(n, 2) : n;
+}
+
 v1::ErrorClass ToErrorClass(Code c) {
   switch (c) {
     case Code::kTransient:
@@ -20,6 +25,8 @@ v1::ErrorClass ToErrorClass(Code c) {
       return v1::TIMEOUT;
     case Code::kCancelled:
       return v1::CANCELLED;
+    case Code::kLost:
+      return v1::LOST;
     default:
       return v1::PERMANENT;
   }
@@ -33,6 +40,8 @@ Code FromErrorClass(v1::ErrorClass c) {
       return Code::kTimeout;
     case v1::CANCELLED:
       return Code::kCancelled;
+    case v1::LOST:
+      return Code::kLost;
     default:
       return Code::kPermanent;
   }
@@ -41,7 +50,7 @@ Code FromErrorClass(v1::ErrorClass c) {
 bool Retryable(const v1::Policy& p, Code error_class) {
   v1::ErrorClass c = ToErrorClass(error_class);
   if (c == v1::PERMANENT) return false;
-  if (p.retry_on_size() == 0) return c == v1::TRANSIENT || c == v1::TIMEOUT;
+  if (p.retry_on_size() == 0) return c == v1::TRANSIENT || c == v1::TIMEOUT || c == v1::LOST;
   for (int k : p.retry_on()) {
     if (k == c) return true;
   }

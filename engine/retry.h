@@ -12,7 +12,11 @@
 namespace dandori::engine {
 
 int MaxAttempts(const v1::Policy& p);
-// permanent is never retried; an empty retry_on means [transient, timeout].
+// Attempts allowed when the last one ended with `last`: MaxAttempts, except that a
+// `lost` attempt (its executor died or stalled) is retried once even where the policy
+// allows no retry (DESIGN §5, docs/engine.md "Interruptions").
+int MaxAttemptsAfter(const v1::Policy& p, Code last);
+// permanent is never retried; an empty retry_on means [transient, timeout, lost].
 bool Retryable(const v1::Policy& p, Code error_class);
 // Delay before retry `retry` (1 = the first retry). `rng` is used only with jitter.
 int64_t BackoffMs(const v1::Policy& p, int retry, std::mt19937_64& rng);

@@ -16,6 +16,7 @@ Code Classify(Code c) {
     case Code::kTimeout:
     case Code::kPermanent:
     case Code::kCancelled:
+    case Code::kLost:
       return c;
     case Code::kUnavailable:
       return Code::kTransient;
@@ -36,6 +37,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   t->state = idx;
   t->key = "s" + std::to_string(idx) + inst->path;
   bool interrupted_out = false;
+  Code last_class = Code::kOk;  // how the stored task's last attempt ended
   auto it = stored.find(t->key);
   if (it != stored.end()) {
     const TaskRow& row = it->second;
@@ -73,6 +75,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
       case TaskState::kReady:
       case TaskState::kCancelled:
         t->attempts = row.state == TaskState::kReady ? row.attempts : 0;
+        last_class = row.error_class;
         t->fence = row.fence;
         t->not_before_ms = row.not_before_ms;
         break;
@@ -114,7 +117,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
                                       std::to_string(opt.max_interruptions) + ")"));
     return;
   }
-  if (raw->attempts >= MaxAttempts(ps.policy)) {
+  if (raw->attempts >= MaxAttemptsAfter(ps.policy, last_class)) {
     EndAttempt(raw, Status::Permanent("no attempts are left"));
     return;
   }
@@ -289,7 +292,7 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   if (signals.cancelling || inst->cancelled) cls = Code::kCancelled;
   std::string msg = err.message();
   bool retry = !signals.cancelling && !inst->cancelled && cls != Code::kCancelled &&
-               Retryable(ps.policy, cls) && t->attempts < MaxAttempts(ps.policy);
+               Retryable(ps.policy, cls) && t->attempts < MaxAttemptsAfter(ps.policy, cls);
   if (retry) {
     int64_t delay = BackoffMs(ps.policy, t->attempts, rng);
     t->not_before_ms = clock->NowMs() + delay;

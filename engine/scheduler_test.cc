@@ -146,6 +146,45 @@ TEST_CASE("retries: permanent errors and classes outside retry_on are not retrie
   }
 }
 
+TEST_CASE("lost: a dead executor's attempt counts; without a policy it is retried once") {
+  Harness h;
+  TableBuilder b("lost");
+  b.Task("z", "noop", {}, -1, {}, v1::Policy());  // no retry policy
+  SECTION("lost once: a second attempt, which succeeds") {
+    h.script = [](const Launch& l) { return l.ctx.attempt == 1 ? Fails(Code::kLost) : Ok(); };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kSucceeded);
+    CHECK(h.Task("s0").attempts == 2);
+    CHECK(h.Count("task.retrying") == 1);
+  }
+  SECTION("lost twice: the task fails, classed lost") {
+    h.script = [](const Launch&) { return Fails(Code::kLost); };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(*r == RunOutcome::kFailed);
+    CHECK(h.Starts("s0").size() == 2);
+    CHECK(h.Task("s0").error_class == Code::kLost);
+    CHECK(h.Task("s0").error.find("lost: ") != std::string::npos);
+  }
+  SECTION("a class list without lost does not retry it") {
+    v1::Policy p = RetryPolicy(3, 1'000);
+    p.add_retry_on(v1::TRANSIENT);
+    *b.state(0).mutable_policy() = p;
+    h.script = [](const Launch&) { return Fails(Code::kLost); };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(h.Starts("s0").size() == 1);
+  }
+  SECTION("retry 3 retries lost three times, like transient errors") {
+    *b.state(0).mutable_policy() = RetryPolicy(3, 1'000);
+    h.script = [](const Launch&) { return Fails(Code::kLost); };
+    auto r = h.Start(b.Build());
+    REQUIRE(r.ok());
+    CHECK(h.Starts("s0").size() == 4);
+  }
+}
+
 TEST_CASE("timeout per attempt cancels the operator and counts as a timeout") {
   Harness h;
   TableBuilder b("timeout");

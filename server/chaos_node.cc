@@ -6,6 +6,7 @@
 // after recording) hits the constraint and is idempotent.
 //
 //   dandori_chaos_node serve|worker URL SLOTS WORK_MS
+//   (serve: $DANDORI_CHAOS_ALERT_URL, when set, is its --alert-url)
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   o.stop_grace_ms = 2000;
   o.dispatch_trivial = true;
   o.registry = &reg;
-  o.log = [](const std::string&) {};
+  if (const char* alert = std::getenv("DANDORI_CHAOS_ALERT_URL")) o.alert_url = alert;
+  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  o.schema_poll_ms = 200;
   return role == "serve" ? RunServe(o) : RunWorker(o);
 }

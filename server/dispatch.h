@@ -10,8 +10,10 @@
 //  * DispatchWorker claims queued attempts with FOR UPDATE SKIP LOCKED (only operators
 //    matching its patterns), runs them on its slots, renews their leases, and reports
 //    results in batches, each fenced by its own executor token: an executor that lost
-//    its lease (it stalled, another executor rescued the attempt) cannot report.
-//    An executor killed mid-attempt stops renewing; after the lease another claims it.
+//    its lease (it stalled and the attempt was declared lost) cannot report.
+//    An executor killed mid-attempt stops renewing; after the lease another executor
+//    ends the attempt as `lost` (zombie rescue), and the engine's retry policy decides
+//    whether a new attempt runs (docs/engine.md, "Interruptions").
 //
 // The scheduler's own fencing (the task's token, checked by Store::Commit) still decides
 // which result is accepted; the dispatch queue only moves work and answers.
@@ -73,6 +75,7 @@ class DispatchRunner final : public Runner {
   std::vector<Completion> local_;                         // trivial ops run inline
   int outstanding_ = 0;
   int64_t next_beat_sync_ms_ = 0;
+  int64_t error_pause_ms_ = 0;      // after a database error: pause before trying again
   std::atomic<bool> woken_{false};  // set by Wake (any thread), read by Wait
   int wake_fd_ = -1;                // eventfd: Wake makes it readable, Wait polls it
 };

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "engine/pg/pg_conn.h"
 #include "proto/value_codec.h"
@@ -116,9 +118,18 @@ Status DispatchRunner::Poll(std::vector<Completion>* out) {
   if (out_.empty()) return Status::Ok();
   auto done = conn_->Run(sql::kDispatchCollect, Params().Text(engine_).Int(job_));
   if (!done.ok()) return done.status();
+  std::vector<int64_t> collected;
+  for (int i = 0; i < done->rows(); ++i) collected.push_back(done->Int(i, 0));
+  if (!collected.empty()) {
+    // Forgotten only now: if this answer is lost, the rows are collected again (and
+    // ignored below: no longer outstanding).
+    DANDORI_RETURN_IF_ERROR(
+        conn_->Run(sql::kDispatchDrop, Params().Text(engine_).Int(job_).IntArray(collected))
+            .status());
+  }
   for (int i = 0; i < done->rows(); ++i) {
     uint64_t id = static_cast<uint64_t>(done->Int(i, 0));
-    if (out_.erase(id) == 0) continue;  // already answered (cancelled)
+    if (out_.erase(id) == 0) continue;  // already answered (cancelled, or collected before)
     Code code = static_cast<Code>(done->Int(i, 3));
     if (code == Code::kOk) {
       auto v = DecodeValue(done->Bytes(i, 1));
@@ -149,9 +160,13 @@ std::vector<Completion> DispatchRunner::Wait(int64_t deadline_ms) {
     Status st = Flush();
     if (st.ok()) st = Poll(&out);
     if (!st.ok()) {
-      // The database is unreachable: answer nothing now; the scheduler's store calls
-      // will fail and stop the run (the attempts are rescued by the next driver).
+      // The database is unreachable: answer nothing now and try again after a pause
+      // (doubling to 1 s). Queued and finished attempts wait in the database; what
+      // could not be queued yet stays in pending_.
+      error_pause_ms_ = error_pause_ms_ == 0 ? 50 : std::min<int64_t>(error_pause_ms_ * 2, 1000);
       if (conn_->Broken()) (void)conn_->Reset();
+    } else {
+      error_pause_ms_ = 0;
     }
     if (!local_.empty()) {
       for (auto& c : local_) out.push_back(std::move(c));
@@ -162,6 +177,11 @@ std::vector<Completion> DispatchRunner::Wait(int64_t deadline_ms) {
     int64_t now = clock_->NowMs();
     if (now >= deadline_ms) return out;
     int wait = static_cast<int>(std::min<int64_t>(deadline_ms - now, 100));
+    if (error_pause_ms_ > 0) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(deadline_ms - now, error_pause_ms_)));
+      continue;
+    }
     if (listen_->Broken()) {
       (void)listen_->Reset();
       (void)listen_->Exec("LISTEN dandori_done");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/pg/pg_conn.h"
+#include "engine/pg/pg_sql.h"
 
 namespace dandori::server::sql {
 
@@ -16,14 +17,21 @@ inline constexpr Sql kDispatchInsert{
     "u.workdir, u.scratch_dir, u.deadline_ms, $3 "
     "FROM unnest($4::int8[], $5::text[], $6::int8[], $7::text[], $8::bytea[], $9::text[], "
     "$10::text[], $11::int8[]) AS u(attempt_id, task, attempt, op, args, workdir, scratch_dir, "
-    "deadline_ms) LEFT JOIN dandori.tasks t ON t.job = $2 AND t.key = u.task"};
+    "deadline_ms) LEFT JOIN dandori.tasks t ON t.job = $2 AND t.key = u.task "
+    // Queued again after a lost answer (a database outage): one row per task attempt.
+    "ON CONFLICT (job, task, fence) DO NOTHING"};
 inline constexpr Sql kDispatchNotify{"dispatch_notify", "SELECT pg_notify('dandori_dispatch', '')"};
 
-// Engine side: collect finished attempts of one job (and forget them).
+// Engine side: collect finished attempts of one job, then forget the collected ones
+// (two statements, so an answer lost in an outage is collected again, not lost).
 inline constexpr Sql kDispatchCollect{
     "dispatch_collect",
-    "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND state = 2 "
-    "RETURNING attempt_id, result, error, error_class"};
+    "SELECT attempt_id, result, error, error_class FROM dandori.dispatch WHERE engine = $1 "
+    "AND job = $2 AND state = 2"};
+inline constexpr Sql kDispatchDrop{
+    "dispatch_drop",
+    "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND state = 2 AND "
+    "attempt_id = ANY($3::int8[])"};
 inline constexpr Sql kDispatchBeats{
     "dispatch_beats",
     "SELECT attempt_id, beat_ms FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND "
@@ -40,29 +48,44 @@ inline constexpr Sql kDispatchOrphans{
     "DELETE FROM dandori.dispatch d WHERE NOT EXISTS (SELECT 1 FROM dandori.jobs j WHERE "
     "j.id = d.job AND j.owner = d.engine AND j.state = 0)"};
 
-// Worker side. Claim: queued attempts, or running ones whose executor stopped renewing
-// its lease (rescued: counted, with how long the attempt went without a heartbeat).
-// $1 worker, $2 now, $3 max, $4 op LIKE patterns, $5 lease ms.
+// Worker side. Zombie rescue: a running attempt whose executor stopped renewing its
+// lease (it died or stalled) ends as `lost` (a real attempt: the engine's retry policy
+// decides, and retries it once even without one), counted with how long it went
+// without a heartbeat. After a database restart no lease counts as expired until the
+// database has been up for a whole lease: executors that lived through the outage
+// renew theirs meanwhile. $1 now, $2 lease ms, $3 the lost error class.
+inline constexpr Sql kDispatchLost{
+    "dispatch_lost",
+    "WITH c AS (SELECT d.id FROM dandori.dispatch d WHERE d.state = 1 AND d.lease_until_ms < $1 "
+    "  AND " DANDORI_DB_UP_FOR_A_LEASE("$1", "$2") " AND NOT d.cancel "
+    "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = d.job AND j.owner = d.engine "
+    "    AND j.state = 0) "
+    "  ORDER BY d.id LIMIT 100 FOR UPDATE OF d SKIP LOCKED), "
+    "u AS (UPDATE dandori.dispatch d SET state = 2, result = NULL, error_class = $3, "
+    "  error = 'its executor ' || d.worker || ' stopped renewing its lease (it died or "
+    "stalled)', rescues = d.rescues + 1 FROM c WHERE d.id = c.id "
+    "  RETURNING d.id, d.job, $1 - d.beat_ms AS waited), "
+    "r AS (INSERT INTO dandori.counters(name, value) "
+    "  SELECT 'dispatch_rescues', count(*) FROM u HAVING count(*) > 0 "
+    "  ON CONFLICT (name) DO UPDATE SET value = dandori.counters.value + excluded.value), "
+    "w AS (INSERT INTO dandori.counters(name, value) "
+    "  SELECT 'dispatch_max_rescue_wait_ms', max(waited) FROM u "
+    "  HAVING count(*) > 0 ON CONFLICT (name) DO UPDATE SET value = "
+    "  greatest(dandori.counters.value, excluded.value)) "
+    "SELECT u.id, pg_notify('dandori_done', u.job::text) FROM u"};
+// Claim queued attempts. $1 worker, $2 now, $3 max, $4 op LIKE patterns, $5 lease ms.
 inline constexpr Sql kDispatchClaim{
     "dispatch_claim",
-    "WITH c AS (SELECT d.id, d.state AS old_state, d.beat_ms AS old_beat FROM dandori.dispatch d "
-    "  WHERE (d.state = 0 OR (d.state = 1 AND d.lease_until_ms < $2)) AND NOT d.cancel "
+    "WITH c AS (SELECT d.id, d.state AS old_state FROM dandori.dispatch d "
+    "  WHERE d.state = 0 AND NOT d.cancel "
     "  AND (cardinality($4::text[]) = 0 OR d.op LIKE ANY($4)) "
     "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = d.job AND j.owner = d.engine "
     "    AND j.state = 0) "
     "  ORDER BY d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), "
     "u AS (UPDATE dandori.dispatch d SET state = 1, worker = $1, wfence = d.wfence + 1, "
-    "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2, "
-    "  rescues = d.rescues + (c.old_state = 1)::int FROM c WHERE d.id = c.id "
+    "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2 FROM c WHERE d.id = c.id "
     "  RETURNING d.id, d.wfence, d.job, d.task, d.attempt, d.fence, d.op, d.args, d.workdir, "
-    "  d.scratch_dir, d.deadline_ms, c.old_state, $2 - c.old_beat AS waited, d.created_ms), "
-    "r AS (INSERT INTO dandori.counters(name, value) "
-    "  SELECT 'dispatch_rescues', count(*) FROM u WHERE old_state = 1 HAVING count(*) > 0 "
-    "  ON CONFLICT (name) DO UPDATE SET value = dandori.counters.value + excluded.value), "
-    "w AS (INSERT INTO dandori.counters(name, value) "
-    "  SELECT 'dispatch_max_rescue_wait_ms', max(waited) FROM u WHERE old_state = 1 "
-    "  HAVING count(*) > 0 ON CONFLICT (name) DO UPDATE SET value = "
-    "  greatest(dandori.counters.value, excluded.value)) "
+    "  d.scratch_dir, d.deadline_ms, c.old_state, d.created_ms) "
     "SELECT id, wfence, job, task, attempt, fence, op, args, workdir, scratch_dir, deadline_ms, "
     "old_state, created_ms FROM u"};
 // Results of many attempts, each fenced by the executor's token; wakes their engines.

@@ -1,6 +1,7 @@
 // DispatchWorker: see dispatch.h. One claimer thread owns a connection: it claims into
 // free slots, reports finished attempts and renews leases, all batched; executor threads
 // only run operators.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -31,7 +32,6 @@ struct DispatchWorker::Running {
   Result<Value> result = Value();
   bool done = false;  // guarded by the worker's mu_
   bool handed_back = false;
-  bool rescued = false;  // claimed after another executor lost its lease
 };
 
 namespace {
@@ -74,10 +74,10 @@ void DispatchWorker::Execute(std::shared_ptr<Running> r) {
         Status::Transient("operator " + r->op + " is not available on executor " + opt_.name);
   } else {
     // The engine made the scratch dir (empty) when it started the attempt; on another
-    // host it does not exist yet. A rescued re-run empties what the dead executor left.
+    // host it does not exist yet. (A lost attempt is not re-run here: the engine starts
+    // a new attempt, with a new scratch dir.)
     if (!r->ctx.scratch_dir.empty()) {
       std::error_code ec;
-      if (r->rescued) std::filesystem::remove_all(r->ctx.scratch_dir, ec);
       std::filesystem::create_directories(r->ctx.scratch_dir, ec);
     }
     r->ctx.cancel = &r->cancel;
@@ -190,17 +190,29 @@ void DispatchWorker::ClaimLoop() {
   for (const auto& p : opt_.op_patterns) likes.push_back(pg::GlobToLike(p));
   int64_t next_renew = 0;
   int64_t stop_deadline = 0;
+  int64_t backoff_ms = 0;
+  int64_t next_lost_check = 0;
   while (true) {
     if (!conn || conn->Broken()) {
+      // The database is unreachable (an outage, a restart): keep running attempts and
+      // finished results, reconnect with backoff (100 ms doubling to a quarter lease),
+      // then report them with their executor tokens. After a restart the database gives
+      // every lease a full lease of grace (dispatch_sql.h), so nobody rescues them meanwhile.
       auto c = Conn::Open(opt_.url);
       auto l = Conn::Open(opt_.url);
       if (!c.ok() || !l.ok() || !(*l)->Exec("LISTEN dandori_dispatch").ok()) {
-        if (stopped_) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
+        if (stopping_ && WallMs() >= stop_deadline) return;  // leases run out; others rescue
+        int64_t most = std::max<int64_t>(10, std::min<int64_t>(2000, opt_.lease_ms / 4));
+        backoff_ms = backoff_ms == 0 ? std::min<int64_t>(100, most)
+                                     : std::min<int64_t>(backoff_ms * 2, most);
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
         continue;
       }
       conn = std::move(*c);
       listen = std::move(*l);
+      backoff_ms = 0;
+      next_renew = 0;  // renew at once: the leases may have run out during the outage
     }
     int free_slots;
     {
@@ -210,6 +222,14 @@ void DispatchWorker::ClaimLoop() {
     }
     if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
     bool claimed_any = false;
+    if (!stopping_ && WallMs() >= next_lost_check) {
+      // Zombie rescue: attempts of executors that stopped renewing end as `lost`.
+      next_lost_check = WallMs() + std::max<int64_t>(10, opt_.lease_ms / 4);
+      auto lost =
+          conn->Run(sql::kDispatchLost,
+                    Params().Int(WallMs()).Int(opt_.lease_ms).Int(static_cast<int>(Code::kLost)));
+      if (lost.ok()) stats_.rescued += lost->rows();
+    }
     if (!stopping_ && free_slots > 0) {
       auto c = conn->Run(sql::kDispatchClaim, Params()
                                                   .Text(opt_.name)
@@ -234,8 +254,6 @@ void DispatchWorker::ClaimLoop() {
           r->ctx.deadline_ms = c->Int(i, 10);
           stats_.claimed++;
           stats_.claim_ms.Observe(WallMs() - c->Int(i, 12));
-          r->rescued = c->Int(i, 11) == 1;
-          if (r->rescued) stats_.rescued++;
           running_[r->id] = r;
           queue_.push_back(r);
           claimed_any = true;

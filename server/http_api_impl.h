@@ -194,7 +194,18 @@ struct ApiServer::Impl {
   Result<v1::Job> JobMessage(PgStore& store, const JobInfo& j) {
     auto st = engine::Describe(store, j);
     if (!st.ok()) return st.status();
-    return api_detail::JobOf(*st);
+    v1::Job m = api_detail::JobOf(*st);
+    auto alerts = store.ListAlerts(j.id);
+    if (!alerts.ok()) return alerts.status();
+    for (const auto& a : *alerts) {
+      v1::Alert* m_alert = m.add_alerts();
+      m_alert->set_state(a.state == 0 ? "pending" : a.state == 1 ? "delivered" : "failed");
+      m_alert->set_attempts(a.attempts);
+      m_alert->set_error(a.error);
+      m_alert->set_next_try_ms(a.state == 0 ? a.not_before_ms : 0);
+      m_alert->set_created_ms(a.created_ms);
+    }
+    return m;
   }
 
   void Routes();

@@ -1,6 +1,8 @@
 // The API's request handlers (routes in proto/dandori/v1/api.proto).
 #include <google/protobuf/util/json_util.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "engine/job_control.h"
 #include "server/http_api_impl.h"
@@ -61,12 +63,20 @@ void ApiServer::Impl::Routes() {
       (this->*fn)(req, res);
     };
   };
-  // cheap and never blocking: answered on the connection thread even when every
-  // handler thread waits on the database
-  server->Route(
-      "GET", "/healthz",
-      [](const http::Request&, http::Response& res) { res.SetContent("ok\n", "text/plain"); },
-      http::Run::kInline);
+  // 200 {"status": "ok"} while the database answers; 503 with the reason while it does
+  // not (load balancers and orchestrators stop sending work here meanwhile). It pings
+  // the database, so it runs on a handler thread like the other routes.
+  server->Route("GET", "/healthz", [this](const http::Request&, http::Response& res) {
+    auto lease = Borrow();
+    Status st = lease.ok() ? (*lease)->store->Ping() : lease.status();
+    if (st.ok()) {
+      res.SetContent("{\"status\": \"ok\"}\n", "application/json");
+      return;
+    }
+    res.status = 503;
+    nlohmann::json body = {{"status", "unavailable"}, {"reason", "database: " + st.message()}};
+    res.SetContent(body.dump() + "\n", "application/json");
+  });
   server->Route("POST", "/v1/jobs", guard(&Impl::Submit));
   server->Route("GET", "/v1/jobs", guard(&Impl::List));
   server->Route("GET", R"(/v1/jobs/([^/]+))", guard(&Impl::Get));

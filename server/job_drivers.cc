@@ -1,6 +1,7 @@
 // JobDrivers: see job_drivers.h.
 #include "server/job_drivers.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -145,7 +146,16 @@ void JobDrivers::Drive(int64_t job) {
     std::lock_guard<std::mutex> lock(mu_);
     finished_.insert(job);
   };
-  auto pg = OpenPgStore(opt_.url, {.migrate = false});
+  // A database outage does not end the drive: store calls wait for the database and
+  // the in-flight attempts keep running (docs/postgres.md, "Outages").
+  PgStoreOptions po;
+  po.migrate = false;
+  po.keep_waiting = [this] { return !stop_.load(); };
+  po.max_backoff_ms = std::min<int64_t>(2000, opt_.job_lease_ms / 4);
+  po.on_outage = [this, job](const std::string& line) {
+    if (opt_.log) opt_.log("job " + std::to_string(job) + ": " + line);
+  };
+  auto pg = OpenPgStore(opt_.url, po);
   if (!pg.ok()) return finish();
   StoppableStore store(pg->get(), &stop_);
   auto runner = DispatchRunner::Open(opt_.url, opt_.owner, job, SystemClock());

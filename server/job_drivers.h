@@ -34,6 +34,7 @@ struct JobDriversOptions {
   std::set<std::string> trivial_ops = {"noop"};  // run inline by the driver
   std::string workdir = ".";
   std::function<void(int64_t job, engine::RunOutcome outcome, const std::string& error)> on_job_end;
+  std::function<void(const std::string& line)> log;  // outage lines; null: quiet
 };
 
 class JobDrivers {

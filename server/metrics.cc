@@ -100,6 +100,10 @@ Result<std::string> RenderMetrics(PgStore& store, const DispatchStats* local) {
   Family(&out, "dandori_rescue_wait_max_seconds", "gauge",
          "Longest time an attempt of a dead executor waited to be rescued.");
   out += "dandori_rescue_wait_max_seconds " + Seconds(g["dispatch_max_rescue_wait_ms"]) + "\n";
+  Family(&out, "dandori_alerts", "gauge",
+         "Alerts in the outbox not delivered: pending (to be tried again) or failed.");
+  out += "dandori_alerts{state=\"pending\"} " + std::to_string(g["alerts_pending"]) + "\n";
+  out += "dandori_alerts{state=\"failed\"} " + std::to_string(g["alerts_failed"]) + "\n";
   if (local) {
     local->attempt_ms.Render("dandori_attempt_duration_seconds",
                              "Operator run time of attempts executed by this process.", &out);

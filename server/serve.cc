@@ -4,10 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <cstdio>
 #include <thread>
 
 #include "engine/job_runner.h"
+#include "engine/pg/pg_conn.h"
+#include "engine/pg/pg_schema.h"
 #include "engine/pg/pg_store.h"
 #include "server/alerts.h"
 #include "server/dispatch.h"
@@ -55,6 +59,54 @@ Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
   return std::make_pair(listen.substr(0, colon), p);
 }
 
+// Waits up to ms for SIGTERM or SIGINT (blocked by BlockStopSignals); returns it, or 0.
+int StopSignalWithin(int64_t ms) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// Start order does not matter: waits (one log line per reason, a check every
+// schema_poll_ms) while the database is unreachable or, for a worker, while its schema
+// is older than this dandori's (serve has not migrated it yet). Returns 0 to go on, the
+// stop signal if one came meanwhile, or -1 after logging an error no wait can cure (a
+// newer schema).
+int WaitForDatabase(const ServeOptions& o, const std::string& who, bool migrate) {
+  std::string said;
+  auto say = [&](const std::string& line) {
+    if (line != said) Log(o, who + ": " + line);
+    said = line;
+  };
+  while (true) {
+    auto conn = pg::Conn::Open(o.url);
+    if (!conn.ok()) {
+      say("waiting for the database (" + conn.status().message() + ")");
+    } else if (migrate) {
+      return 0;  // Migrate() runs under an advisory lock: concurrent serves are fine
+    } else {
+      auto v = pg::SchemaVersion(**conn);
+      if (!v.ok()) {
+        say("waiting for the database (" + v.status().message() + ")");
+      } else if (*v > pg::kPgSchemaVersion) {
+        Log(o, who + ": " + pg::RequireCurrentSchema(**conn).message());
+        return -1;
+      } else if (*v < pg::kPgSchemaVersion) {
+        say("waiting for the schema (the database has version " + std::to_string(*v) +
+            ", this dandori needs " + std::to_string(pg::kPgSchemaVersion) +
+            "); start `dandori serve` to create or migrate it");
+      } else {
+        if (!said.empty()) Log(o, who + ": the schema is ready");
+        return 0;
+      }
+    }
+    if (int sig = StopSignalWithin(o.schema_poll_ms)) return sig;
+  }
+}
+
 DispatchWorkerOptions ExecutorOptions(const ServeOptions& o, const std::string& name) {
   DispatchWorkerOptions w;
   w.url = o.url;
@@ -79,6 +131,7 @@ void BlockStopSignals() {
 int RunServe(const ServeOptions& o) {
   BlockStopSignals();
   std::string name = o.name.empty() ? LocalOwner() : o.name;
+  if (int w = WaitForDatabase(o, "dandori serve", true); w != 0) return w < 0 ? 2 : 0;
   auto migrated = OpenPgStore(o.url, {.migrate = true});
   if (!migrated.ok()) {
     Log(o, "dandori serve: " + migrated.status().message());
@@ -100,16 +153,18 @@ int RunServe(const ServeOptions& o) {
   jo.max_jobs = o.max_jobs;
   jo.job_lease_ms = o.job_lease_ms;
   if (o.dispatch_trivial) jo.trivial_ops = {};
-  std::string alert_url = o.alert_url;
-  jo.on_job_end = [alert_url, &o](int64_t job, RunOutcome outcome, const std::string& error) {
-    if (outcome != RunOutcome::kFailed || alert_url.empty()) return;
-    // Off the driver thread: a slow webhook must not hold a job slot.
-    std::thread([alert_url, job, error, &o] {
-      Status st = PostAlert(alert_url, "dandori: job " + std::to_string(job) + " failed: " + error);
-      if (!st.ok())
-        Log(o, "dandori serve: alert for job " + std::to_string(job) + ": " + st.message());
-    }).detach();
-  };
+  jo.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
+  // Failed jobs' alerts wait in the store's outbox; this serve delivers due ones.
+  std::unique_ptr<AlertSender> alerts;
+  if (!o.alert_url.empty()) {
+    AlertSenderOptions ao;
+    ao.url = o.url;
+    ao.alert_url = o.alert_url;
+    ao.name = name;
+    ao.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
+    alerts = std::make_unique<AlertSender>(ao);
+    alerts->Start();
+  }
   JobDrivers drivers(jo);
   if (auto st = drivers.Start(); !st.ok()) {
     Log(o, "dandori serve: " + st.message());
@@ -144,6 +199,7 @@ int RunServe(const ServeOptions& o) {
   Log(o, "dandori serve: signal " + std::to_string(sig) + ", stopping");
   if (api) api->Stop();
   drivers.Stop();
+  if (alerts) alerts->Stop();
   executor.Stop(o.stop_grace_ms);
   return 0;
 }
@@ -151,6 +207,7 @@ int RunServe(const ServeOptions& o) {
 int RunWorker(const ServeOptions& o) {
   BlockStopSignals();
   std::string name = o.name.empty() ? LocalOwner() : o.name;
+  if (int w = WaitForDatabase(o, "dandori worker", false); w != 0) return w < 0 ? 2 : 0;
   auto check = OpenPgStore(o.url, {.migrate = false});
   if (!check.ok()) {
     Log(o, "dandori worker: " + check.status().message());

@@ -1,9 +1,12 @@
 // The `dandori serve` and `dandori worker` processes as library calls (the CLI and the
 // chaos test's nodes call these).
 //
+// Start order does not matter: both wait (with a log line) for a database that is not
+// up yet, and a worker waits for serve to create or migrate the schema.
+//
 // RunServe: migrates the database, drives jobs (JobDrivers), runs attempts on local
 // slots (a DispatchWorker), serves the HTTP API and /metrics, and posts an alert to
-// --alert-url for every job that fails (server/alerts.h). RunWorker: only the
+// --alert-url for every job that fails (durably: server/alerts.h). RunWorker: only the
 // executor. Both block until SIGTERM or SIGINT, then stop gracefully: claim nothing
 // more, let running attempts finish within stop_grace_ms, hand back the rest, and
 // return 0.
@@ -34,6 +37,7 @@ struct ServeOptions {
   int64_t job_lease_ms = 10'000;
   int64_t attempt_lease_ms = 5'000;
   int64_t stop_grace_ms = 10'000;
+  int64_t schema_poll_ms = 1000;  // start-up: how often an absent database / schema is checked
   bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
   std::string name;               // lease owner name; empty: LocalOwner()
   const OperatorRegistry* registry = nullptr;

@@ -1,11 +1,18 @@
-// Serve-level promises: alerts are retried with backoff (and not retried on a
-// permanent refusal); an executor stopped gracefully hands its running attempts back so
-// another executor takes them at once instead of after the lease.
+// Serve-level promises: alerts are an outbox (a pending one survives serve's SIGTERM and
+// the next serve delivers it once; a permanent refusal is not retried); an executor stopped
+// gracefully hands its running attempts back so another executor takes them at once instead of
+// after the lease.
 #include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "compiler/compile.h"
@@ -25,32 +32,137 @@ namespace {
 
 using engine::testing::FreshDatabase;
 
+v1::Table Compile(const std::string& text) {
+  compiler::SourceManager sm;
+  compiler::Diagnostics diags;
+  int f = sm.Add("t.flow", text);
+  auto out = compiler::CompileSource(f, sm, diags);
+  REQUIRE(out.table.has_value());
+  return *out.table;
+}
+
+int64_t Submit(Store& store, const v1::Table& table) {
+  auto program = LoadTable(table, nullptr);
+  REQUIRE(program.ok());
+  auto params = BindParams(**program, {});
+  REQUIRE(params.ok());
+  bool created = false;
+  auto job = SubmitJob(store, table, *params, "", "/tmp", *SystemClock(), &created);
+  REQUIRE(job.ok());
+  return job->id;
+}
+
+// A real `dandori serve` process (dandori_chaos_node), no local slots.
+pid_t StartServe(const std::string& url) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(DANDORI_CHAOS_NODE, DANDORI_CHAOS_NODE, "serve", url.c_str(), "0", "10",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int ExitStatus(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 }  // namespace
 
-TEST_CASE("alerts are retried on transient failures, not on permanent ones") {
+TEST_CASE("an alert pending when serve gets SIGTERM is delivered once by the next serve") {
+  std::string url = FreshDatabase();
+  auto store = OpenPgStore(url);
+  REQUIRE(store.ok());
   httplib::Server hook;
-  std::atomic<int> calls{0};
+  std::atomic<int> refused{0}, delivered{0}, permanent{0};
+  std::atomic<bool> healthy{false};
   std::string last_body;
+  std::mutex mu;
   hook.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
-    int n = ++calls;
+    if (!healthy) {
+      ++refused;
+      res.status = 500;
+      return;
+    }
+    ++delivered;
+    std::lock_guard<std::mutex> lock(mu);
     last_body = req.body;
-    res.status = n <= 2 ? 503 : 200;
   });
   hook.Post("/refuse", [&](const httplib::Request&, httplib::Response& res) {
-    ++calls;
+    ++permanent;
     res.status = 400;
   });
   int port = hook.bind_to_any_port("127.0.0.1");
   std::thread t([&] { hook.listen_after_bind(); });
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  Status ok = PostAlert(base + "/hook", "job 7 failed: boom", {.backoff_min_ms = 10});
-  CHECK(ok.ok());
-  CHECK(calls == 3);
-  CHECK(last_body == "{\"text\":\"job 7 failed: boom\"}");
-  calls = 0;
-  Status refused = PostAlert(base + "/refuse", "x", {.backoff_min_ms = 10});
-  CHECK_FALSE(refused.ok());
-  CHECK(calls == 1);
+
+  // A failed job: the outbox row comes with the failure, in the same transaction.
+  v1::Table table = Compile("workflow a() {\n  stage s = noop(value: 1)\n}\n");
+  auto failed_job = [&] {
+    int64_t id = Submit(**store, table);
+    Batch b;
+    b.SetJobState(id, JobState::kFailed, SystemClock()->NowMs(), "boom");
+    REQUIRE((*store)->Commit(b, nullptr).ok());
+    return id;
+  };
+  int64_t job = failed_job();
+  auto rows = (*store)->ListAlerts(job);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].state == 0);  // pending: no serve has sent it yet
+
+  auto alert = [&](int64_t id) {
+    auto r = (*store)->ListAlerts(id);
+    REQUIRE(r.ok());
+    REQUIRE(r->size() == 1);
+    return (*r)[0];
+  };
+  auto wait_until = [](const std::function<bool()>& done) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+  };
+  // serve 1: the target answers 500; SIGTERM after its first try.
+  setenv("DANDORI_CHAOS_ALERT_URL", (base + "/hook").c_str(), 1);
+  pid_t first = StartServe(url);
+  REQUIRE(wait_until([&] { return refused >= 1; }));
+  kill(first, SIGTERM);
+  CHECK(ExitStatus(first) == 0);
+  PgStore::AlertRow pending = alert(job);
+  CHECK(pending.state == 0);
+  CHECK(pending.attempts >= 1);
+  CHECK(pending.error.find("500") != std::string::npos);
+  CHECK(delivered == 0);
+
+  // serve 2, the target healthy again: delivered once.
+  healthy = true;
+  pid_t second = StartServe(url);
+  REQUIRE(wait_until([&] { return alert(job).state == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // no second delivery
+  kill(second, SIGTERM);
+  CHECK(ExitStatus(second) == 0);
+  CHECK(delivered == 1);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(last_body == "{\"text\":\"dandori: job " + std::to_string(job) + " failed: boom\"}");
+  }
+
+  // A permanent refusal (4xx) is not tried again: the alert is failed, with the error.
+  int64_t job2 = failed_job();
+  AlertSenderOptions ao;
+  ao.url = url;
+  ao.alert_url = base + "/refuse";
+  ao.name = "sender";
+  AlertSender sender(ao);
+  sender.Start();
+  REQUIRE(wait_until([&] { return alert(job2).state == 2; }));
+  sender.Stop();
+  CHECK(permanent == 1);
+  CHECK(alert(job2).error.find("400") != std::string::npos);
   hook.stop();
   t.join();
 }

@@ -146,7 +146,10 @@ Status ErrorStatus(PGconn* c, const PGresult* r, std::string_view what) {
   if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0)) {
     return Status::Transient(text);
   }
-  if (state && std::strncmp(state, "08", 2) == 0) return Status::Unavailable(text);
+  // 08: connection exceptions; 57: the server is shutting down, crashed or starting up.
+  if (state && (std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57", 2) == 0)) {
+    return Status::Unavailable(text);
+  }
   return Status::Internal(text);
 }
 
@@ -158,6 +161,10 @@ Result<std::unique_ptr<Conn>> Conn::Open(const std::string& url) {
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
   }
+  // The server's notices ("terminating connection due to immediate shutdown") would go
+  // to stderr once per connection; the store reports outages itself (pg_store.h).
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   std::unique_ptr<Conn> conn(new Conn(c));
   // Keep our own messages quiet and the session predictable.
   DANDORI_RETURN_IF_ERROR(conn->Exec("SET client_min_messages = warning"));

@@ -95,6 +95,39 @@ CREATE INDEX dispatch_leased ON dandori.dispatch(lease_until_ms) WHERE state = 1
 CREATE INDEX dispatch_engine ON dandori.dispatch(engine, job, state);
 CREATE TABLE dandori.counters(name text PRIMARY KEY, value bigint NOT NULL);
 )sql",
+    // 3: surviving database outages (commit markers; one dispatch row per task attempt)
+    // and durable alerts (the outbox, filled in the transaction that fails the job).
+    R"sql(
+CREATE TABLE dandori.commit_marks(
+  writer text PRIMARY KEY,
+  seq bigint NOT NULL,
+  at_ms bigint NOT NULL);
+CREATE UNIQUE INDEX dispatch_attempt ON dandori.dispatch(job, task, fence);
+CREATE TABLE dandori.alerts(
+  id bigserial PRIMARY KEY,
+  job bigint NOT NULL,
+  text text NOT NULL,
+  state smallint NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  not_before_ms bigint NOT NULL DEFAULT 0,
+  owner text NOT NULL DEFAULT '',
+  lease_until_ms bigint NOT NULL DEFAULT 0,
+  error text NOT NULL DEFAULT '',
+  created_ms bigint NOT NULL,
+  updated_ms bigint NOT NULL);
+CREATE INDEX alerts_pending ON dandori.alerts(not_before_ms) WHERE state = 0;
+CREATE INDEX alerts_job ON dandori.alerts(job);
+CREATE FUNCTION dandori.job_failed_alert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO dandori.alerts(job, text, created_ms, updated_ms)
+  VALUES(NEW.id, 'dandori: job ' || NEW.id || ' failed: ' || NEW.error, NEW.updated_ms,
+         NEW.updated_ms);
+  PERFORM pg_notify('dandori_alert', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER jobs_failed_alert AFTER UPDATE OF state ON dandori.jobs FOR EACH ROW
+  WHEN (NEW.state = 2 AND OLD.state <> 2) EXECUTE FUNCTION dandori.job_failed_alert();
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPgSchemaVersion);
 
@@ -136,6 +169,10 @@ Status Migrate(Conn& conn) {
     DANDORI_RETURN_IF_ERROR(conn.Exec(kMigrations[i]));
     DANDORI_RETURN_IF_ERROR(conn.Run(kSetVersion, Params().Int(i + 1)).status());
   }
+  // Commit markers of stores gone for a day (one row per store object; pg_store.h).
+  DANDORI_RETURN_IF_ERROR(
+      conn.Exec("DELETE FROM dandori.commit_marks WHERE at_ms < "
+                "(extract(epoch from now()) * 1000)::bigint - 86400000"));
   return txn.Commit();
 }
 

@@ -22,17 +22,25 @@ inline constexpr Sql kJobByKey{"job_by_key",
                                "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs WHERE key = $1"};
 inline constexpr Sql kJobById{"job_by_id",
                               "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs WHERE id = $1"};
-inline constexpr Sql kListJobs{
-    "list_jobs", "SELECT " DANDORI_JOB_COLS " FROM dandori.jobs ORDER BY id DESC LIMIT $1"};
 inline constexpr Sql kListJobsPage{
     "list_jobs_page",
     "SELECT " DANDORI_JOB_COLS
     " FROM dandori.jobs WHERE ($1 < 0 OR state = $1) AND "
     "($2 = '' OR workflow = $2) AND ($3 = 0 OR id < $3) ORDER BY id DESC LIMIT $4"};
+// When the database restarted, its leases could not be renewed while it was down: a
+// lease that ran out counts as expired only once the database has been up for a whole
+// lease, so its holder has that long to reconnect and renew it (outages, docs/postgres.md).
+// (A "now" before the database started is a test's fake clock: no restart to allow for.)
+#define DANDORI_DB_UP_SINCE_MS "(extract(epoch from pg_postmaster_start_time()) * 1000)::bigint"
+#define DANDORI_DB_UP_FOR_A_LEASE(now, lease) \
+  "(" now " < " DANDORI_DB_UP_SINCE_MS " OR " now " - " DANDORI_DB_UP_SINCE_MS " > " lease ")"
+
+// $1 job, $2 owner, $3 now, $4 until, $5 force.
 inline constexpr Sql kAcquireJob{
     "acquire_job",
     "UPDATE dandori.jobs SET owner = $2, owner_until_ms = $4 WHERE id = $1 AND "
-    "(owner = '' OR owner = $2 OR owner_until_ms < $3 OR $5) RETURNING id"};
+    "(owner = '' OR owner = $2 OR $5 OR (owner_until_ms < $3 AND " DANDORI_DB_UP_FOR_A_LEASE(
+        "$3", "$4 - $3") ")) RETURNING id"};
 inline constexpr Sql kReleaseJob{
     "release_job",
     "UPDATE dandori.jobs SET owner = '', owner_until_ms = 0 WHERE id = $1 AND owner = $2"};
@@ -90,6 +98,14 @@ inline constexpr Sql kInsertEvents{
     "SELECT job, at_ms, who, what, task, attempt, detail FROM unnest($1::int8[], $2::int8[], "
     "$3::text[], $4::text[], $5::text[], $6::int8[], $7::text[]) WITH ORDINALITY "
     "AS u(job, at_ms, who, what, task, attempt, detail, n) ORDER BY n"};
+// The commit marker (one row per store object that waits through outages): written in
+// every commit's transaction, read after a lost answer to learn whether it landed.
+inline constexpr Sql kMarkCommit{
+    "mark_commit",
+    "INSERT INTO dandori.commit_marks(writer, seq, at_ms) VALUES($1, $2, $3) "
+    "ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at_ms = excluded.at_ms"};
+inline constexpr Sql kCommitMark{"commit_mark",
+                                 "SELECT seq FROM dandori.commit_marks WHERE writer = $1"};
 inline constexpr Sql kNotify{"notify_work", "SELECT pg_notify('dandori_work', '')"};
 
 // One statement claims: the rescue candidates (expired leases) first, then due ready
@@ -153,6 +169,11 @@ inline constexpr Sql kCountTasks{
 inline constexpr Sql kCountJobs{"count_jobs",
                                 "SELECT state, count(*) FROM dandori.jobs GROUP BY state"};
 
+inline constexpr Sql kListAlerts{
+    "list_alerts",
+    "SELECT state, attempts, error, not_before_ms, created_ms FROM dandori.alerts WHERE job = $1 "
+    "ORDER BY id"};
+
 inline constexpr Sql kGauges{
     "gauges",
     "SELECT 'dispatch_queued', count(*) FROM dandori.dispatch WHERE state = 0 "
@@ -162,6 +183,8 @@ inline constexpr Sql kGauges{
     "UNION ALL SELECT 'retries_total', count(*) FROM dandori.events WHERE what = 'task.retrying' "
     "UNION ALL SELECT 'task_rescues_total', count(*) FROM dandori.events WHERE what = "
     "'task.rescued' "
+    "UNION ALL SELECT 'alerts_pending', count(*) FROM dandori.alerts WHERE state = 0 "
+    "UNION ALL SELECT 'alerts_failed', count(*) FROM dandori.alerts WHERE state = 2 "
     "UNION ALL SELECT name, value FROM dandori.counters"};
 
 }  // namespace dandori::engine::pg::sql

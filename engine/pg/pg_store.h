@@ -15,11 +15,17 @@
 //  * A commit that makes work due sends NOTIFY dandori_work (delivered at commit);
 //    WaitForWork() LISTENs on a second connection so an idle worker wakes within
 //    milliseconds instead of polling.
+//  * Outages (PgStoreOptions::keep_waiting): a call that finds the database gone waits
+//    for it, reconnecting with backoff, and runs again. A commit whose connection broke
+//    before its answer came is not repeated blindly: each commit also writes this
+//    store's commit marker (dandori.commit_marks), and after reconnecting the store
+//    reads the marker to learn whether the commit landed.
 //
 // Thread rules: like every Store, one thread at a time per object; open one PgStore per
 // thread (each has its own connections).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +37,16 @@ namespace dandori::engine {
 struct PgStoreOptions {
   // true: bring the schema up to date (serve); false: require it current (worker).
   bool migrate = true;
+  // Database outages. Null: a call that finds the database unreachable fails with
+  // kUnavailable. Set: the call waits for the database (reconnecting with backoff,
+  // 100 ms doubling to max_backoff_ms) and runs again for as long as keep_waiting() is
+  // true; when it turns false the call fails with kUnavailable. (serve's job drivers.)
+  std::function<bool()> keep_waiting = nullptr;
+  // Keep it well under the job lease: after a restart the database gives each lease
+  // one lease of grace to be renewed in (docs/postgres.md, "Outages").
+  int64_t max_backoff_ms = 2000;
+  // Told when an outage begins and when it ends (log lines); may be null.
+  std::function<void(const std::string&)> on_outage = nullptr;
 };
 
 class PgStore : public Store {
@@ -59,6 +75,17 @@ class PgStore : public Store {
   virtual Result<std::vector<std::pair<std::string, int64_t>>> Gauges(int64_t now_ms) = 0;
   // Jobs per state.
   virtual Result<std::vector<std::pair<int, int64_t>>> CountJobs() = 0;
+  // One round trip to the database, never waiting through an outage (/healthz).
+  virtual Status Ping() = 0;
+  // The alert outbox rows of a job (server/alerts.h), oldest first.
+  struct AlertRow {
+    int state = 0;  // 0 pending, 1 delivered, 2 failed
+    int attempts = 0;
+    std::string error;
+    int64_t not_before_ms = 0;
+    int64_t created_ms = 0;
+  };
+  virtual Result<std::vector<AlertRow>> ListAlerts(int64_t job) = 0;
 };
 
 // url: postgres://user@host:port/db (any libpq connection string works too).

@@ -156,10 +156,15 @@ Status TempPostgres::Init(const TempPostgresOptions& options) {
                   dir_ + "/initdb.log");
 }
 
-Status TempPostgres::Launch(const TempPostgresOptions& options) {
-  auto port = FreeLoopbackPort();
-  if (!port.ok()) return port.status();
-  port_ = *port;
+Status TempPostgres::Launch(const TempPostgresOptions& options, int fixed_port) {
+  options_ = options;
+  if (fixed_port > 0) {
+    port_ = fixed_port;
+  } else {
+    auto port = FreeLoopbackPort();
+    if (!port.ok()) return port.status();
+    port_ = *port;
+  }
   std::vector<std::string> argv = {bin_dir_ + "/postgres",
                                    "-D",
                                    dir_ + "/data",
@@ -225,6 +230,31 @@ Status TempPostgres::Stop() {
     dir_.clear();
   }
   return Status::Ok();
+}
+
+Status TempPostgres::StopImmediate() {
+  if (pid_ <= 0) return Status::FailedPrecondition("the server is not running");
+  kill(pid_, SIGQUIT);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return Status::Ok();
+}
+
+Status TempPostgres::Restart() {
+  if (pid_ > 0) return Status::FailedPrecondition("the server is still running");
+  if (dir_.empty()) return Status::FailedPrecondition("the server was removed");
+  // The old server's socket file and pid file may be left behind by an immediate stop;
+  // postgres removes stale ones itself. The port may take a moment to be free again.
+  Status last;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    last = Launch(options_, port_);
+    if (last.ok()) last = WaitReady(options_);
+    if (last.ok()) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return last;
 }
 
 std::string TempPostgres::Url(const std::string& db) const {

@@ -36,6 +36,11 @@ class TempPostgres {
 
   // Fast shutdown and removal of the folder; idempotent.
   Status Stop();
+  // Outage tests: `pg_ctl stop -m immediate` (SIGQUIT: sessions are cut, no checkpoint,
+  // crash recovery at the next start), keeping the folder; then Restart() starts the
+  // server again on the same port and waits until it accepts connections.
+  Status StopImmediate();
+  Status Restart();
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
@@ -49,13 +54,14 @@ class TempPostgres {
  private:
   TempPostgres() = default;
   Status Init(const TempPostgresOptions& options);
-  Status Launch(const TempPostgresOptions& options);
+  Status Launch(const TempPostgresOptions& options, int port = 0);
   Status WaitReady(const TempPostgresOptions& options);
 
   std::string bin_dir_;
   std::string dir_;  // the temporary folder: data/, socket, server.log
   int port_ = 0;
   int pid_ = -1;  // the postmaster
+  TempPostgresOptions options_;
 };
 
 // The first free TCP port on 127.0.0.1 that the kernel hands out.
