@@ -145,7 +145,17 @@ int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::s
   interrupts.Watch(nullptr);
   sched = nullptr;
   if (!last.empty()) view.Update(last, MonotonicMs() - t0, true);
-  if (!r.ok()) return Fail(cmd, r.status());
+  if (!r.ok()) {
+    // The engine stops only when it cannot go on with the store (a full disk, a lost
+    // database): nothing committed is lost, and the job resumes once that is fixed.
+    auto id = static_cast<long long>(job);
+    std::fprintf(stderr,
+                 "dandori %s: the store %s failed: %s\n"
+                 "  job %lld is resumable once that is fixed: dandori resume %lld --store %s\n",
+                 cmd.c_str(), store_spec.c_str(), r.status().message().c_str(), id, id,
+                 store_spec.c_str());
+    return kExitBadInput;
+  }
   if (*r == engine::RunOutcome::kSucceeded && !ReadsBackSucceeded(cmd, store_spec, job)) {
     return kExitBadInput;
   }

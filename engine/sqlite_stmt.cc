@@ -20,6 +20,8 @@ Status SqliteStatus(int rc, sqlite3* db, const std::string& what) {
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_READONLY:
+    case SQLITE_FULL:   // the disk holding the store: clears when space is freed
+    case SQLITE_IOERR:  // a failing or vanished disk
       return Status::Unavailable(msg);
     default:
       return Status::Internal(msg);

@@ -42,7 +42,10 @@ dd if=/dev/zero of="$M/filler" bs=64k > /dev/null 2>&1
 wait "$pid"
 rc=$?
 [ "$rc" != 0 ] || fail "run succeeded on a full disk (the job was too short?)"
+[ "$rc" = 2 ] || { tail -n 3 run.out; fail "run on a full disk exited $rc, want 2 (a store error)"; }
 grep -q "disk is full" run.out || { tail -n 3 run.out; fail "run did not say the disk is full"; }
+grep -q "the store $M/state.db failed" run.out || { tail -n 3 run.out; fail "run did not name the store"; }
+grep -q "dandori resume 1 --store $M/state.db" run.out || fail "run did not say how to resume"
 grep -q "succeeded" run.out && fail "run printed 'succeeded' on a full disk"
 # Free the space, resume.
 rm -f "$M/filler"
