@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "compiler/compile.h"
@@ -22,6 +23,7 @@
 #include "engine/pg/pg_test_server.h"
 #include "server/alerts.h"
 #include "server/dispatch.h"
+#include "server/http_api.h"
 #include "server/job_drivers.h"
 #include "server/serve.h"
 
@@ -137,6 +139,24 @@ TEST_CASE("an alert pending when serve gets SIGTERM is delivered once by the nex
   CHECK(pending.attempts >= 1);
   CHECK(pending.error.find("500") != std::string::npos);
   CHECK(delivered == 0);
+  {  // the API shows it
+    ApiOptions ao;
+    ao.url = url;
+    ao.port = 0;
+    ao.token = "t0ken";
+    ApiServer api(ao);
+    REQUIRE(api.Start().ok());
+    httplib::Client http("127.0.0.1", api.port());
+    auto res = http.Get("/v1/jobs/" + std::to_string(job), {{"Authorization", "Bearer t0ken"}});
+    REQUIRE(res);
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    INFO(res->body);
+    REQUIRE(j["alerts"].size() == 1);
+    CHECK(j["alerts"][0]["state"] == "pending");
+    CHECK(j["alerts"][0]["error"].get<std::string>().find("500") != std::string::npos);
+    api.Stop();
+  }
 
   // serve 2, the target healthy again: delivered once.
   healthy = true;
