@@ -194,8 +194,13 @@ struct ApiServer::Impl {
   Result<v1::Job> JobMessage(PgStore& store, const JobInfo& j) {
     auto st = engine::Describe(store, j);
     if (!st.ok()) return st.status();
-    v1::Job m = api_detail::JobOf(*st);
-    auto alerts = store.ListAlerts(j.id);
+    return JobMessage(store, *st);
+  }
+
+  // The same from a status already read; adds the job's alerts (the outbox).
+  Result<v1::Job> JobMessage(PgStore& store, const engine::JobStatus& st) {
+    v1::Job m = api_detail::JobOf(st);
+    auto alerts = store.ListAlerts(st.job.id);
     if (!alerts.ok()) return alerts.status();
     for (const auto& a : *alerts) {
       v1::Alert* m_alert = m.add_alerts();

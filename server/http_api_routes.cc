@@ -169,7 +169,9 @@ void ApiServer::Impl::Get(const http::Request& req, http::Response& res) {
   if (!lease.ok()) return SendStatus(res, lease.status());
   auto st = GetStatus(*(*lease)->store, *id);
   if (!st.ok()) return SendStatus(res, st.status());
-  SendJson(res, 200, JobOf(*st));
+  auto m = JobMessage(*(*lease)->store, *st);
+  if (!m.ok()) return SendStatus(res, m.status());
+  SendJson(res, 200, *m);
 }
 
 void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
@@ -246,7 +248,9 @@ void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
   if (!st.ok()) return SendStatus(res, st);
   auto fresh = GetStatus(store, *id);
   if (!fresh.ok()) return SendStatus(res, fresh.status());
-  SendJson(res, 200, JobOf(*fresh));
+  auto m = JobMessage(store, *fresh);
+  if (!m.ok()) return SendStatus(res, m.status());
+  SendJson(res, 200, *m);
 }
 
 void ApiServer::Impl::Metrics(const http::Request&, http::Response& res) {
