@@ -38,9 +38,9 @@ TEST_CASE("ReadUserFile refuses what is not a regular file, without blocking") {
   struct Case {
     std::string path, kind;
   };
-  for (const Case& c : {Case{"/dev/zero", "a character device"}, Case{fifo, "a FIFO"},
-                        Case{(d / "zero").string(), "a character device"},
-                        Case{d.string(), "a directory"}}) {
+  for (const Case& c :
+       {Case{"/dev/zero", "a character device"}, Case{fifo, "a FIFO"},
+        Case{(d / "zero").string(), "a character device"}, Case{d.string(), "a directory"}}) {
     auto r = ReadUserFile(c.path);
     INFO(c.path);
     REQUIRE_FALSE(r.ok());
@@ -62,8 +62,8 @@ TEST_CASE("ReadUserFile names a missing file and enforces the cap") {
   std::ofstream(d / "big") << std::string(100, 'x');
   auto big = ReadUserFile((d / "big").string(), 99);
   REQUIRE_FALSE(big.ok());
-  CHECK(big.status().message() == (d / "big").string() +
-                                      ": file is 100 bytes; the limit is 99 bytes");
+  CHECK(big.status().message() ==
+        (d / "big").string() + ": file is 100 bytes; the limit is 99 bytes");
   CHECK(ReadUserFile((d / "big").string(), 100).ok());
   fs::remove_all(d);
 }
