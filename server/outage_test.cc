@@ -21,6 +21,7 @@
 #include "engine/job_runner.h"
 #include "engine/loader.h"
 #include "engine/pg/pg_store.h"
+#include "server/compile_for_test.h"
 #include "server/dispatch.h"
 #include "server/http_api.h"
 #include "server/job_drivers.h"
@@ -33,14 +34,7 @@ namespace {
 
 constexpr int kTasks = 120;
 
-v1::Table Compile(const std::string& text) {
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add("t.flow", text);
-  auto out = compiler::CompileSource(f, sm, diags);
-  REQUIRE(out.table.has_value());
-  return *out.table;
-}
+v1::Table Compile(const std::string& text) { return testing::CompileFlow(text); }
 
 std::map<std::string, int> ReadEffects(const std::string& path) {
   std::map<std::string, int> n;

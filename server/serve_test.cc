@@ -22,6 +22,7 @@
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
 #include "server/alerts.h"
+#include "server/compile_for_test.h"
 #include "server/dispatch.h"
 #include "server/http_api.h"
 #include "server/job_drivers.h"
@@ -34,14 +35,7 @@ namespace {
 
 using engine::testing::FreshDatabase;
 
-v1::Table Compile(const std::string& text) {
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add("t.flow", text);
-  auto out = compiler::CompileSource(f, sm, diags);
-  REQUIRE(out.table.has_value());
-  return *out.table;
-}
+v1::Table Compile(const std::string& text) { return testing::CompileFlow(text); }
 
 int64_t Submit(Store& store, const v1::Table& table) {
   auto program = LoadTable(table, nullptr);

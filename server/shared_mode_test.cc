@@ -14,6 +14,7 @@
 #include "engine/loader.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
+#include "server/compile_for_test.h"
 #include "server/dispatch.h"
 #include "server/job_drivers.h"
 
@@ -30,14 +31,7 @@ struct Counter {
   std::map<std::string, int> runs;  // guarded by mu
 };
 
-v1::Table Compile(const std::string& text) {
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add("t.flow", text);
-  auto out = compiler::CompileSource(f, sm, diags);
-  REQUIRE(out.table.has_value());
-  return *out.table;
-}
+v1::Table Compile(const std::string& text) { return testing::CompileFlow(text); }
 
 int64_t Submit(Store& store, const v1::Table& table, const OperatorRegistry& reg) {
   auto program = LoadTable(table, &reg);

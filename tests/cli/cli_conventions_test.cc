@@ -18,18 +18,7 @@ namespace fs = std::filesystem;
 using dandori::testing::CliRun;
 using dandori::testing::RunDandori;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-  }
-};
+using dandori::testing::TempDir;
 
 const char* kEcho =
     "workflow echo(word: string, n: int = 1) {\n"

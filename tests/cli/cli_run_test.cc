@@ -21,15 +21,7 @@ CliRun Dandori(const std::vector<std::string>& args, const fs::path& dir) {
   return dandori::testing::RunDandori(args, dir);
 }
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using dandori::testing::TempDir;
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // returns its exit code and combined output. Header-only; for Catch2 tests only.
 #pragma once
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,20 @@ inline std::string ReadFile(const std::filesystem::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A fresh folder under the system temp dir, named NAME-PID, removed on destruction.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+  }
+};
 
 struct CliRun {
   int code = -1;
