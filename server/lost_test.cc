@@ -17,6 +17,7 @@
 #include "engine/pg/pg_conn.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
+#include "server/compile_for_test.h"
 #include "server/job_drivers.h"
 
 namespace dandori::server {
@@ -56,24 +57,14 @@ TEST_CASE("lost: a killed worker's attempts are real attempts, retried once by d
   REQUIRE(c.Exec("CREATE SCHEMA chaos; CREATE TABLE chaos.effects(job text, task text, fence "
                  "bigint, executor text, UNIQUE(job, task, fence))")
               .ok());
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add("l.flow",
-                 "workflow l() {\n  foreach i in range(3) parallel 3 {\n"
-                 "    stage t = noop(value: i)\n  }\n}\n");
-  auto out = compiler::CompileSource(f, sm, diags);
-  REQUIRE(out.table.has_value());
   OperatorRegistry reg;
   reg.Register("noop", MakeOperator([](OperatorContext&) -> Result<Value> {
                  return Status::Permanent("the engine must not run tasks itself here");
                }));
-  auto program = LoadTable(*out.table, &reg);
-  REQUIRE(program.ok());
-  auto params = BindParams(**program, {});
-  REQUIRE(params.ok());
-  bool created = false;
-  auto job = SubmitJob(**store, *out.table, *params, "", "/tmp", *SystemClock(), &created);
-  REQUIRE(job.ok());
+  const int64_t job = testing::SubmitFlow(**store,
+                                          "workflow l() {\n  foreach i in range(3) parallel 3 {\n"
+                                          "    stage t = noop(value: i)\n  }\n}\n",
+                                          &reg);
   JobDriversOptions eo;
   eo.url = url;
   eo.owner = "engine";
@@ -98,21 +89,21 @@ TEST_CASE("lost: a killed worker's attempts are real attempts, retried once by d
   JobState state = JobState::kRunning;
   until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < until) {
-    state = (*store)->GetJob(job->id)->state;
+    state = (*store)->GetJob(job)->state;
     if (state != JobState::kRunning) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(second, SIGTERM);
   waitpid(second, nullptr, 0);
   engine.Stop();
-  INFO("job error: " << (*store)->GetJob(job->id)->error);
+  INFO("job error: " << (*store)->GetJob(job)->error);
   CHECK(state == JobState::kSucceeded);
-  auto rows = (*store)->LoadTasks(job->id);
+  auto rows = (*store)->LoadTasks(job);
   REQUIRE(rows.ok());
   int at_two = 0;
   for (const auto& r : *rows) at_two += r.state == TaskState::kSucceeded && r.attempts == 2;
   CHECK(at_two == 3);
-  auto events = (*store)->ListEvents(job->id, 0, 1000);
+  auto events = (*store)->ListEvents(job, 0, 1000);
   REQUIRE(events.ok());
   int lost = 0;
   for (const auto& e : *events) {

@@ -20,6 +20,7 @@
 #include "engine/pg/pg_conn.h"
 #include "engine/pg/pg_store.h"
 #include "engine/pg/pg_test_server.h"
+#include "server/compile_for_test.h"
 #include "server/job_drivers.h"
 
 namespace dandori::server {
@@ -73,24 +74,14 @@ TEST_CASE("a worker started before the schema exists waits, then joins and runs 
   // serve's part: migrate, submit, drive (no local slots: only the worker runs tasks).
   auto store = OpenPgStore(url);
   REQUIRE(store.ok());
-  compiler::SourceManager sm;
-  compiler::Diagnostics diags;
-  int f = sm.Add("o.flow",
-                 "workflow o() {\n  foreach i in range(20) parallel 8 {\n"
-                 "    stage t = noop(value: i)\n  }\n}\n");
-  auto out = compiler::CompileSource(f, sm, diags);
-  REQUIRE(out.table.has_value());
   OperatorRegistry reg;
   reg.Register("noop", MakeOperator([](OperatorContext&) -> Result<Value> {
                  return Status::Permanent("the engine must not run tasks itself here");
                }));
-  auto program = LoadTable(*out.table, &reg);
-  REQUIRE(program.ok());
-  auto params = BindParams(**program, {});
-  REQUIRE(params.ok());
-  bool created = false;
-  auto job = SubmitJob(**store, *out.table, *params, "", "/tmp", *SystemClock(), &created);
-  REQUIRE(job.ok());
+  const int64_t job = testing::SubmitFlow(**store,
+                                          "workflow o() {\n  foreach i in range(20) parallel 8 {\n"
+                                          "    stage t = noop(value: i)\n  }\n}\n",
+                                          &reg);
   JobDriversOptions eo;
   eo.url = url;
   eo.owner = "engine";
@@ -102,7 +93,7 @@ TEST_CASE("a worker started before the schema exists waits, then joins and runs 
   JobState state = JobState::kRunning;
   until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < until) {
-    state = (*store)->GetJob(job->id)->state;
+    state = (*store)->GetJob(job)->state;
     if (state != JobState::kRunning) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
