@@ -2,6 +2,7 @@
 #include "cli/api_client.h"
 
 #include <httplib.h>
+#include <openssl/evp.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -155,18 +156,13 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 // bytes in protobuf's JSON mapping: base64.
+// Standard Base64 (the JSON mapping of a proto `bytes` field), by OpenSSL.
 std::string Base64(const std::string& s) {
-  static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 3) {
-    uint32_t n = static_cast<unsigned char>(s[i]) << 16;
-    if (i + 1 < s.size()) n |= static_cast<unsigned char>(s[i + 1]) << 8;
-    if (i + 2 < s.size()) n |= static_cast<unsigned char>(s[i + 2]);
-    out += b64[(n >> 18) & 63];
-    out += b64[(n >> 12) & 63];
-    out += i + 1 < s.size() ? b64[(n >> 6) & 63] : '=';
-    out += i + 2 < s.size() ? b64[n & 63] : '=';
-  }
+  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 

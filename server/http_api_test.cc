@@ -252,14 +252,14 @@ TEST_CASE("hostile bodies: NUL, deep params and curl's form content type") {
   auto t0 = std::chrono::steady_clock::now();
   std::string nul_key = R"({"source": {"text": "workflow w() {}"}, "idempotencyKey": "a\u0000b"})";
   auto r = f.http->Post("/v1/jobs", f.auth, nul_key, "application/json");
-  CheckError(r, 400, "bad_request");
+  CheckError(r, 400, "invalid_argument");
   CHECK(r->body.find("NUL") != std::string::npos);
   CHECK(r->body.find("postgres") == std::string::npos);
   r = f.http->Post("/v1/jobs/1/approve", f.auth, R"({"gate": "g\u0000"})", "application/json");
-  CheckError(r, 400, "bad_request");
+  CheckError(r, 400, "invalid_argument");
   std::string deep = std::string(30000, '[') + std::string(30000, ']');
   r = f.http->Post("/v1/jobs", f.auth, R"({"params": {"x": )" + deep + "}}", "application/json");
-  CheckError(r, 400, "bad_request");
+  CheckError(r, 400, "invalid_argument");
   CHECK(r->body.find("deeper than 64") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   // curl -d sends application/x-www-form-urlencoded; the body is JSON all the same, and

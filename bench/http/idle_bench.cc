@@ -3,13 +3,9 @@
 // 10 s read timeout) and server/http, in interleaved rounds. Each request is a fresh
 // connection, as a CI script's curl would be. A request with no answer in 2 s ends that
 // server's measurement (reported as a timeout). Handler: a bearer check and a small JSON.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/http/raw_http.h"
 #include "server/http/server.h"
 
 namespace {
@@ -26,40 +23,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 const char* kToken = "bench-token";
 
-int Connect(int port, bool nonblocking) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  (void)::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  return fd;
-}
+using dandori::bench::Connect;
 
-// One GET on a new connection; seconds, or -1 with no full answer within 2 s.
+// One GET on a new connection; seconds, or -1 with no full 200 answer within 2 s.
 double Request(int port) {
-  auto t0 = Clock::now();
-  int fd = Connect(port, true);
-  pollfd p{fd, POLLOUT, 0};
-  if (::poll(&p, 1, 2000) <= 0) return ::close(fd), -1;
   std::string req = std::string("GET /v1/jobs HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer ") +
                     kToken + "\r\nConnection: close\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    return ::close(fd), -1;
-  }
-  std::string got;
-  char buf[1024];
-  while (got.find("}") == std::string::npos) {
-    double left = 2.0 - std::chrono::duration<double>(Clock::now() - t0).count();
-    p = {fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left * 1000)) <= 0) return ::close(fd), -1;
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return ::close(fd), -1;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  if (got.compare(0, 12, "HTTP/1.1 200") != 0) return -1;
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  dandori::bench::Answer a = dandori::bench::Exchange(port, req);
+  return a.status == 200 ? a.seconds : -1;
 }
 
 struct Old {

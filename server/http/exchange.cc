@@ -263,7 +263,7 @@ MHD_Result Server::Impl::OnAccess(void* cls, MHD_Connection* c, const char* url,
   if (self->opt.json_bodies && !x.req.body.empty()) {
     Status st = CheckJson(x.req.body, {self->opt.max_body_bytes, self->opt.max_json_depth});
     if (!st.ok()) {
-      self->Fail(x, 400, "bad_request", st.message());
+      self->Fail(x, 400, "invalid_argument", st.message());
       return self->Queue(x);
     }
   }

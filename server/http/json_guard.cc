@@ -1,11 +1,66 @@
-// CheckJson: see json_guard.h. One pass, no recursion, no allocation.
+// CheckJson: see json_guard.h. nlohmann's SAX parser does the scanning (iterative,
+// linear, UTF-8 and \u-escape validation); the handler below bounds the depth and
+// refuses NUL in strings and keys.
 #include "server/http/json_guard.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace dandori::server::http {
 
 namespace {
+
+using Json = nlohmann::json;
+
+class GuardHandler : public nlohmann::json_sax<Json> {
+ public:
+  explicit GuardHandler(int max_depth) : max_depth_(max_depth) {}
+
+  const std::string& error() const { return error_; }
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool string(string_t& s) override { return NoNul(s); }
+  bool key(string_t& s) override { return NoNul(s); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t at, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 7: …";
+    // keep the part after the bracketed id.
+    std::string what = e.what();
+    size_t space = what.find("] ");
+    error_ = (space == std::string::npos ? what : what.substr(space + 2)) + " (byte " +
+             std::to_string(at) + ")";
+    return false;
+  }
+
+ private:
+  bool Open() {
+    if (++depth_ <= max_depth_) return true;
+    error_ = "nesting deeper than " + std::to_string(max_depth_) + " levels";
+    return false;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  bool NoNul(const std::string& s) {
+    if (s.find('\0') == std::string::npos) return true;
+    error_ = "NUL character in a string";
+    return false;
+  }
+
+  int max_depth_;
+  int depth_ = 0;
+  std::string error_;
+};
 
 // Length of the valid UTF-8 sequence starting at s[i] (1 for ASCII), 0 if invalid
 // (overlong forms, surrogates and code points past U+10FFFF are invalid).
@@ -25,60 +80,6 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
-int HexValue(std::string_view s, size_t i) {
-  if (i + 4 > s.size()) return -1;
-  int v = 0;
-  for (size_t k = i; k < i + 4; ++k) {
-    char c = s[k];
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-Status Bad(const std::string& what, size_t at) {
-  return Status::Invalid("malformed JSON body: " + what + " at byte " + std::to_string(at));
-}
-
-// Checks the string whose opening quote is at s[i]; sets *end past its closing quote.
-Status ScanString(std::string_view s, size_t i, size_t* end) {
-  for (size_t k = i + 1; k < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[k]);
-    if (c == '"') {
-      *end = k + 1;
-      return Status::Ok();
-    }
-    if (c < 0x20) return Bad(c == 0 ? "NUL byte in a string" : "control character in a string", k);
-    if (c == '\\') {
-      if (k + 1 >= s.size()) break;
-      if (s[k + 1] != 'u') {
-        k += 2;
-        continue;
-      }
-      int v = HexValue(s, k + 2);
-      if (v < 0) return Bad("malformed \\u escape", k);
-      if (v == 0) return Bad("NUL character (\\u0000) in a string", k);
-      if (v >= 0xDC00 && v <= 0xDFFF) return Bad("unpaired UTF-16 surrogate", k);
-      if (v >= 0xD800 && v <= 0xDBFF) {
-        int low = k + 7 < s.size() && s[k + 6] == '\\' && s[k + 7] == 'u' ? HexValue(s, k + 8) : -1;
-        if (low < 0xDC00 || low > 0xDFFF) return Bad("unpaired UTF-16 surrogate", k);
-        k += 12;
-        continue;
-      }
-      k += 6;
-      continue;
-    }
-    size_t n = Utf8Length(s, k);
-    if (n == 0) return Bad("invalid UTF-8 in a string", k);
-    k += n;
-  }
-  return Bad("unterminated string", i);
-}
-
 }  // namespace
 
 Status CheckJson(std::string_view text, const JsonLimits& limits) {
@@ -86,28 +87,9 @@ Status CheckJson(std::string_view text, const JsonLimits& limits) {
     return Status::Invalid("JSON body of " + std::to_string(text.size()) + " bytes exceeds the " +
                            std::to_string(limits.max_bytes) + "-byte limit");
   }
-  int depth = 0;
-  for (size_t i = 0; i < text.size();) {
-    char c = text[i];
-    if (c == '"') {
-      if (auto st = ScanString(text, i, &i); !st.ok()) return st;
-      continue;
-    }
-    if (c == '[' || c == '{') {
-      if (++depth > limits.max_depth) {
-        return Bad("nesting deeper than " + std::to_string(limits.max_depth) + " levels", i);
-      }
-    } else if (c == ']' || c == '}') {
-      --depth;
-    } else if (static_cast<unsigned char>(c) < 0x20 && c != ' ' && c != '\t' && c != '\n' &&
-               c != '\r') {
-      return Bad(c == 0 ? "NUL byte" : "control character", i);
-    } else if (static_cast<unsigned char>(c) >= 0x80) {
-      return Bad("non-ASCII byte outside a string", i);
-    }
-    ++i;
-  }
-  return Status::Ok();
+  GuardHandler handler(limits.max_depth);
+  if (Json::sax_parse(text.begin(), text.end(), &handler)) return Status::Ok();
+  return Status::Invalid("malformed JSON body: " + handler.error());
 }
 
 bool CleanUtf8(std::string_view s) {

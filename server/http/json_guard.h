@@ -1,7 +1,7 @@
-// A linear-time pre-scan of a JSON request body, run before any JSON parser sees it:
-// bounds the size and the nesting depth and refuses text no handler should receive
-// (NUL, raw control characters or invalid UTF-8 inside strings, unpaired surrogates).
-// It is not a validator: syntax errors are left to the parser that follows.
+// A linear-time check of a JSON request body, run before any handler parses it:
+// bounds the size and the nesting depth, refuses malformed JSON and text no handler
+// should receive (NUL, raw control characters or invalid UTF-8 inside strings,
+// unpaired surrogates). Built on nlohmann's SAX parser, which never recurses.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,7 @@ struct JsonLimits {
   int max_depth = 64;
 };
 
-// Ok, or Invalid naming the first offending byte offset.
+// Ok, or Invalid saying what is wrong and at which byte.
 Status CheckJson(std::string_view text, const JsonLimits& limits = {});
 
 // Ok when `s` is valid UTF-8 with no NUL (for paths, query values and headers).

@@ -9,7 +9,14 @@ namespace dandori::server::http {
 TEST_CASE("CheckJson passes ordinary bodies") {
   CHECK(CheckJson(R"({"a": [1, {"b": "caf\u00e9 \u00e9"}], "c": "\ud83d\ude00"})").ok());
   CHECK(CheckJson("{\"s\": \"caf\xc3\xa9\"}").ok());
-  CHECK(CheckJson("").ok());
+}
+
+TEST_CASE("CheckJson refuses malformed JSON with its position") {
+  Status st = CheckJson(R"({"a": [1, 2})");
+  CHECK(!st.ok());
+  CHECK(st.message().find("byte") != std::string::npos);
+  CHECK(!CheckJson("{\"a\": 1} trailing").ok());
+  CHECK(!CheckJson("").ok());
 }
 
 TEST_CASE("CheckJson refuses NUL, control characters and invalid UTF-8 in strings") {
