@@ -236,6 +236,18 @@ std::string FormatDuration(int64_t ms) {
   return out;
 }
 
+std::string RoughDuration(int64_t ms) {
+  if (ms < 0) ms = 0;
+  int64_t s = (ms + 500) / 1000;
+  if (s < 60) return fmt::format("~{}s", std::max<int64_t>(s, 1));
+  if (s < 3600) {
+    s = (s + 5) / 10 * 10;
+    if (s < 3600) return fmt::format("~{}m{:02}s", s / 60, s % 60);
+  }
+  int64_t m = (s + 30) / 60;
+  return fmt::format("~{}h{:02}m", m / 60, m % 60);
+}
+
 std::string FormatSize(int64_t bytes) {
   static const struct {
     int64_t unit;

@@ -91,6 +91,8 @@ class Value {
 std::string_view KindName(Value::Kind kind);
 // "1h30m", "10s", "250ms"
 std::string FormatDuration(int64_t ms);
+// A duration for people, to two units at most: "~45s", "~2m10s" (10 s steps), "~3h05m".
+std::string RoughDuration(int64_t ms);
 // Size literals: k / M / G are decimal (x1000, bit rates), KB / MB / GB / TB binary
 // (x1024, bytes on disk). Formats with the largest exact unit: "128k", "50GB".
 std::string FormatSize(int64_t bytes);

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 
 #include "cli/driver.h"
 #include "engine/job_runner.h"
+#include "engine/plan.h"
 #include "engine/progress.h"
 
 namespace dandori::cli {
@@ -118,6 +121,26 @@ int FinalLine(engine::Store& store, int64_t job, engine::RunOutcome outcome) {
 
 }  // namespace
 
+// What `plan` knows before the run: tasks per state (0 where a list is only known while
+// running), so the display's totals do not grow as blocks open.
+std::vector<int64_t> PlannedTotals(const engine::Scheduler& s, const OperatorRegistry& registry,
+                                   const std::string& workdir) {
+  std::vector<int64_t> out(s.program().states.size(), 0);
+  auto plan = engine::MakePlan(s.program(), s.params(), &registry, workdir);
+  if (!plan.ok()) return out;
+  std::vector<const engine::PlanNode*> todo = {&*plan};
+  while (!todo.empty()) {
+    const engine::PlanNode* n = todo.back();
+    todo.pop_back();
+    if (n->kind == "stage" && !n->unknown && n->state >= 0 &&
+        static_cast<size_t>(n->state) < out.size()) {
+      out[static_cast<size_t>(n->state)] = n->instances;
+    }
+    for (const engine::PlanNode& c : n->children) todo.push_back(&c);
+  }
+  return out;
+}
+
 int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::string& store_spec,
                       int64_t job) {
   OperatorRegistry registry;
@@ -128,23 +151,33 @@ int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::s
   engine::PoolSet pools;
   bool tty = isatty(STDOUT_FILENO);
   engine::SchedulerOptions opt = LocalOptions(store_spec, tty);
-  engine::ProgressView view(stdout, tty);
+  std::string approve = fmt::format("dandori approve {}", job);
+  if (!store_spec.empty() && store_spec != kDefaultStore) approve += " --store " + store_spec;
+  engine::ProgressView view(stdout, tty, approve);
   int64_t t0 = MonotonicMs();
   engine::Scheduler* sched = nullptr;  // valid only inside DriveJob
-  std::vector<engine::StageProgress> last;
+  engine::ProgressSnapshot last;
+  bool shown = false;
   opt.on_progress = [&] {
     if (!sched) return;
-    last = sched->Progress();
-    view.Update(last, MonotonicMs() - t0, false);
+    last = {sched->Progress(), sched->WaitingGates(), MonotonicMs() - t0};
+    shown = true;
+    view.Update(last, false);
   };
+  const std::string workdir = opt.workdir;
   auto r =
       engine::DriveJob(store, job, registry, runner, clock, pools, opt, [&](engine::Scheduler* s) {
+        s->SetPlannedTotals(PlannedTotals(*s, registry, workdir));
         sched = s;
         interrupts.Watch(s);
       });
   interrupts.Watch(nullptr);
   sched = nullptr;
-  if (!last.empty()) view.Update(last, MonotonicMs() - t0, true);
+  if (shown) {
+    last.gates.clear();
+    last.elapsed_ms = MonotonicMs() - t0;
+    view.Update(last, true);
+  }
   if (!r.ok()) {
     // The engine stops only when it cannot go on with the store (a full disk, a lost
     // database): nothing committed is lost, and the job resumes once that is fixed.

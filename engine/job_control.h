@@ -58,13 +58,6 @@ Result<Submitted> Submit(Store& store, const SubmitRequest& request,
 
 // ---- status ----
 
-// An approve gate waiting for a person: `gate` is the name to approve, `task` the
-// instance's key (the gate name, plus the loop path inside a loop: "go/3").
-struct WaitingGate {
-  std::string gate;
-  std::string task;
-  std::string message;
-};
 // The gates of `job` still waiting, derived from its events (the one derivation): a
 // gate.waiting without a later gate.passed for the same task, whose gate has not been
 // approved yet. Empty once the job has ended.

@@ -88,10 +88,31 @@ void Scheduler::RequestCancel() {
 std::vector<StageProgress> Scheduler::Progress() const {
   std::vector<StageProgress> out;
   for (const StageProgress& p : impl_->progress) {
-    if (impl_->prog->states[p.state].kind == v1::TASK) out.push_back(p);
+    if (impl_->prog->states[p.state].kind != v1::TASK) continue;
+    out.push_back(p);
+    const auto& planned = impl_->planned_totals;
+    if (static_cast<size_t>(p.state) < planned.size()) {
+      out.back().total = std::max(p.total, planned[static_cast<size_t>(p.state)]);
+    }
   }
   return out;
 }
+
+std::vector<WaitingGate> Scheduler::WaitingGates() const {
+  std::vector<WaitingGate> out;
+  for (const Signals::Gate& g : impl_->signals.gates) {
+    const ProgramState& ps = impl_->prog->states[impl_->prog->Body(g.inst->block)[g.slot]];
+    out.push_back({ps.name, ps.name + g.inst->path, g.text});
+  }
+  return out;
+}
+
+void Scheduler::SetPlannedTotals(std::vector<int64_t> planned) {
+  impl_->planned_totals = std::move(planned);
+}
+
+const Program& Scheduler::program() const { return *impl_->prog; }
+const Value& Scheduler::params() const { return impl_->params; }
 
 const std::string& Scheduler::failure_message() const { return impl_->end.message; }
 
@@ -213,15 +234,17 @@ Status Scheduler::Impl::PollSignals() {
     if (s.kind == "approve") signals.approved.insert(s.name);
   }
   if (signals.cancel_requested && !signals.cancelling) BeginCancel();
-  std::vector<std::pair<Inst*, int>> still;
-  for (auto [inst, slot] : signals.gates) {
+  std::vector<Signals::Gate> still;
+  for (const Signals::Gate& g : signals.gates) {
+    Inst* inst = g.inst;
+    int slot = g.slot;
     const ProgramState& ps = prog->states[prog->Body(inst->block)[slot]];
     if (inst->slots[slot].st != SlotState::kActive) continue;
     if (signals.approved.count(ps.name)) {
       AddEvent("gate.passed", ps.name + inst->path, 0, "");
       SlotDone(inst, slot, SlotState::kOk, Value());
     } else {
-      still.emplace_back(inst, slot);
+      still.push_back(g);
     }
   }
   signals.gates.swap(still);

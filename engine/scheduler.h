@@ -82,7 +82,14 @@ class Scheduler {
   // Thread-safe: cancel the job (running operators get their CancelToken fired).
   void RequestCancel();
 
+  // Per-stage counts. A stage's total is the larger of the instances known so far and
+  // the total set by SetPlannedTotals (what `plan` knew before the run).
   std::vector<StageProgress> Progress() const;
+  std::vector<WaitingGate> WaitingGates() const;
+  // planned[state] = the tasks `plan` predicts for that state (0: unknown).
+  void SetPlannedTotals(std::vector<int64_t> planned);
+  const Program& program() const;
+  const Value& params() const;
   const std::string& failure_message() const;
 
   struct Impl;

@@ -157,7 +157,12 @@ struct Signals {
   std::atomic<bool> cancel_requested{false};
   bool cancelling = false;  // the cancel has begun: nothing new starts
   std::set<std::string> approved;
-  std::vector<std::pair<Inst*, int>> gates;  // waiting for approval
+  struct Gate {
+    Inst* inst;
+    int slot;
+    std::string text;  // the gate's evaluated message
+  };
+  std::vector<Gate> gates;  // waiting for approval
   int64_t next_poll = 0;
 };
 
@@ -209,6 +214,7 @@ struct Scheduler::Impl {
   JobEnd end;
 
   std::vector<StageProgress> progress;  // by state index
+  std::vector<int64_t> planned_totals;  // by state index (SetPlannedTotals), may be empty
   int64_t next_progress = 0;            // when on_progress is called next
   int64_t next_lease_renewal = 0;
 

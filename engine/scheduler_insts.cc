@@ -76,7 +76,7 @@ void Scheduler::Impl::TryStart(Inst* inst, int slot) {
         text = msg.ok() ? msg->ToString() : msg.status().message();
       }
       AddEvent("gate.waiting", ps.name + inst->path, 0, text);
-      signals.gates.emplace_back(inst, slot);
+      signals.gates.push_back({inst, slot, text});
       return;
     }
     case v1::BLOCK_BEGIN:

@@ -53,6 +53,16 @@ struct JobSpec {
   std::string workdir;  // where the job runs (relative paths resolve here)
 };
 
+// An approve gate waiting for a person: `gate` is the name to approve, `task` the
+// instance's key (the gate name, plus the loop path inside a loop: "go/3"), `message`
+// the gate's evaluated text. Derived from events (job_control.h) or read off a live
+// Scheduler.
+struct WaitingGate {
+  std::string gate;
+  std::string task;
+  std::string message;
+};
+
 struct JobInfo {
   int64_t id = 0;
   std::string key;
