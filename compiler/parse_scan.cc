@@ -162,6 +162,34 @@ size_t LineIndentAt(std::string_view text, size_t offset, int* indent) {
   return i;
 }
 
+// True when the next word after `from` (past blanks and comments) starts a statement.
+bool StatementFollows(std::string_view text, size_t from) {
+  size_t i = from;
+  for (;;) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (text.substr(i, 2) == "//") {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) return false;
+    } else if (text.substr(i, 2) == "/*") {
+      i = text.find("*/", i);
+      if (i == std::string_view::npos) return false;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  for (std::string_view w :
+       {"stage", "foreach", "fanout", "rolling", "group", "approve", "on", "defaults", "}"}) {
+    if (!text.substr(i).starts_with(w)) continue;
+    size_t e = i + w.size();
+    if (w == "}" || e >= text.size() ||
+        !(std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool CheckNesting(std::string_view text, int limit, BytePos* where) {
@@ -184,6 +212,7 @@ bool FindUnclosedBrace(std::string_view text, UnclosedBrace* out) {
   };
   std::vector<Open> plain, by_indent;  // matched by count / by indentation
   std::optional<UnclosedBrace> guess;
+  bool contradicted = false;
   WalkBrackets(text, [&](char kind, char c, size_t at) {
     if (kind != 'c' || (c != '{' && c != '}')) return true;
     int indent = 0;
@@ -194,7 +223,10 @@ bool FindUnclosedBrace(std::string_view text, UnclosedBrace* out) {
       return true;
     }
     if (!plain.empty()) plain.pop_back();
-    if (by_indent.empty()) return true;
+    if (by_indent.empty()) {
+      contradicted = contradicted || guess.has_value();  // a '}' too many for that reading
+      return true;
+    }
     size_t first = LineIndentAt(text, at, &indent);
     bool own_line = first == at;
     // A '}' on its own line, indented less than the line of the innermost open block
@@ -212,9 +244,11 @@ bool FindUnclosedBrace(std::string_view text, UnclosedBrace* out) {
       }
     }
     by_indent.pop_back();
+    // Statements after the workflow's block closed: the reading by indentation is wrong.
+    if (guess && by_indent.empty() && StatementFollows(text, at + 1)) contradicted = true;
     return true;
   });
-  if (guess && by_indent.empty()) {
+  if (guess && by_indent.empty() && !contradicted) {
     *out = *guess;
     return true;
   }
@@ -302,31 +336,12 @@ std::vector<StringPiece> SplitString(std::string_view source, size_t begin, size
     char c = source[i];
     if (c == '\\') {
       char e = i + 1 < stop ? source[i + 1] : '\0';
-      const char* out = nullptr;
-      switch (e) {
-        case 'n':
-          out = "\n";
-          break;
-        case 't':
-          out = "\t";
-          break;
-        case 'r':
-          out = "\r";
-          break;
-        case '\\':
-          out = "\\";
-          break;
-        case '"':
-          out = "\"";
-          break;
-        case '$':
-          out = "$";
-          break;
-        default:
-          break;
-      }
+      // The escapes \n \t \r \\ \" \$ and what they stand for.
+      static constexpr std::string_view kEscape = "ntr\\\"$", kMeaning = "\n\t\r\\\"$";
+      size_t k = e == '\0' ? std::string_view::npos : kEscape.find(e);
+      bool out = k != std::string_view::npos;
       if (out) {
-        text_piece(i).text += out;
+        text_piece(i).text += kMeaning[k];
       } else {
         errors->push_back({i, e == '\0' ? "a string cannot end with a lone '\\'"
                                         : fmt::format("unknown escape '\\{}' in string "

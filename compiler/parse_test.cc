@@ -333,6 +333,10 @@ TEST_CASE("syntax errors are reported in human words") {
       {"workflow w() {\n  group g {\n    foreach x in y {\n      stage a = noop(x)\n  }\n}\n",
        "3:20: E001 expected '}' to close the foreach block opened at 3:20; the closing brace at "
        "5:3 is indented like line 2, so it closes the group block\n"},
+      // A '}' that lines up with the workflow but is followed by statements is sloppy
+      // indentation, not the workflow's end: counting decides.
+      {"workflow w() {\n  foreach x in y {\n    stage a = noop(x)\n}\n  stage b = noop()\n",
+       "1:14: E001 expected '}' to close the workflow's block opened at 1:14\n"},
       // No '}' lines up: the innermost block left open by counting.
       {"workflow w() { foreach x in y { stage a = noop(x) }",
        "1:14: E001 expected '}' to close the workflow's block opened at 1:14\n"},
