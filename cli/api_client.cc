@@ -15,6 +15,7 @@
 #include "cli/driver.h"
 #include "cli/job_view.h"
 #include "compiler/compile.h"
+#include "engine/loader.h"
 
 namespace dandori::cli {
 namespace {
@@ -149,7 +150,7 @@ engine::Event EventOf(const json& e) {
 }
 
 Result<std::string> ReadFile(const std::string& path) {
-  // A .flowc may be larger than a source; the server's body cap (8 MiB) applies anyway.
+  // Sources are small; the server's body cap (8 MiB) applies anyway.
   auto text = ReadUserFile(path, 64u << 20);
   if (!text.ok()) return Status::Invalid(text.status().message());
   return text;
@@ -175,12 +176,15 @@ int RemoteSubmit(const ApiTarget& t, const std::string& file,
                  bool wait) {
   auto c = Connect(t);
   if (!c.ok()) return Fail("submit", c.status());
-  auto text = ReadFile(file);
-  if (!text.ok()) return Fail("submit", text.status());
   json body;
   if (IsCompiledTable(file)) {
-    body["tableBytes"] = Base64(*text);
+    // Checked here (header, checksum, version), sent as the bare Table.
+    auto table = engine::ReadTableFile(file);
+    if (!table.ok()) return Fail("submit", table.status());
+    body["tableBytes"] = Base64(table->SerializeAsString());
   } else {
+    auto text = ReadFile(file);
+    if (!text.ok()) return Fail("submit", text.status());
     // The import closure travels with the source: the server never reads its own disk.
     auto bundle = compiler::BundleOf(file);
     if (!bundle.ok()) return Fail("submit", bundle.status());

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "cli/driver.h"
+#include "proto/table_file.h"
 
 namespace dandori::cli {
 namespace {
@@ -48,7 +49,7 @@ int RunCompile(const CompileArgs& args) {
   if (args.json) return PrintJson(*table, args.out);
   std::string out = args.out;
   if (out.empty()) out = std::filesystem::path(args.file).replace_extension(".flowc").string();
-  Status w = WriteFile(out, table->SerializeAsString());
+  Status w = WriteFile(out, v1::EncodeTableFile(*table));
   if (!w.ok()) return Fail("compile", w);
   std::fprintf(stderr, "wrote %s (%d states)\n", out.c_str(), table->states_size());
   return kExitOk;

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "compiler/checker.h"
 #include "compiler/consteval.h"
+#include "stdlib/signatures.h"
 
 namespace dandori::compiler {
 
@@ -89,8 +91,15 @@ void Checker::CheckParams() {
     TypePtr t = Type::Any();
     auto parsed = ParseType(prm.type_text, FindNamedType);
     if (!parsed.ok()) {
-      d_.Error(prm.type_loc.valid() ? prm.type_loc : prm.loc, "E034",
-               fmt::format("unknown type '{}' for parameter '{}'", prm.type_text, prm.name));
+      // "integer" -> int, "lst<int>" -> list: suggest for the word before any '<'.
+      std::string head = prm.type_text.substr(0, prm.type_text.find('<'));
+      std::vector<std::string> names = {"any",  "bool",     "int",  "float",   "string",
+                                        "path", "duration", "size", "percent", "list"};
+      for (std::string& n : NamedTypeNames()) names.push_back(std::move(n));
+      std::string hint = head.find('{') == std::string::npos ? DidYouMean(head, names) : "";
+      d_.Error(
+          prm.type_loc.valid() ? prm.type_loc : prm.loc, "E034",
+          fmt::format("unknown type '{}' for parameter '{}'{}", prm.type_text, prm.name, hint));
     } else {
       t = *parsed;
     }

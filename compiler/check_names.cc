@@ -77,7 +77,7 @@ TypePtr Checker::CheckName(Expr& e, const Scope& s, bool all) {
     d_.Error(e.loc, "E020", "'error' is only available inside an 'on failure' handler");
     return Type::Any();
   }
-  std::vector<std::string> names;
+  std::vector<std::string> names = {"true", "false", "null"};  // `True` is a misspelled literal
   for (const auto& [n, i] : p_.const_by_name) names.push_back(n);
   if (!s.consts_only) {
     for (const auto& [n, i] : param_names_) names.push_back(n);

@@ -82,12 +82,14 @@ void Checker::CheckCall(int n, const Scope& s) {
   std::vector<bool> given(sig->args.size(), false);
   size_t positional = 0;
   bool named_seen = false;
+  bool unbound = false;  // a positional argument after a named one binds to nothing
   for (Arg& a : st.args) {
     const ArgSpec* spec = nullptr;
     Loc where = a.name.empty() ? (a.value ? a.value->loc : st.loc) : a.name_loc;
     if (a.name.empty()) {
       if (named_seen) {
         d_.Error(where, "E014", "a positional argument cannot follow a named one");
+        unbound = true;
       } else if (positional >= sig->args.size()) {
         d_.Error(where, "E014",
                  fmt::format("too many arguments: {} takes {} positional argument{}", sig->name,
@@ -123,7 +125,8 @@ void Checker::CheckCall(int n, const Scope& s) {
       CheckExpr(*a.value, s);
     }
   }
-  for (size_t i = 0; i < sig->args.size(); ++i) {
+  // Which argument a misplaced one meant is unknown, so "missing" would be a guess.
+  for (size_t i = 0; i < sig->args.size() && !unbound; ++i) {
     const ArgSpec& spec = sig->args[i];
     if (!given[i] && spec.required && !spec.default_value) {
       d_.Error(st.op_loc.valid() ? st.op_loc : st.loc, "E012",

@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include "base/sha256.h"
 #include "compiler/consteval.h"
 #include "compiler/emit_expr.h"
-#include "compiler/sha256.h"
 #include "proto/table_links.h"
 #include "proto/table_version.h"
 

@@ -52,6 +52,7 @@ class Driver {
  public:
   Driver(std::string_view text, Sink* sink)
       : sink_(sink),
+        text_(text),
         run_(text, 0, text.size(), 1, 1, sink, &comments_),
         builder_(text, sink, &run_) {}
 
@@ -95,7 +96,7 @@ class Driver {
       }
       if (t == Token::EOF) {
         Token* prev = run_.Previous();
-        if (opened && prev) {
+        if (opened && prev && !ReportUnclosedBlock(sink_, text_)) {
           sink_->Syntax(
               static_cast<int>(prev->getLine()),
               static_cast<int>(prev->getCharPositionInLine() + prev->getStopIndex() -
@@ -116,6 +117,7 @@ class Driver {
   }
 
   Sink* sink_;
+  std::string_view text_;
   std::vector<Comment> comments_;
   Run run_;
   Builder builder_;

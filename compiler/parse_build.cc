@@ -153,7 +153,7 @@ StmtPtr Builder::BuildStmt(P::StmtContext* c) {
     s->name = Name(st->name());
     s->name_loc = L(st->name());
     if (auto* op = st->opName()) {
-      s->op = op->getText();
+      s->op = Text(op);
       s->op_loc = L(op);
     }
     s->args_open = L(st->LPAREN());

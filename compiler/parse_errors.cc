@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "compiler/parse_run.h"
+#include "compiler/parse_scan.h"
 
 namespace dandori::compiler::parse_detail {
 namespace {
@@ -99,6 +100,20 @@ bool IsItemStart(size_t t) {
   }
 }
 
+bool ReportUnclosedBlock(Sink* sink, std::string_view source) {
+  UnclosedBrace u;
+  if (!FindUnclosedBrace(source, &u)) return false;
+  std::string message = fmt::format("expected '}}' to close {} opened at {}:{}",
+                                    BlockKindAt(source, u.open.offset), u.open.line, u.open.col);
+  if (u.by_indent) {
+    message +=
+        fmt::format("; the closing brace at {}:{} is indented like line {}, so it closes {}",
+                    u.closer.line, u.closer.col, u.outer.line, BlockKindAt(source, u.outer.offset));
+  }
+  sink->Syntax(u.open.line, u.open.col, std::move(message));
+  return true;
+}
+
 std::string ErrorStrategy::Raw(Token* t) const {
   if (t->getType() == Token::EOF) return base_ > 0 ? "end of '${...}'" : "end of file";
   size_t a = t->getStartIndex(), b = t->getStopIndex();
@@ -178,10 +193,15 @@ void ErrorStrategy::Unexpected(antlr4::Parser* p, Token* bad,
     std::string closer = CloserOf(open->getType()) == P::RPAREN   ? "')'"
                          : CloserOf(open->getType()) == P::RBRACK ? "']'"
                                                                   : "'}'";
-    std::string where = fmt::format("the {} opened at {}:{}", OpenerKind(ts, open), open->getLine(),
+    std::string kind = OpenerKind(ts, open);
+    std::string where = fmt::format("the {} opened at {}:{}", kind, open->getLine(),
                                     open->getCharPositionInLine() + 1);
     bool missing = bad->getType() == Token::EOF || (prev && bad->getLine() > prev->getLine()) ||
                    bad->getType() == P::STAGE || bad->getType() == P::RBRACE;
+    if (bad->getType() == Token::EOF && base_ == 0 && (kind == "block" || kind == "policy block") &&
+        ReportUnclosedBlock(sink_, source_)) {
+      return;
+    }
     if (missing && prev) {
       // Point just after the last token written.
       sink_->Syntax(static_cast<int>(prev->getLine()),
@@ -195,6 +215,22 @@ void ErrorStrategy::Unexpected(antlr4::Parser* p, Token* bad,
     sink_->Syntax(
         line, col,
         fmt::format("unexpected {}; expected {}{} to close {}", Raw(bad), alt, closer, where));
+    return;
+  }
+  // `stage foreach = ...`: a reserved word right after the keyword that names something.
+  size_t before = prev ? prev->getType() : Token::INVALID_TYPE;
+  const char* what = before == P::STAGE ? "a stage"
+                     : before == P::FOREACH || before == P::FANOUT || before == P::ROLLING
+                         ? "a loop variable"
+                     : before == P::GROUP    ? "a group"
+                     : before == P::APPROVE  ? "an approval gate"
+                     : before == P::CONST    ? "a const"
+                     : before == P::WORKFLOW ? "a workflow"
+                                             : nullptr;
+  if (what && IsWordToken(type) && !IsNameToken(type)) {
+    sink_->Syntax(line, col,
+                  fmt::format("{} is a reserved word and cannot name {}; choose another name",
+                              Raw(bad), what));
     return;
   }
   sink_->Syntax(line, col,

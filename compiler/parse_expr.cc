@@ -46,7 +46,7 @@ Built Builder::Climb(Cursor& cur, int min_prec, size_t prefix) {
     int prec = Prec(op->getStart()->getType());
     if (prec < min_prec) break;
     Built rhs = Climb(cur, prec + 1, 0);
-    lhs = Binary(op->getStart(), op->getText(), std::move(lhs), std::move(rhs));
+    lhs = Binary(op->getStart(), op->getStart()->getText(), std::move(lhs), std::move(rhs));
     if (prec == kCmpPrec && cur.next - 1 < cur.ops.size() && cur.next < cur.operands.size() &&
         Prec(cur.ops[cur.next - 1]->getStart()->getType()) == kCmpPrec) {
       Token* t = cur.ops[cur.next - 1]->getStart();

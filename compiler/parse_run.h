@@ -71,9 +71,10 @@ struct Sink {
   int last_line = -1;
   bool depth_reported = false;
   bool count_reported = false;
+  bool at_end = false;  // an unterminated comment took the rest of the file
 
   void Syntax(int line, int col, std::string message) {
-    if (line == last_line) return;  // one syntax error per line
+    if (line == last_line || at_end) return;  // one syntax error per line
     last_line = line;
     diags.Error(Loc{file, line, col}, "E001", std::move(message));
     if (++syntax_errors >= kMaxSyntaxErrors) {
@@ -91,6 +92,10 @@ struct Sink {
 bool IsNameToken(size_t t);  // an identifier or a contextual keyword
 bool IsWordToken(size_t t);  // any word: a name or a reserved word
 bool IsItemStart(size_t t);  // a token that starts a workflow item
+
+// Reports the file ending inside a block at the '{' left open (compiler/parse_scan.h,
+// FindUnclosedBrace: by indentation when that explains it). False when none is open.
+bool ReportUnclosedBlock(Sink* sink, std::string_view source);
 
 // Turns ANTLR's recognition events into one-line messages in human words.
 class ErrorStrategy : public antlr4::DefaultErrorStrategy {
@@ -179,6 +184,12 @@ class TokenFilter : public antlr4::TokenSource {
 
  private:
   bool Keep(antlr4::CommonToken* t);
+  // The message for a byte no token starts with, at source offset `at`.
+  std::string UnexpectedChar(size_t at) const;
+  // When the non-ASCII character at `at` is inside a word ("café"): reports the word,
+  // makes `t` (which starts the word) an ID token spanning all of it; later tokens
+  // inside it are dropped. False when the character stands alone.
+  bool NonAsciiWord(antlr4::CommonToken* t, size_t at);
 
   FlowLexer* lexer_;
   std::string_view source_;
@@ -187,6 +198,7 @@ class TokenFilter : public antlr4::TokenSource {
   Sink* sink_;
   std::vector<Comment>* comments_;
   std::set<size_t>* unterminated_;
+  size_t skip_until_ = 0;
 };
 
 // A token stream that can free the tokens of items already turned into AST.

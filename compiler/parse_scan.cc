@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <optional>
+
 namespace dandori::compiler {
 
 BytePos PositionOf(std::string_view text, size_t offset) {
@@ -70,23 +73,26 @@ bool ValidateText(std::string_view text, BytePos* where, std::string* message) {
   return true;
 }
 
-// The nesting pre-scan mirrors the lexer: comments are skipped, strings end at the
-// closing quote or the line end, and inside ${ } braces and nested strings nest.
-bool CheckNesting(std::string_view text, int limit, BytePos* where) {
-  // Each frame: 'c' code (brackets), 's' string, 'i' interpolation.
-  std::vector<char> stack;
-  int depth = 0;  // openers and interpolations currently open
-  auto open = [&](char kind, size_t at) {
-    stack.push_back(kind);
-    if (kind != 's' && ++depth > limit) {
-      *where = PositionOf(text, at);
-      return false;
+namespace {
+
+// Walks the brackets the way the lexer sees them: comments are skipped, strings end at
+// the closing quote or the line end, and inside ${ } braces and nested strings nest.
+// Calls on(kind, c, offset) for each opener and closer: kind 'c' for a bracket of code,
+// 'i' for a ${ (c == '$') or a brace inside one; a string ended by the line end closes
+// what it opened (reported at the line end). Stops early when `on` returns false.
+template <class On>
+bool WalkBrackets(std::string_view text, On on) {
+  std::vector<char> stack;  // 'c' code bracket, 's' string, 'i' interpolation
+  auto close = [&](size_t at, char c) {
+    char kind = stack.back();
+    stack.pop_back();
+    return kind == 's' || on(kind, c, at);
+  };
+  auto end_line = [&](size_t at) {
+    while (!stack.empty() && (stack.back() == 's' || stack.back() == 'i')) {
+      if (!close(at, '}')) return false;
     }
     return true;
-  };
-  auto close = [&] {
-    if (stack.back() != 's') --depth;
-    stack.pop_back();
   };
   size_t i = 0, n = text.size();
   while (i < n) {
@@ -94,15 +100,15 @@ bool CheckNesting(std::string_view text, int limit, BytePos* where) {
     char mode = stack.empty() ? 'c' : stack.back();
     if (mode == 's') {
       if (c == '"') {
-        close();
+        stack.pop_back();
       } else if (c == '\n' || c == '\r') {
-        // Unterminated: the lexer ends the string (and everything it opened) here.
-        while (!stack.empty() && (stack.back() == 's' || stack.back() == 'i')) close();
+        if (!end_line(i)) return false;
         continue;
       } else if (c == '\\' && i + 1 < n && text[i + 1] != '\n' && text[i + 1] != '\r') {
         ++i;
       } else if (c == '$' && i + 1 < n && text[i + 1] == '{') {
-        if (!open('i', i)) return false;
+        stack.push_back('i');
+        if (!on('i', '$', i)) return false;
         ++i;
       }
       ++i;
@@ -112,11 +118,12 @@ bool CheckNesting(std::string_view text, int limit, BytePos* where) {
       if (c == '"') {
         stack.push_back('s');
       } else if (c == '{') {
-        if (!open('i', i)) return false;
+        stack.push_back('i');
+        if (!on('i', c, i)) return false;
       } else if (c == '}') {
-        close();
+        if (!close(i, c)) return false;
       } else if (c == '\n' || c == '\r') {
-        while (!stack.empty() && (stack.back() == 's' || stack.back() == 'i')) close();
+        if (!end_line(i)) return false;
         continue;
       }
       ++i;
@@ -135,13 +142,145 @@ bool CheckNesting(std::string_view text, int limit, BytePos* where) {
     if (c == '"') {
       stack.push_back('s');
     } else if (c == '(' || c == '[' || c == '{') {
-      if (!open('c', i)) return false;
+      stack.push_back('c');
+      if (!on('c', c, i)) return false;
     } else if ((c == ')' || c == ']' || c == '}') && !stack.empty()) {
-      close();
+      if (!close(i, c)) return false;
     }
     ++i;
   }
   return true;
+}
+
+// The column of the first non-blank byte of the line holding `offset`, and its offset.
+size_t LineIndentAt(std::string_view text, size_t offset, int* indent) {
+  size_t start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  start = start == std::string_view::npos || offset == 0 ? 0 : start + 1;
+  size_t i = start;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  *indent = static_cast<int>(i - start);
+  return i;
+}
+
+// True when the next word after `from` (past blanks and comments) starts a statement.
+bool StatementFollows(std::string_view text, size_t from) {
+  size_t i = from;
+  for (;;) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (text.substr(i, 2) == "//") {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) return false;
+    } else if (text.substr(i, 2) == "/*") {
+      i = text.find("*/", i);
+      if (i == std::string_view::npos) return false;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  for (std::string_view w :
+       {"stage", "foreach", "fanout", "rolling", "group", "approve", "on", "defaults", "}"}) {
+    if (!text.substr(i).starts_with(w)) continue;
+    size_t e = i + w.size();
+    if (w == "}" || e >= text.size() ||
+        !(std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool CheckNesting(std::string_view text, int limit, BytePos* where) {
+  int depth = 0;  // openers and interpolations currently open
+  return WalkBrackets(text, [&](char, char c, size_t at) {
+    if (c == ')' || c == ']' || c == '}') {
+      --depth;
+      return true;
+    }
+    if (++depth <= limit) return true;
+    *where = PositionOf(text, at);
+    return false;
+  });
+}
+
+bool FindUnclosedBrace(std::string_view text, UnclosedBrace* out) {
+  struct Open {
+    size_t at;
+    int indent;
+  };
+  std::vector<Open> plain, by_indent;  // matched by count / by indentation
+  std::optional<UnclosedBrace> guess;
+  bool contradicted = false;
+  WalkBrackets(text, [&](char kind, char c, size_t at) {
+    if (kind != 'c' || (c != '{' && c != '}')) return true;
+    int indent = 0;
+    if (c == '{') {
+      LineIndentAt(text, at, &indent);
+      plain.push_back({at, indent});
+      by_indent.push_back({at, indent});
+      return true;
+    }
+    if (!plain.empty()) plain.pop_back();
+    if (by_indent.empty()) {
+      contradicted = contradicted || guess.has_value();  // a '}' too many for that reading
+      return true;
+    }
+    size_t first = LineIndentAt(text, at, &indent);
+    bool own_line = first == at;
+    // A '}' on its own line, indented less than the line of the innermost open block
+    // but exactly like an outer one's, closes that outer block: the inner ones are open.
+    if (own_line && indent < by_indent.back().indent) {
+      for (size_t k = by_indent.size() - 1; k-- > 0;) {
+        if (by_indent[k].indent != indent) continue;
+        if (!guess) {
+          int unused = 0;
+          guess = UnclosedBrace{PositionOf(text, by_indent.back().at), true, PositionOf(text, at),
+                                PositionOf(text, LineIndentAt(text, by_indent[k].at, &unused))};
+        }
+        by_indent.resize(k + 1);
+        break;
+      }
+    }
+    by_indent.pop_back();
+    // Statements after the workflow's block closed: the reading by indentation is wrong.
+    if (guess && by_indent.empty() && StatementFollows(text, at + 1)) contradicted = true;
+    return true;
+  });
+  if (guess && by_indent.empty() && !contradicted) {
+    *out = *guess;
+    return true;
+  }
+  if (plain.empty()) return false;
+  *out = UnclosedBrace{PositionOf(text, plain.back().at), false, {}, {}};
+  return true;
+}
+
+std::string BlockKindAt(std::string_view text, size_t offset) {
+  int indent = 0;
+  size_t i = LineIndentAt(text, offset, &indent);
+  auto word_at = [&](size_t k) {
+    size_t e = k;
+    while (e < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_')) {
+      ++e;
+    }
+    return std::string(text.substr(k, e - k));
+  };
+  std::string w = word_at(i);
+  if (w == "workflow") return "the workflow's block";
+  if (w == "foreach" || w == "fanout" || w == "rolling" || w == "group" || w == "defaults") {
+    return "the " + w + " block";
+  }
+  if (w == "on") {
+    size_t k = i + 2;
+    while (k < text.size() && text[k] == ' ') ++k;
+    std::string what = word_at(k);
+    if (what == "failure" || what == "success") return "the 'on " + what + "' block";
+  }
+  if (w == "stage") return "the stage's policy block";
+  return "the block";
 }
 
 namespace {
@@ -197,31 +336,12 @@ std::vector<StringPiece> SplitString(std::string_view source, size_t begin, size
     char c = source[i];
     if (c == '\\') {
       char e = i + 1 < stop ? source[i + 1] : '\0';
-      const char* out = nullptr;
-      switch (e) {
-        case 'n':
-          out = "\n";
-          break;
-        case 't':
-          out = "\t";
-          break;
-        case 'r':
-          out = "\r";
-          break;
-        case '\\':
-          out = "\\";
-          break;
-        case '"':
-          out = "\"";
-          break;
-        case '$':
-          out = "$";
-          break;
-        default:
-          break;
-      }
+      // The escapes \n \t \r \\ \" \$ and what they stand for.
+      static constexpr std::string_view kEscape = "ntr\\\"$", kMeaning = "\n\t\r\\\"$";
+      size_t k = e == '\0' ? std::string_view::npos : kEscape.find(e);
+      bool out = k != std::string_view::npos;
       if (out) {
-        text_piece(i).text += out;
+        text_piece(i).text += kMeaning[k];
       } else {
         errors->push_back({i, e == '\0' ? "a string cannot end with a lone '\\'"
                                         : fmt::format("unknown escape '\\{}' in string "

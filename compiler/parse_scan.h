@@ -48,6 +48,22 @@ struct StringError {
 std::vector<StringPiece> SplitString(std::string_view source, size_t begin, size_t end,
                                      bool terminated, std::vector<StringError>* errors);
 
+// The '{' a missing '}' most likely belongs to, for a file that ends inside a block.
+// By indentation when a '}' on its own line lines up with an outer block's line rather
+// than the innermost one's, and that reading balances the file (then `closer` is that
+// '}' and `outer` the start of the line it lines up with); else the innermost '{' left
+// open by counting.
+struct UnclosedBrace {
+  BytePos open;
+  bool by_indent = false;
+  BytePos closer, outer;
+};
+bool FindUnclosedBrace(std::string_view text, UnclosedBrace* out);
+
+// What the '{' at `offset` opens, from the first word of its line, for messages:
+// "the foreach block", "the workflow's block", "the stage's policy block", "the block".
+std::string BlockKindAt(std::string_view text, size_t offset);
+
 // True when only spaces and tabs precede `offset` on its line.
 bool StartsOwnLine(std::string_view text, size_t offset);
 

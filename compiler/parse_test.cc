@@ -326,7 +326,41 @@ TEST_CASE("syntax errors are reported in human words") {
       {"/* abc", "1:1: E001 unterminated comment: '/*' has no matching '*/'\n"},
       {"stage", "1:1: E001 unexpected 'stage'; expected 'import', 'const' or 'workflow'\n"},
       {"workflow w() {\n  stage a = noop(x)",
-       "2:20: E001 expected '}' to close the block opened at 1:14\n"},
+       "1:14: E001 expected '}' to close the workflow's block opened at 1:14\n"},
+      {"workflow w() {\n  foreach x in y {\n    stage a = noop(x)\n  stage b = noop()\n}\n",
+       "2:18: E001 expected '}' to close the foreach block opened at 2:18; the closing brace at "
+       "5:1 is indented like line 1, so it closes the workflow's block\n"},
+      {"workflow w() {\n  group g {\n    foreach x in y {\n      stage a = noop(x)\n  }\n}\n",
+       "3:20: E001 expected '}' to close the foreach block opened at 3:20; the closing brace at "
+       "5:3 is indented like line 2, so it closes the group block\n"},
+      // A '}' that lines up with the workflow but is followed by statements is sloppy
+      // indentation, not the workflow's end: counting decides.
+      {"workflow w() {\n  foreach x in y {\n    stage a = noop(x)\n}\n  stage b = noop()\n",
+       "1:14: E001 expected '}' to close the workflow's block opened at 1:14\n"},
+      // No '}' lines up: the innermost block left open by counting.
+      {"workflow w() { foreach x in y { stage a = noop(x) }",
+       "1:14: E001 expected '}' to close the workflow's block opened at 1:14\n"},
+      {"workflow w() {\n  foreach x in y {\n    stage a = noop(x)\n",
+       "2:18: E001 expected '}' to close the foreach block opened at 2:18\n"},
+      {"workflow w() {\n  stage foreach = noop()\n}",
+       "2:9: E001 'foreach' is a reserved word and cannot name a stage; choose another name\n"},
+      {"workflow w() {\n  foreach in in y {}\n}",
+       "2:11: E001 'in' is a reserved word and cannot name a loop variable; choose another name\n"},
+      {"workflow w() {\n  stage caf\xc3\xa9 = noop()\n}",
+       "2:9: E001 'caf\xc3\xa9' is not a valid name: names are ASCII letters, digits and '_' "
+       "('\xc3\xa9' is not one); other text belongs in a string\n"},
+      {"workflow w() {\n  stage \xc3\xa9t\xc3\xa9 = noop()\n}",
+       "2:9: E001 '\xc3\xa9t\xc3\xa9' is not a valid name: names are ASCII letters, digits and "
+       "'_' ('\xc3\xa9' is not one); other text belongs in a string\n"},
+      {"workflow w() { stage a = noop(value: \xe2\x80\x9cx\xe2\x80\x9d) }",
+       "1:38: E001 unexpected typographic quote '\xe2\x80\x9c'; strings are written with '\"'\n"},
+      {"workflow w() { stage a = noop(value: \xc2\xa7 x) }",
+       "1:38: E001 unexpected character '\xc2\xa7'\n"},
+      {"workflow w() {\n  stage a = noop()\n} \xef\xbb\xbf",
+       "3:3: E001 unexpected UTF-8 byte-order mark (U+FEFF); it is allowed only at the start of "
+       "the file\n"},
+      {"workflow w() {\n  stage a = noop()\n  /* stage b = noop()\n}",
+       "3:3: E001 unterminated comment: '/*' has no matching '*/'\n"},
       {"workflow w() { stage a = noop(1 +) }",
        "1:34: E001 unexpected ')'; expected an expression\n"},
       {"workflow w() { stage a = noop(\"${ (1+ }\") }",

@@ -3,6 +3,9 @@
 namespace dandori::compiler {
 
 int SourceManager::Add(std::string path, std::string text) {
+  // A leading UTF-8 byte-order mark (editors on Windows write one) is not part of the
+  // text: columns on line 1 count from the first character after it.
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   File f{std::move(path), std::move(text), {0}};
   for (size_t i = 0; i < f.text.size(); ++i) {
     if (f.text[i] == '\n') f.line_starts.push_back(i + 1);

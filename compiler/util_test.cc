@@ -4,7 +4,6 @@
 #include "compiler/compile.h"
 #include "compiler/consteval.h"
 #include "compiler/graph.h"
-#include "compiler/sha256.h"
 
 namespace dandori::compiler {
 namespace {
@@ -39,13 +38,6 @@ TEST_CASE("constant folding") {
   auto name = std::make_unique<Expr>();
   name->kind = ExprKind::kName;
   CHECK(!Fold(*name, nullptr));
-}
-
-TEST_CASE("sha256 matches the FIPS test vectors") {
-  CHECK(Sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
-        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST_CASE("graph: clusters for blocks, failure edges") {

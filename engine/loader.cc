@@ -1,6 +1,7 @@
 #include "engine/loader.h"
 
 #include "base/read_file.h"
+#include "proto/table_file.h"
 #include "proto/table_verify.h"
 #include "proto/table_version.h"
 
@@ -156,7 +157,7 @@ Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
 Result<std::shared_ptr<const Program>> LoadTableBytes(const std::string& bytes,
                                                       const OperatorRegistry* registry) {
   v1::Table t;
-  if (!t.ParseFromString(bytes)) return Status::Corruption("unreadable table bytes");
+  if (!v1::ParseTableQuietly(bytes, &t)) return Status::Corruption("unreadable table bytes");
   return LoadTable(t, registry);
 }
 
@@ -164,9 +165,7 @@ Result<v1::Table> ReadTableFile(const std::string& path) {
   // A table holds at most kMaxStates states; 64 MiB is far above any real one.
   auto bytes = ReadUserFile(path, 64u << 20);
   if (!bytes.ok()) return bytes.status();
-  v1::Table t;
-  if (!t.ParseFromString(*bytes)) return Status::Invalid(path + ": not a compiled table (.flowc)");
-  return t;
+  return v1::DecodeTableFile(*bytes, path);
 }
 
 Result<Value> BindParams(const Program& program, const std::map<std::string, std::string>& given) {

@@ -18,7 +18,7 @@ Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
                                                  const OperatorRegistry* registry);
 Result<std::shared_ptr<const Program>> LoadTableBytes(const std::string& bytes,
                                                       const OperatorRegistry* registry);
-// Reads a .flowc file.
+// Reads a .flowc file (proto/table_file.h: header and checksum checked before parsing).
 Result<v1::Table> ReadTableFile(const std::string& path);
 
 // Binds `given` (name -> text from --param k=v, or JSON for lists/records) to the

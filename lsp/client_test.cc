@@ -233,6 +233,17 @@ TEST_CASE("a scripted client drives dandori lsp on camera_server_deploy.flow") {
     CHECK(refs["result"].size() == 2);
   }
 
+  SECTION("definition on a loop variable's use jumps to its loop") {
+    json r = c.Call("textDocument/definition",
+                    {{"textDocument", {{"uri", uri}}},
+                     {"position", PositionOf(text, "fleet.distribute(server", 17)}});
+    CHECK(r["result"]["uri"] == uri);
+    CHECK(r["result"]["range"]["start"] == PositionOf(text, "rolling server", 8));
+    r = c.Call("textDocument/definition", {{"textDocument", {{"uri", uri}}},
+                                           {"position", PositionOf(text, "zone.servers", 1)}});
+    CHECK(r["result"]["range"]["start"] == PositionOf(text, "fanout zone", 7));
+  }
+
   SECTION("formatting returns dandori fmt's output") {
     std::string messy = text;
     std::string from = "stage out = fleet.deregister(server)";

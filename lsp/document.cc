@@ -25,6 +25,10 @@ void AddRelated(const compiler::Diagnostic& d, const Document& doc, const LineIn
     Position a = index.At(offset);
     Position b = index.At(offset + TokenLength(doc.text, offset));
     std::string what = (*it)[1].str();
+    // "expected '}' to close the foreach block opened at": from its last "the".
+    size_t the = what.rfind("the ");
+    if (the != std::string::npos && (the == 0 || what[the - 1] == ' ')) what = what.substr(the);
+    while (!what.empty() && (what.front() == '\'' || what.front() == ' ')) what.erase(0, 1);
     while (!what.empty() && what.back() == ' ') what.pop_back();
     related.push_back({{"location", {{"uri", doc.uri}, {"range", RangeJson(a, b)}}},
                        {"message", what.empty() ? "here" : what + " here"}});

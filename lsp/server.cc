@@ -162,6 +162,8 @@ void Server::Notify(const std::string& method, const json& params) {
     if (!doc) return;
     for (const json& change : params.at("contentChanges")) ApplyChange(&doc->text, change, enc_);
     doc->version = params.at("textDocument").value("version", doc->version + 1);
+    // The previous versions are freed after the diagnostics went out, not before.
+    std::shared_ptr<const Checked> before = doc->current, good = doc->good;
     doc->Recheck();
     Publish(*doc);
   } else if (method == "textDocument/didSave") {

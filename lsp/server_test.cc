@@ -83,9 +83,14 @@ TEST_CASE("diagnostics: range over the token, code, related location") {
   CHECK(d[0]["code"] == "E001");
   std::string message = d[0]["message"];
   INFO(message);
-  CHECK(message.find("opened at 1:14") != std::string::npos);
+  // The foreach is the block left open: the last '}' lines up with the workflow's line.
+  CHECK(message.find("the foreach block opened at 2:20") != std::string::npos);
+  CHECK(d[0]["range"]["start"] == Pos(1, 19));
   REQUIRE(d[0].contains("relatedInformation"));
-  CHECK(d[0]["relatedInformation"][0]["location"]["range"]["start"] == Pos(0, 13));
+  CHECK(d[0]["relatedInformation"][0]["location"]["range"]["start"] == Pos(1, 19));
+  CHECK(d[0]["relatedInformation"][0]["message"] == "the foreach block opened here");
+  CHECK(d[0]["relatedInformation"][1]["location"]["range"]["start"] == Pos(3, 0));
+  CHECK(d[0]["relatedInformation"][1]["message"] == "the closing brace here");
 
   Harness u;
   d = u.Open("workflow w() {\n  stage a = nop()\n}\n");
@@ -163,8 +168,13 @@ TEST_CASE("completion: argument names, after, fields, keywords") {
 TEST_CASE("definition, references, rename and its refusals") {
   Harness h;
   REQUIRE(h.Open(kFlow).empty());
-  // TODO: definition on a loop variable's use returns null here (not yet understood).
-  json def;
+  json def = h.At("textDocument/definition", 4, 26);  // item, a loop variable
+  CHECK(def["range"]["start"] == Pos(3, 10));
+  CHECK(def["range"]["end"] == Pos(3, 14));
+  def = h.At("textDocument/definition", 4, 29);  // the end of `item` still counts
+  CHECK(def["range"]["start"] == Pos(3, 10));
+  def = h.At("textDocument/definition", 3, 11);  // on the definition itself
+  CHECK(def["range"]["start"] == Pos(3, 10));
   def = h.At("textDocument/definition", 6, 49);  // after a
   CHECK(def["range"]["start"] == Pos(2, 8));
   json refs = h.At("textDocument/references", 2, 8, {{"context", {{"includeDeclaration", false}}}});

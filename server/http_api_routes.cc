@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "engine/job_control.h"
+#include "proto/table_file.h"
 #include "server/http_api_impl.h"
 #include "server/metrics.h"
 
@@ -96,7 +97,7 @@ void ApiServer::Impl::Submit(const http::Request& req, http::Response& res) {
       table = in.table();
       break;
     case v1::SubmitJobRequest::kTableBytes:
-      if (!table.ParseFromString(in.table_bytes())) {
+      if (!v1::ParseTableQuietly(in.table_bytes(), &table)) {
         return SendError(res, 400, "invalid_argument", "tableBytes is not a serialized Table");
       }
       break;

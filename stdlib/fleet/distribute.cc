@@ -12,9 +12,9 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
+#include "base/sha256.h"
 #include "base/subprocess.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
@@ -28,20 +28,13 @@ namespace fs = std::filesystem;
 Result<std::string> FileSha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Permanent("cannot read " + path);
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+  Sha256 md;
   std::vector<char> buf(1 << 16);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    EVP_DigestUpdate(md, buf.data(), static_cast<size_t>(in.gcount()));
+    md.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md, digest, &len);
-  EVP_MD_CTX_free(md);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return md.HexDigest();
 }
 
 // The hash the server reports for its artifact, "" when it does not say.
