@@ -17,6 +17,7 @@
 
 #include "base/status.h"
 #include "dandori/v1/table.pb.h"
+#include "engine/store.h"
 #include "server/dispatch.h"
 #include "stdlib/operator.h"
 
@@ -28,6 +29,10 @@ namespace dandori::server {
 
 struct ApiOptions {
   std::string url;  // the PostgreSQL store
+  // Opens one more store for the request pool instead of `url` (`dandori ui`: the
+  // embedded SQLite file); PostgreSQL-only routes (/metrics, paging) adapt or refuse.
+  std::function<Result<std::unique_ptr<engine::Store>>()> open_store;
+  bool accept_submit = true;  // false: POST /v1/jobs is refused (`dandori ui` runs no jobs)
   std::string host = "127.0.0.1";
   int port = 8480;    // 0: pick a free port (tests)
   std::string token;  // required bearer token (non-empty)
