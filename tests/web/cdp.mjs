@@ -29,7 +29,12 @@ export async function launch(binary, { width = 1400, height = 1000 } = {}) {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
   const page = targets.find((t) => t.type === "page");
   const cdp = await connect(page.webSocketDebuggerUrl);
-  cdp.close = () => { try { proc.kill("SIGKILL"); } catch {} rmSync(profile, { recursive: true, force: true }); };
+  cdp.close = async () => {
+    const gone = new Promise((r) => proc.once("exit", r));
+    try { proc.kill("SIGKILL"); } catch {}
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    try { rmSync(profile, { recursive: true, force: true }); } catch {}
+  };
   return cdp;
 }
 

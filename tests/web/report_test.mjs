@@ -33,7 +33,7 @@ try {
   console.log("FAIL", e.message);
   failures++;
 } finally {
-  page.close();
+  await page.close();
 }
 console.log(failures ? `report test: ${failures} failed` : "report test: all passed");
 process.exit(failures ? 1 : 0);

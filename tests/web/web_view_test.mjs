@@ -53,7 +53,7 @@ try {
   const gateText = await page.waitFor(`document.querySelector("button.approve[data-gate=go_wide]") &&
     document.querySelector(".gate[data-gate=go_wide] .gate-text").textContent`, "the gate's approve button", 90000);
   check(/z01 runs 2\.0; deploy to the other zones\?/.test(gateText), `the gate's text is shown: "${gateText}"`);
-  const cells = await page.evaluate(`document.querySelectorAll(".branch-group[data-kind=rolling] .cell").length`);
+  const cells = await page.evaluate(`document.querySelector(".branch-group[data-kind=rolling]").querySelectorAll(".cell").length`);
   check(cells === servers, `the canary zone's rolling block shows a cell per server (${cells} of ${servers})`);
   const waves = await page.evaluate(`Number(document.querySelector(".branch-group[data-kind=rolling] .rolling").dataset.waves)`);
   check(waves === servers, `its waves of one server each are shown (${waves})`);
@@ -89,7 +89,7 @@ try {
   failures++;
   await page.screenshot(`${out}/failure.png`).catch(() => {});
 } finally {
-  page.close();
+  await page.close();
 }
 console.log(failures ? `web view test: ${failures} failed` : "web view test: all passed");
 process.exit(failures ? 1 : 0);

@@ -62,13 +62,19 @@ export function computeBranches(graph, tasks, events) {
       loopDepth++;
     }
   }
-  const byName = new Map(nodes.filter((n) => n.kind === "begin").map((n) => [n.name, n]));
+  // A wave.started event names its block as "rolling server/1/0": the block's name (loop
+  // names repeat, "rolling server") and the owner's path, whose length tells the depth.
+  const begins = nodes.filter((n) => n.kind === "begin");
   for (const e of events) {
     if (e.what !== "wave.started") continue;
-    const name = (e.task || "").split("/")[0];
-    const b = byName.get(name);
+    const b = begins
+      .filter((n) => (e.task || "").startsWith(n.name))
+      .map((n) => ({ n, owner: e.task.slice(n.name.length).replace(/^\//, "") }))
+      .filter(({ n, owner }) => (owner ? owner.split("/").length : 0) === chainOf.get(n.index).length - 1 &&
+        /^(\d+(\/\d+)*)?$/.test(owner))
+      .sort((x, y) => Number(groups.has(`${y.n.index}|${y.owner}`)) - Number(groups.has(`${x.n.index}|${x.owner}`)))[0];
     if (!b) continue;
-    const g = group(b.index, e.task.slice(name.length).replace(/^\//, ""));
+    const g = group(b.n.index, b.owner);
     const m = /items (\d+)\.\.(\d+) of (\d+)/.exec(e.detail || "");
     g.waves.push({ wave: e.attempt, from: m ? Number(m[1]) - 1 : 0, to: m ? Number(m[2]) : 0 });
     if (m) g.total = Math.max(g.total, Number(m[3]));
