@@ -83,6 +83,23 @@ export function computeBranches(graph, tasks, events) {
   return [...groups.values()].sort((a, b) => a.block.index - b.block.index || (ownerKey(a.owner) < ownerKey(b.owner) ? -1 : 1));
 }
 
+// The branch a task ran in, for the timeline: its outermost loop's item
+// ({order, label}); tasks outside loops are branch "" (order -1).
+export function branchOfKey(graph) {
+  const nodes = graph.nodes || [];
+  const byIndex = new Map(nodes.map((n) => [n.index, n]));
+  const anc = ancestors(nodes);
+  return (key, label) => {
+    const p = parseKey(key);
+    const chain = p ? (anc.get(p.state) || []).filter((b) => PATHED.has(byIndex.get(b)?.blockKind)) : [];
+    if (!p || !chain.length || !p.path.length) return { order: "", label: "" };
+    const b = byIndex.get(chain[0]);
+    const part = labelParts(label)[0];
+    return { order: `${String(b.index).padStart(6, "0")}/${p.path[0].padStart(8, "0")}`,
+      label: `${b.name} ${part || "#" + p.path[0]}` };
+  };
+}
+
 const SEGMENTS = ["succeeded", "skipped", "failed", "cancelled", "running", "ready"];
 
 function bar(counts) {

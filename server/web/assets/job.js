@@ -5,7 +5,7 @@
 import { h, clear, section } from "./dom.js";
 import { api, eventsAfter } from "./api.js";
 import { renderGraph } from "./graph.js";
-import { computeBranches, renderBranches } from "./branches.js";
+import { computeBranches, renderBranches, branchOfKey } from "./branches.js";
 import { attemptsOf, renderTimeline } from "./timeline.js";
 import { summary, failures, slowest, eventsTable } from "./sections.js";
 
@@ -52,7 +52,7 @@ export function jobPage(root, id, params) {
     clear(parts.branches).append(renderBranches(computeBranches(graph, tasks, events)));
     const now = job.state === "running" ? Date.now() : Number(job.updatedMs);
     const attempts = attemptsOf(events, tasks, now);
-    clear(parts.timeline).append(renderTimeline(attempts, { width: Math.max(800, root.clientWidth - 60) }));
+    clear(parts.timeline).append(renderTimeline(attempts, { width: Math.max(800, root.clientWidth - 60), branchOf: branchOfKey(graph) }));
     clear(parts.slowest).append(slowest(attempts) || "");
     clear(parts.events).append(eventsTable(events, tasks, Number(job.createdMs)));
     root.dataset.jobState = job.state;

@@ -2,7 +2,7 @@
 // job's data embedded in the file, with no network.
 import { h, section } from "./dom.js";
 import { renderGraph } from "./graph.js";
-import { computeBranches, renderBranches } from "./branches.js";
+import { computeBranches, renderBranches, branchOfKey } from "./branches.js";
 import { attemptsOf, renderTimeline } from "./timeline.js";
 import { summary, failures, slowest, retries, eventsTable } from "./sections.js";
 import { fmtDate } from "./format.js";
@@ -16,7 +16,7 @@ document.getElementById("app").append(
     h("span", { class: "muted" }, `generated ${fmtDate(data.generatedMs)}`)),
   section("Summary", "summary", summary(job)),
   failures(job, graph, tasks) || "",
-  section("Timeline of attempts, by branch", "timeline", renderTimeline(attempts, { width: 1200, maxRows: 2000 })),
+  section("Timeline of attempts, by branch", "timeline", renderTimeline(attempts, { width: 1200, maxRows: 2000, branchOf: branchOfKey(graph) })),
   section("Progress by branch", "branches", renderBranches(computeBranches(graph, tasks, events))),
   slowest(attempts, 15) || "",
   retries(attempts) || "",

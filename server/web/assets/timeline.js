@@ -4,7 +4,6 @@
 // as several bars on one row.
 import { svg, h } from "./dom.js";
 import { fmtDuration, taskName } from "./format.js";
-import { parseKey } from "./branches.js";
 
 const ENDS = {
   "task.succeeded": "succeeded", "task.failed": "failed", "task.retrying": "retrying",
@@ -20,7 +19,7 @@ export function attemptsOf(events, tasks, now) {
     if (!e.task) continue;
     if (e.what === "task.started") {
       const t = info.get(e.task);
-      const a = { task: e.task, name: taskName(e.label || t?.label, e.task, t?.stage), attempt: e.attempt, start: Number(e.atMs), end: null, outcome: "running" };
+      const a = { task: e.task, label: e.label || t?.label, name: taskName(e.label || t?.label, e.task, t?.stage), attempt: e.attempt, start: Number(e.atMs), end: null, outcome: "running" };
       open.set(e.task, a);
       out.push(a);
     } else if (ENDS[e.what] && open.has(e.task)) {
@@ -35,20 +34,21 @@ export function attemptsOf(events, tasks, now) {
   return out;
 }
 
-function branchOf(key) {
-  const p = parseKey(key);
-  return p && p.path.length ? p.path[0] : "";
-}
-
 export function renderTimeline(attempts, opts = {}) {
   if (!attempts.length) return h("p", { class: "muted" }, "No attempts yet.");
   const t0 = Math.min(...attempts.map((a) => a.start));
   const t1 = Math.max(...attempts.map((a) => a.end), t0 + 1);
   const rows = [];
   const rowOf = new Map();
-  const sorted = [...attempts].sort((a, b) => (branchOf(a.task).padStart(8, "0") < branchOf(b.task).padStart(8, "0") ? -1 : branchOf(a.task) === branchOf(b.task) ? a.start - b.start : 1));
+  // opts.branchOf(key, label) -> {order, label}: rows grouped by branch, then by start.
+  const branchOf = opts.branchOf || (() => ({ order: "", label: "" }));
+  const br = new Map(attempts.map((a) => [a.task, branchOf(a.task, a.label)]));
+  const sorted = [...attempts].sort((a, b) => {
+    const x = br.get(a.task).order, y = br.get(b.task).order;
+    return x < y ? -1 : x > y ? 1 : a.start - b.start;
+  });
   for (const a of sorted) {
-    if (!rowOf.has(a.task)) { rowOf.set(a.task, rows.length); rows.push({ task: a.task, name: a.name, branch: branchOf(a.task) }); }
+    if (!rowOf.has(a.task)) { rowOf.set(a.task, rows.length); rows.push({ task: a.task, name: a.name, branch: br.get(a.task) }); }
   }
   const maxRows = opts.maxRows || 400;
   const shown = rows.slice(0, maxRows);
@@ -64,8 +64,11 @@ export function renderTimeline(attempts, opts = {}) {
   let lastBranch = null;
   shown.forEach((r, i) => {
     const y = TOP + i * RH;
-    if (r.branch !== lastBranch && i > 0) root.append(svg("line", { x1: 0, x2: W, y1: y, y2: y, class: "branch-sep" }));
-    lastBranch = r.branch;
+    if (r.branch.order !== lastBranch) {
+      if (i > 0) root.append(svg("line", { x1: 0, x2: W, y1: y, y2: y, class: "branch-sep" }));
+      if (r.branch.label) root.append(svg("text", { x: W - 8, y: y + RH - 3, class: "branch-label" }, r.branch.label));
+    }
+    lastBranch = r.branch.order;
     root.append(svg("text", { x: 4, y: y + RH - 3, class: "row-label" }, r.name.length > 40 ? r.name.slice(0, 39) + "…" : r.name));
   });
   for (const a of attempts) {
