@@ -15,8 +15,14 @@ if [ -z "$chromium" ] || [ -z "$node" ]; then
   echo "web_view_test: SKIP: needs chromium and node (scripts/install-deps.sh installs them)"
   exit 77
 fi
+# Node's own WebSocket: built in from 22, behind --experimental-websocket in 20.10+.
 ws_flag=--experimental-websocket
-"$node" -e 'if (typeof WebSocket === "undefined") process.exit(1)' 2>/dev/null && ws_flag=""
+if "$node" -e 'if (typeof WebSocket === "undefined") process.exit(1)' 2>/dev/null; then
+  ws_flag=""
+elif ! "$node" $ws_flag -e 'if (typeof WebSocket === "undefined") process.exit(1)' 2>/dev/null; then
+  echo "web_view_test: SKIP: node $("$node" --version) has no WebSocket (needs node 20.10 or later)"
+  exit 77
+fi
 dandori="$BUILD/cli/dandori"
 camfleet="$BUILD/examples/camfleet/camfleet"
 out="$BUILD/tests/web/artifacts"
@@ -59,6 +65,13 @@ wait "$run_pid" || rc=$?
 echo "web_view_test: dandori run exited $rc"
 if [ $rc -ne 0 ]; then tail -20 "$work/run.err"; status=1; fi
 if [ $status -ne 0 ]; then tail -5 "$work/run.out"; exit 1; fi
+
+# Bad input is refused, before anything listens or is written.
+st=0; "$dandori" ui --store "$work/state.db" --listen 0.0.0.0:0 > "$work/remote.out" 2>&1 || st=$?
+[ $st -eq 2 ] && grep -q "allow-remote" "$work/remote.out" || { echo "web_view_test: FAIL ui on 0.0.0.0 exited $st"; cat "$work/remote.out"; exit 1; }
+st=0; "$dandori" report 99 -o "$work/none.html" --store "$work/state.db" 2> "$work/r99.err" || st=$?
+[ $st -eq 2 ] && [ ! -e "$work/none.html" ] || { echo "web_view_test: FAIL report of an unknown job exited $st"; exit 1; }
+echo "ok   dandori ui refuses a non-loopback --listen; dandori report refuses an unknown job"
 
 # The report of the finished job: one file, no network, rendered by Chromium.
 "$dandori" report 1 -o "$out/report.html" --store "$work/state.db"
