@@ -1,14 +1,18 @@
 // ApiServer: the HTTP API of `dandori serve` (routes and JSON mapping in
 // proto/dandori/v1/api.proto) and /metrics (Prometheus text, server/metrics.h).
 //
-// Security: every route except /healthz needs `Authorization: Bearer <token>` (compared
-// in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
+// The web view (server/web) is served at / and /ui/NAME from files compiled into the
+// binary; its data routes (/v1/jobs/N/graph, /tasks) are the API's, behind the token.
+//
+// Security: every route except /healthz and the web view's static files needs
+// `Authorization: Bearer <token>` (compared in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
 // every malformed request is a 4xx with an ErrorResponse body, and a handler that throws
 // is a 500 with one (no store error text), never a crash. Served by server/http (one
 // epoll thread for every connection, limits and framing in server/http/server.h).
 //
 // Thread rules: handlers run on the HTTP server's bounded handler pool; each request
-// borrows a PgStore from a small pool (a Store is one-thread-at-a-time).
+// borrows a store from a small pool (a Store is one-thread-at-a-time): PostgreSQL for
+// serve, or ApiOptions::open_store's (the SQLite file of `dandori ui`).
 #pragma once
 
 #include <functional>

@@ -48,6 +48,13 @@ try {
   const inUrl = await page.evaluate(`location.href.includes(${JSON.stringify(token)})`);
   check(!inUrl, "the token is not in the URL");
   await page.screenshot(`${out}/02-jobs.png`);
+  await page.evaluate(`(() => { const s = document.querySelector("#state-filter"); s.value = "failed";
+    s.dispatchEvent(new Event("change")); return true; })()`);
+  const none = await page.waitFor(`location.hash === "#/?state=failed" && !document.querySelector(".job-row") &&
+    document.querySelector("main p.muted")?.textContent === "No jobs." || null`, "the failed filter's empty list");
+  check(none === true, "the state filter lists no failed jobs");
+  await page.evaluate(`(location.hash = "#/?state=running", true)`);
+  await page.waitFor(`document.querySelector(".job-row[data-state=running]")`, "the running filter's row");
 
   await page.evaluate(`document.querySelector('.job-row a').click(), true`);
   const gateText = await page.waitFor(`document.querySelector("button.approve[data-gate=go_wide]") &&
