@@ -90,6 +90,11 @@ try {
   check(/^\d\d:\d\d:\d\d\.\d{3}$/.test(ms), `event times have milliseconds (${ms})`);
   const green = await page.evaluate(`document.querySelectorAll('.graph g.node[data-status=succeeded]').length`);
   check(green >= 10, `the graph colours the finished stages (${green})`);
+  // A click on an attempt asks for its logs (GET /v1/jobs/N/logs, where the server has it).
+  await page.evaluate(`(document.querySelector(".timeline rect.att").dispatchEvent(new MouseEvent("click", { bubbles: true })), true)`);
+  const logText = await page.waitFor(`(() => { const t = document.querySelector("#log-output").textContent;
+    return t && t !== "loading…" ? t : null; })()`, "the attempt's logs", 15000);
+  check(!/^logs: /.test(logText), `clicking an attempt shows its logs (${logText.slice(0, 60)})`);
   await page.screenshot(`${out}/05-job-succeeded.png`);
 } catch (e) {
   console.log("FAIL", e.message);

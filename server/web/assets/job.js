@@ -8,6 +8,7 @@ import { renderGraph } from "./graph.js";
 import { computeBranches, renderBranches, branchOfKey } from "./branches.js";
 import { attemptsOf, renderTimeline } from "./timeline.js";
 import { summary, failures, slowest, eventsTable } from "./sections.js";
+import { logsPanel } from "./logs.js";
 
 function actions(job, act) {
   const box = h("div", { class: "actions" });
@@ -28,6 +29,7 @@ function actions(job, act) {
 export function jobPage(root, id, params) {
   const state = { job: null, graph: null, tasks: [], events: [], lastSeq: "0" };
   const msg = h("p", { class: "message", id: "message", role: "status" });
+  const logs = logsPanel(id);
   const parts = {
     head: h("div", {}), acts: h("div", {}), graph: h("div", { class: "graph-wrap" }),
     branches: h("div", {}), timeline: h("div", {}), failures: h("div", {}), slowest: h("div", {}), events: h("div", {}),
@@ -39,8 +41,14 @@ export function jobPage(root, id, params) {
     section("Workflow", "graph", parts.graph),
     section("Progress by branch", "branches", parts.branches),
     section("Timeline of attempts", "timeline", parts.timeline),
+    section("Task logs", "logs", logs.el),
     parts.slowest,
     section("Events", "events", parts.events));
+  // A click on an attempt's bar shows that attempt's logs.
+  parts.timeline.addEventListener("click", (ev) => {
+    const bar = ev.target.closest("rect.att");
+    if (bar) logs.show(bar.dataset.task, Number(bar.dataset.attempt));
+  });
   let stopped = false;
   const render = () => {
     const { job, graph, tasks, events } = state;
@@ -54,6 +62,7 @@ export function jobPage(root, id, params) {
     const attempts = attemptsOf(events, tasks, now);
     clear(parts.timeline).append(renderTimeline(attempts, { width: Math.max(800, root.clientWidth - 60), branchOf: branchOfKey(graph) }));
     clear(parts.slowest).append(slowest(attempts) || "");
+    logs.setTasks(tasks);
     clear(parts.events).append(eventsTable(events, tasks, Number(job.createdMs)));
     root.dataset.jobState = job.state;
   };

@@ -75,7 +75,7 @@ export function renderTimeline(attempts, opts = {}) {
     const i = rowOf.get(a.task);
     if (i >= maxRows) continue;
     const y = TOP + i * RH + 2;
-    root.append(svg("rect", { x: x(a.start), y, width: Math.max(2, x(a.end) - x(a.start)), height: RH - 4, class: `att st-${a.outcome}`, "data-attempt": a.attempt },
+    root.append(svg("rect", { x: x(a.start), y, width: Math.max(2, x(a.end) - x(a.start)), height: RH - 4, class: `att st-${a.outcome}`, "data-attempt": a.attempt, "data-task": a.task },
       svg("title", {}, `${a.name} attempt ${a.attempt}: ${a.outcome}, ${fmtDuration(a.end - a.start)}${a.detail ? "\n" + a.detail : ""}`)));
   }
   const wrap = h("div", { class: "timeline-wrap" }, root);
