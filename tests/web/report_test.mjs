@@ -24,6 +24,8 @@ try {
   check(rows >= zones * servers * 5, `a timeline bar per attempt (${rows})`);
   const bars = await page.evaluate(`document.querySelectorAll(".branch-group[data-kind=fanout] .branch").length`);
   check(bars === zones - 1, `a bar per zone of the fan-out (${bars})`);
+  const branchRows = await page.evaluate(`document.querySelectorAll("#branch-table tr.branch-row").length`);
+  check(branchRows === 1 + servers + zones - 1, `a duration row per branch (${branchRows}: the tasks outside loops, the canary zone's ${servers} servers, ${zones - 1} zones)`);
   const slow = await page.evaluate(`document.querySelectorAll("#slowest tbody tr").length`);
   check(slow > 0, `the slowest attempts are listed (${slow})`);
   const state = await page.evaluate(`document.querySelector("#summary .badge").textContent`);

@@ -4,7 +4,7 @@ import { h, section } from "./dom.js";
 import { renderGraph } from "./graph.js";
 import { computeBranches, renderBranches, branchOfKey } from "./branches.js";
 import { attemptsOf, renderTimeline } from "./timeline.js";
-import { summary, failures, slowest, retries, eventsTable } from "./sections.js";
+import { summary, failures, slowest, retries, eventsTable, branchTable } from "./sections.js";
 import { fmtDate } from "./format.js";
 
 const data = JSON.parse(document.getElementById("report-data").textContent);
@@ -17,6 +17,7 @@ document.getElementById("app").append(
   section("Summary", "summary", summary(job)),
   failures(job, graph, tasks) || "",
   section("Timeline of attempts, by branch", "timeline", renderTimeline(attempts, { width: 1200, maxRows: 2000, branchOf: branchOfKey(graph) })),
+  branchTable(attempts, branchOfKey(graph)) || "",
   section("Progress by branch", "branches", renderBranches(computeBranches(graph, tasks, events))),
   slowest(attempts, 15) || "",
   retries(attempts) || "",

@@ -81,3 +81,27 @@ export function eventsTable(events, tasks, t0, limit = 500) {
           h("td", { class: "detail" }, e.detail || ""));
       }))));
 }
+
+// Per branch (outermost loop item): tasks, attempts, retries, when it started (from the
+// first attempt) and how long it took, from its attempts.
+export function branchTable(attempts, branchOf) {
+  const by = new Map();
+  for (const a of attempts) {
+    const b = branchOf(a.task, a.label);
+    if (!by.has(b.order)) by.set(b.order, { label: b.label || "(outside loops)", tasks: new Set(), n: 0, start: a.start, end: a.end });
+    const r = by.get(b.order);
+    r.tasks.add(a.task);
+    r.n++;
+    r.start = Math.min(r.start, a.start);
+    r.end = Math.max(r.end, a.end);
+  }
+  if (by.size < 2) return null;
+  const t0 = Math.min(...attempts.map((a) => a.start));
+  const rows = [...by.entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, r]) => r);
+  return section("Branches", "branch-table", h("table", { class: "grid" },
+    h("thead", {}, h("tr", {}, ["branch", "tasks", "attempts", "retries", "started", "duration"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, rows.map((r) => h("tr", { class: "branch-row" },
+      h("td", {}, r.label), h("td", { class: "num" }, String(r.tasks.size)), h("td", { class: "num" }, String(r.n)),
+      h("td", { class: "num" }, String(r.n - r.tasks.size)), h("td", { class: "num" }, "+" + fmtDuration(r.start - t0)),
+      h("td", { class: "num" }, fmtDuration(r.end - r.start)))))));
+}
