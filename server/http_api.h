@@ -5,10 +5,11 @@
 // binary; its data routes (/v1/jobs/N/graph, /tasks) are the API's, behind the token.
 //
 // Security: every route except /healthz and the web view's static files needs
-// `Authorization: Bearer <token>` (compared in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
-// every malformed request is a 4xx with an ErrorResponse body, and a handler that throws
-// is a 500 with one (no store error text), never a crash. Served by server/http (one
-// epoll thread for every connection, limits and framing in server/http/server.h).
+// `Authorization: Bearer <token>` (compared in constant time); binds 127.0.0.1 unless
+// told otherwise; request bodies are capped; every malformed request is a 4xx with an
+// ErrorResponse body, and a handler that throws is a 500 with one (no store error
+// text), never a crash. Served by server/http (one epoll thread for every connection,
+// limits and framing in server/http/server.h).
 //
 // Thread rules: handlers run on the HTTP server's bounded handler pool; each request
 // borrows a store from a small pool (a Store is one-thread-at-a-time): PostgreSQL for
