@@ -2,7 +2,8 @@
 # The web view end to end (ctest web_view_test): the fleet simulator, a running deploy
 # with an approval gate (`dandori run` in the background), `dandori ui` on its store,
 # and headless Chromium driven by web_view_test.mjs (CDP over Node's WebSocket); then
-# `dandori report` of the finished job, loaded in Chromium too. Screenshots and the
+# `dandori report` of the finished job, loaded in Chromium too; cancel and retry through the
+# page on a second deploy waiting at its gate. Screenshots and the
 # report are kept in BUILD/tests/web/artifacts. Exit 77 (skipped) without chromium/node.
 set -euo pipefail
 BUILD=$(cd "${1:?build dir}" && pwd)
@@ -76,4 +77,15 @@ echo "ok   dandori ui refuses a non-loopback --listen; dandori report refuses an
 # The report of the finished job: one file, no network, rendered by Chromium.
 "$dandori" report 1 -o "$out/report.html" --store "$work/state.db"
 "$node" $ws_flag "$SRC/tests/web/report_test.mjs" "$chromium" "$out/report.html" "$out" $ZONES $SERVERS
+# Cancel and retry through the page, on a second deploy waiting at its gate.
+"$dandori" run "$SRC/tests/fleet/deploy_canary_fast.flow" --param version=3.0 \
+  --param artifact="$work/camera-server-2.0.tar" --param inventory="$work/fleet.yaml" \
+  --store "$work/state.db" --job-key second > "$work/run2.out" 2> "$work/run2.err" &
+run2=$!
+pids+=($run2)
+"$node" $ws_flag "$SRC/tests/web/web_verbs_test.mjs" "$chromium" "$url" "$token" "$out" 2
+rc=0
+wait "$run2" || rc=$?
+[ $rc -eq 1 ] || { echo "web_view_test: FAIL the cancelled run exited $rc, not 1"; tail -5 "$work/run2.err"; exit 1; }
+"$dandori" cancel 2 --store "$work/state.db" > /dev/null  # retried, driven by nobody: end it
 echo "web_view_test: screenshots in $out"
