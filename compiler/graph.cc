@@ -5,7 +5,6 @@
 #include <vector>
 
 namespace dandori::compiler {
-namespace {
 
 std::string BlockTitle(const v1::State& s) {
   const v1::Block& b = s.block();
@@ -43,7 +42,7 @@ std::string BlockTitle(const v1::State& s) {
   return t;
 }
 
-std::string Label(const v1::State& s) {
+std::string StateLabel(const v1::State& s) {
   switch (s.kind()) {
     case v1::TASK:
       return s.name() + "\n" + s.op();
@@ -61,6 +60,8 @@ std::string Label(const v1::State& s) {
       return s.name();
   }
 }
+
+namespace {
 
 std::string DotEscape(const std::string& s) {
   std::string out;
@@ -159,8 +160,8 @@ std::string RenderDot(const v1::Table& t) {
                             : s.kind() == v1::SUCCEED || s.kind() == v1::FAIL
                                 ? ", shape=doublecircle"
                                 : "";
-        out += fmt::format("{}s{} [label=\"{}\"{}];\n", indent(d), s.index(), DotEscape(Label(s)),
-                           shape);
+        out += fmt::format("{}s{} [label=\"{}\"{}];\n", indent(d), s.index(),
+                           DotEscape(StateLabel(s)), shape);
       },
       [&](const v1::State&, int d) { out += indent(d) + "}\n"; });
   for (const GraphEdge& e : GraphEdges(t)) out += DotEdge(e);
@@ -177,7 +178,7 @@ std::string RenderMermaid(const v1::Table& t) {
                            MermaidEscape(BlockTitle(s)));
       },
       [&](const v1::State& s, int d) {
-        std::string label = MermaidEscape(Label(s));
+        std::string label = MermaidEscape(StateLabel(s));
         if (s.kind() == v1::GATE) {
           out += fmt::format("{}s{}{{\"{}\"}}\n", indent(d), s.index(), label);
         } else if (s.kind() == v1::SUCCEED || s.kind() == v1::FAIL) {

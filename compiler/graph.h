@@ -19,6 +19,11 @@ struct GraphEdge {
 };
 std::vector<GraphEdge> GraphEdges(const v1::Table& table);
 
+// The node and cluster texts both renderings (and the web view's JSON graph) use:
+// "drain\nfleet.drain", "approve go"; "rolling server in zone.servers batch 5% ...".
+std::string StateLabel(const v1::State& s);
+std::string BlockTitle(const v1::State& s);
+
 std::string RenderDot(const v1::Table& table);
 std::string RenderMermaid(const v1::Table& table);
 

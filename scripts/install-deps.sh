@@ -11,7 +11,9 @@ pkgs=(
   libyaml-cpp-dev libcpp-httplib-dev libssl-dev libmicrohttpd-dev
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   curl
+  chromium fonts-dejavu-core
 )
+# chromium: the web view's test drives it headless (tests/web, over the DevTools protocol).
 # The editor grammar test (editors/test/run.sh) needs node and npm; any install will do.
 if ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
 missing=()

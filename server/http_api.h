@@ -1,14 +1,19 @@
 // ApiServer: the HTTP API of `dandori serve` (routes and JSON mapping in
 // proto/dandori/v1/api.proto) and /metrics (Prometheus text, server/metrics.h).
 //
-// Security: every route except /healthz needs `Authorization: Bearer <token>` (compared
-// in constant time); binds 127.0.0.1 unless told otherwise; request bodies are capped;
-// every malformed request is a 4xx with an ErrorResponse body, and a handler that throws
-// is a 500 with one (no store error text), never a crash. Served by server/http (one
-// epoll thread for every connection, limits and framing in server/http/server.h).
+// The web view (server/web) is served at / and /ui/NAME from files compiled into the
+// binary; its data routes (/v1/jobs/N/graph, /tasks) are the API's, behind the token.
+//
+// Security: every route except /healthz and the web view's static files needs
+// `Authorization: Bearer <token>` (compared in constant time); binds 127.0.0.1 unless
+// told otherwise; request bodies are capped; every malformed request is a 4xx with an
+// ErrorResponse body, and a handler that throws is a 500 with one (no store error
+// text), never a crash. Served by server/http (one epoll thread for every connection,
+// limits and framing in server/http/server.h).
 //
 // Thread rules: handlers run on the HTTP server's bounded handler pool; each request
-// borrows a PgStore from a small pool (a Store is one-thread-at-a-time).
+// borrows a store from a small pool (a Store is one-thread-at-a-time): PostgreSQL for
+// serve, or ApiOptions::open_store's (the SQLite file of `dandori ui`).
 #pragma once
 
 #include <functional>
@@ -17,6 +22,7 @@
 
 #include "base/status.h"
 #include "dandori/v1/table.pb.h"
+#include "engine/store.h"
 #include "server/dispatch.h"
 #include "stdlib/operator.h"
 
@@ -28,6 +34,10 @@ namespace dandori::server {
 
 struct ApiOptions {
   std::string url;  // the PostgreSQL store
+  // Opens one more store for the request pool instead of `url` (`dandori ui`: the
+  // embedded SQLite file); PostgreSQL-only routes (/metrics, paging) adapt or refuse.
+  std::function<Result<std::unique_ptr<engine::Store>>()> open_store;
+  bool accept_submit = true;  // false: POST /v1/jobs is refused (`dandori ui` runs no jobs)
   std::string host = "127.0.0.1";
   int port = 8480;    // 0: pick a free port (tests)
   std::string token;  // required bearer token (non-empty)

@@ -153,18 +153,39 @@ inline v1::Job JobOf(const engine::JobStatus& s) {
   return m;
 }
 
+// Jobs filtered by state (-1: any) and workflow (empty: any), id < before (0: no
+// bound), newest first: PostgreSQL pages in SQL; the embedded store filters its list.
+Result<std::vector<JobInfo>> ListJobsPage(engine::Store& store, int state,
+                                          const std::string& workflow, int64_t before, int limit);
+
+// v1::Event of a stored event (the events route, `dandori report`).
+inline v1::Event EventOf(const engine::Event& e) {
+  v1::Event m;
+  m.set_seq(e.seq);
+  m.set_job_id(std::to_string(e.job));
+  m.set_at_ms(e.at_ms);
+  m.set_who(e.who);
+  m.set_what(e.what);
+  m.set_task(e.task);
+  m.set_attempt(e.attempt);
+  m.set_detail(e.detail);
+  return m;
+}
+
 }  // namespace api_detail
 
 struct ApiServer::Impl {
   ApiOptions opt;
   std::unique_ptr<http::Server> server;
   std::mutex mu;
-  std::vector<std::unique_ptr<PgStore>> idle GUARDED_BY(mu);  // stores between requests
+  std::vector<std::unique_ptr<engine::Store>> idle GUARDED_BY(mu);  // stores between requests
 
   // Borrows a store for one request.
   struct Lease {
     Impl* impl;
-    std::unique_ptr<PgStore> store;
+    std::unique_ptr<engine::Store> store;
+    // The PostgreSQL store's extras (paging, alerts, ping, metrics); null on SQLite.
+    PgStore* pg() const { return dynamic_cast<PgStore*>(store.get()); }
     ~Lease() {
       if (store) {
         std::lock_guard<std::mutex> lock(impl->mu);
@@ -182,7 +203,11 @@ struct ApiServer::Impl {
         idle.pop_back();
       }
     }
-    if (!l->store) {
+    if (!l->store && opt.open_store) {
+      auto s = opt.open_store();
+      if (!s.ok()) return s.status();
+      l->store = std::move(*s);
+    } else if (!l->store) {
       auto s = OpenPgStore(opt.url, {.migrate = false});
       if (!s.ok()) return s.status();
       l->store = std::move(*s);
@@ -191,16 +216,19 @@ struct ApiServer::Impl {
   }
 
   // The job as the API shows it: engine/job_control.h's status, mapped to v1::Job.
-  Result<v1::Job> JobMessage(PgStore& store, const JobInfo& j) {
+  Result<v1::Job> JobMessage(engine::Store& store, const JobInfo& j) {
     auto st = engine::Describe(store, j);
     if (!st.ok()) return st.status();
     return JobMessage(store, *st);
   }
 
-  // The same from a status already read; adds the job's alerts (the outbox).
-  Result<v1::Job> JobMessage(PgStore& store, const engine::JobStatus& st) {
+  // The same from a status already read; adds the job's alerts (the outbox, PostgreSQL
+  // only).
+  Result<v1::Job> JobMessage(engine::Store& store, const engine::JobStatus& st) {
     v1::Job m = api_detail::JobOf(st);
-    auto alerts = store.ListAlerts(st.job.id);
+    auto* pg = dynamic_cast<PgStore*>(&store);
+    if (!pg) return m;
+    auto alerts = pg->ListAlerts(st.job.id);
     if (!alerts.ok()) return alerts.status();
     for (const auto& a : *alerts) {
       v1::Alert* m_alert = m.add_alerts();
@@ -220,6 +248,10 @@ struct ApiServer::Impl {
   void Events(const http::Request& req, http::Response& res);
   void Action(const http::Request& req, http::Response& res);
   void Metrics(const http::Request& req, http::Response& res);
+  // The web view (server/http_api_view.cc): its static pages and its reads.
+  void ViewRoutes();
+  void Graph(const http::Request& req, http::Response& res);
+  void Tasks(const http::Request& req, http::Response& res);
 };
 
 }  // namespace dandori::server

@@ -69,7 +69,9 @@ void ApiServer::Impl::Routes() {
   // the database, so it runs on a handler thread like the other routes.
   server->Route("GET", "/healthz", [this](const http::Request&, http::Response& res) {
     auto lease = Borrow();
-    Status st = lease.ok() ? (*lease)->store->Ping() : lease.status();
+    Status st = !lease.ok()      ? lease.status()
+                : (*lease)->pg() ? (*lease)->pg()->Ping()
+                                 : (*lease)->store->ListJobs(1).status();
     if (st.ok()) {
       res.SetContent("{\"status\": \"ok\"}\n", "application/json");
       return;
@@ -83,12 +85,19 @@ void ApiServer::Impl::Routes() {
   server->Route("GET", R"(/v1/jobs/([^/]+))", guard(&Impl::Get));
   server->Route("GET", R"(/v1/jobs/([^/]+)/events)", guard(&Impl::Events));
   server->Route("POST", R"(/v1/jobs/([^/]+)/(approve|cancel|resume|retry))", guard(&Impl::Action));
+  server->Route("GET", R"(/v1/jobs/([^/]+)/graph)", guard(&Impl::Graph));
+  server->Route("GET", R"(/v1/jobs/([^/]+)/tasks)", guard(&Impl::Tasks));
   server->Route("GET", "/metrics", guard(&Impl::Metrics));
+  ViewRoutes();  // the web view's static pages: public, no data
   // Unknown routes, framing errors and handler exceptions get JSON bodies from the
   // server itself (server/http/server.h).
 }
 
 void ApiServer::Impl::Submit(const http::Request& req, http::Response& res) {
+  if (!opt.accept_submit) {
+    return SendError(res, 405, "method_not_allowed",
+                     "this server runs no jobs (dandori ui); submit with dandori run or serve");
+  }
   v1::SubmitJobRequest in;
   if (auto st = ParseBody(req, &in); !st.ok()) return SendStatus(res, st);
   v1::Table table;
@@ -120,7 +129,7 @@ void ApiServer::Impl::Submit(const http::Request& req, http::Response& res) {
   for (const auto& [k, v] : in.params().fields()) request.params[k] = ParamText(v);
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  PgStore& store = *(*lease)->store;
+  Store& store = *(*lease)->store;
   auto job = engine::Submit(store, request, opt.registry, *SystemClock());
   if (!job.ok()) return SendStatus(res, job.status());
   v1::SubmitJobResponse out;
@@ -148,8 +157,8 @@ void ApiServer::Impl::List(const http::Request& req, http::Response& res) {
   }
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  PgStore& store = *(*lease)->store;
-  auto jobs = store.ListJobsPage(state, req.Param("workflow"), before, page);
+  Store& store = *(*lease)->store;
+  auto jobs = ListJobsPage(store, state, req.Param("workflow"), before, page);
   if (!jobs.ok()) return SendStatus(res, jobs.status());
   v1::ListJobsResponse out;
   for (const auto& j : *jobs) {
@@ -189,21 +198,13 @@ void ApiServer::Impl::Events(const http::Request& req, http::Response& res) {
   if (!bad.ok()) return SendStatus(res, bad);
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  PgStore& store = *(*lease)->store;
+  Store& store = *(*lease)->store;
   auto events = ListJobEvents(store, *id, after, limit);
   if (!events.ok()) return SendStatus(res, events.status());
   v1::ListEventsResponse out;
   out.set_next_after_seq(after);
   for (const auto& e : *events) {
-    v1::Event* m = out.add_events();
-    m->set_seq(e.seq);
-    m->set_job_id(std::to_string(e.job));
-    m->set_at_ms(e.at_ms);
-    m->set_who(e.who);
-    m->set_what(e.what);
-    m->set_task(e.task);
-    m->set_attempt(e.attempt);
-    m->set_detail(e.detail);
+    *out.add_events() = EventOf(e);
     out.set_next_after_seq(e.seq);
   }
   SendJson(res, 200, out);
@@ -234,7 +235,7 @@ void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
   }
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  PgStore& store = *(*lease)->store;
+  Store& store = *(*lease)->store;
   Clock& clock = *SystemClock();
   Status st;
   if (action == "approve") {
@@ -257,7 +258,9 @@ void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
 void ApiServer::Impl::Metrics(const http::Request&, http::Response& res) {
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  auto text = RenderMetrics(*(*lease)->store, opt.local_stats);
+  PgStore* pg = (*lease)->pg();
+  if (!pg) return SendError(res, 404, "not_found", "/metrics needs the PostgreSQL store");
+  auto text = RenderMetrics(*pg, opt.local_stats);
   if (!text.ok()) return SendStatus(res, text.status());
   res.SetContent(*text, "text/plain; version=0.0.4");
 }

@@ -243,8 +243,6 @@ TEST_CASE("a job submitted over HTTP runs on engines and executors and is watche
   engine.Stop();
 }
 
-}  // namespace dandori::server
-
 namespace dandori::server {
 
 TEST_CASE("hostile bodies: NUL, deep params and curl's form content type") {
@@ -302,6 +300,55 @@ TEST_CASE("1,000 idle connections (no token) do not delay an authenticated clien
   }
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   for (int fd : idle) ::close(fd);
+}
+
+}  // namespace dandori::server
+
+TEST_CASE("the web view: public pages without data, the graph and tasks behind the token") {
+  Fixture f;
+  auto index = f.http->Get("/");
+  REQUIRE(index);
+  CHECK(index->status == 200);
+  CHECK(index->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+  CHECK(index->body.find("/ui/app.js") != std::string::npos);
+  CHECK(index->get_header_value("Content-Security-Policy").find("default-src 'self'") !=
+        std::string::npos);
+  auto js = f.http->Get("/ui/app.js");
+  REQUIRE(js);
+  CHECK(js->status == 200);
+  CHECK(js->get_header_value("Content-Type").rfind("text/javascript", 0) == 0);
+  CheckError(f.http->Get("/ui/nothing.js"), 404, "not_found");
+  CheckError(f.http->Get("/ui/../../etc/passwd"), 404, "not_found");
+  CheckError(f.http->Get("/ui/..%2f..%2fetc%2fpasswd"), 404, "not_found");
+
+  int status = 0;
+  json a = f.Submit("", 3, &status);
+  REQUIRE(status == 201);
+  std::string id = a["job"]["id"];
+  CheckError(f.http->Get("/v1/jobs/" + id + "/graph"), 401, "unauthenticated");
+  CheckError(f.http->Get("/v1/jobs/" + id + "/tasks"), 401, "unauthenticated");
+  CheckError(f.http->Get("/v1/jobs/99999/graph", f.auth), 404, "not_found");
+  auto g = f.http->Get("/v1/jobs/" + id + "/graph", f.auth);
+  REQUIRE(g);
+  REQUIRE(g->status == 200);
+  json graph = json::parse(g->body);
+  CHECK(graph["workflow"] == "w");
+  bool has_loop = false, has_task = false;
+  for (const auto& n : graph["nodes"]) {
+    if (n["kind"] == "begin" && n["blockKind"] == "foreach") has_loop = n["blockVar"] == "i";
+    if (n["kind"] == "task" && n["name"] == "t") {
+      INFO(n.dump());
+      has_task = n["loc"].get<std::string>().rfind("w.flow:3:", 0) == 0;
+      CHECK(has_task);
+    }
+  }
+  CHECK(has_loop);
+  CHECK(has_task);
+  CHECK(graph["edges"].size() > 3);
+  auto t = f.http->Get("/v1/jobs/" + id + "/tasks", f.auth);
+  REQUIRE(t);
+  CHECK(t->status == 200);
+  CHECK(json::parse(t->body)["tasks"].is_array());
 }
 
 }  // namespace dandori::server

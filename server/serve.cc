@@ -33,32 +33,6 @@ void Log(const ServeOptions& o, const std::string& line) {
   }
 }
 
-// Waits for SIGTERM or SIGINT (blocked by BlockStopSignals).
-int WaitForStopSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
-  }
-  return sig;
-}
-
-Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= listen.size()) {
-    return Status::Invalid("--listen must be HOST:PORT: " + listen);
-  }
-  std::string port = listen.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
-    return Status::Invalid("--listen port must be a number: " + listen);
-  }
-  int p = std::stoi(port);
-  if (p > 65535) return Status::Invalid("--listen port out of range: " + listen);
-  return std::make_pair(listen.substr(0, colon), p);
-}
-
 // Waits up to ms for SIGTERM or SIGINT (blocked by BlockStopSignals); returns it, or 0.
 int StopSignalWithin(int64_t ms) {
   sigset_t set;
@@ -119,6 +93,32 @@ DispatchWorkerOptions ExecutorOptions(const ServeOptions& o, const std::string& 
 }
 
 }  // namespace
+
+// Waits for SIGTERM or SIGINT (blocked by BlockStopSignals).
+int WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
+Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= listen.size()) {
+    return Status::Invalid("--listen must be HOST:PORT: " + listen);
+  }
+  std::string port = listen.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
+    return Status::Invalid("--listen port must be a number: " + listen);
+  }
+  int p = std::stoi(port);
+  if (p > 65535) return Status::Invalid("--listen port out of range: " + listen);
+  return std::make_pair(listen.substr(0, colon), p);
+}
 
 void BlockStopSignals() {
   sigset_t set;

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -48,6 +49,10 @@ struct ServeOptions {
 // Blocks SIGTERM/SIGINT in the calling thread (and so in the threads it starts); call
 // first thing in main-like code before any thread exists.
 void BlockStopSignals();
+// Waits for SIGTERM or SIGINT (blocked by BlockStopSignals); returns which.
+int WaitForStopSignal();
+// "HOST:PORT" -> {host, port}; kInvalidArgument naming the bad part.
+Result<std::pair<std::string, int>> SplitListen(const std::string& listen);
 
 // Returns 0 after a graceful stop; non-zero with a message when start-up fails.
 int RunServe(const ServeOptions& options);
