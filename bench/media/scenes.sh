@@ -40,7 +40,7 @@ run_one() {  # $1 = name, $2 = chunk, $3 = cut_at, $4 = round
   local v="$dir/vod/t/v"
   local bytes n psnr
   bytes=$(find "$v" -name '*.m4s' -o -name 'init.mp4' | xargs cat | wc -c)
-  n=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$v/index.m3u8" | grep -m1 -oE "[0-9]+")
+  n=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$v/index.m3u8" | awk -F, '$1 ~ /^[0-9]+$/ && !n {n = $1} END {print n}')
   psnr=$(ffmpeg -hide_banner -nostdin -i "$v/index.m3u8" -i src.mp4 -lavfi "[0:v][1:v]psnr" -f null - 2>&1 |
     grep -oE 'average:[0-9.]+' | cut -d: -f2)
   local kbps
