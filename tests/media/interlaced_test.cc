@@ -176,3 +176,24 @@ TEST_CASE("split at: scenes cuts at the hard cuts near the target", "[media]") {
   REQUIRE(psnr.ok());
   for (double db : *psnr) CHECK(db > 30);
 }
+
+TEST_CASE("split at: scenes refuses a bad threshold and conform", "[media]") {
+  const std::string dir = MakeTempDir("scenes-bad");
+  const std::string src = dir + "/src.mp4";
+  REQUIRE(MakeSource(src, {.seconds = 1, .audio = false}).ok());
+  auto split = [&](Value::Record extra) {
+    Value::Record args = {{"src", Value::String(src)},
+                          {"target", Value::DurationMs(1000)},
+                          {"at", Value::String("scenes")}};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto ctx = MakeContext(dir, "split", Value::MakeRecord(args));
+    return RunSplit(ctx);
+  };
+  auto bad = split({{"scene", Value::Int(0)}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find(src) != std::string::npos);
+  CHECK(bad.status().message().find("scene: 0") != std::string::npos);
+  auto conform = split({{"conform", Value::String("25")}});
+  REQUIRE_FALSE(conform.ok());
+  CHECK(conform.status().message().find("cannot be combined with conform") != std::string::npos);
+}
