@@ -73,26 +73,40 @@ void DefineTypesOnce() {
              {F("name", "string"), F("height", "int"), F("width", "int", true),
               F("codec", "string", true), F("crf", "int", true), F("bitrate", "size", true),
               F("preset", "string", true), F("device", "string", true)});
-  DefineType("probe",
-             {F("path", "path"), F("duration", "duration"), F("frames", "int"), F("fps", "string"),
-              F("fps_num", "int"), F("fps_den", "int"), F("width", "int"), F("height", "int"),
-              F("video_codec", "string"), F("pix_fmt", "string"), F("has_audio", "bool"),
-              F("audio_streams", "int"), F("audio_codec", "string", true),
-              F("audio",
-                "list<{index: int, codec: string, language: string, title: string, "
-                "channels: int}>"),
-              F("languages", "list<string>"), F("vfr", "bool"), F("rotation", "int"),
-              F("keyframes", "list<int>"), F("bit_rate", "size")});
-  DefineType("chunk",
-             {F("index", "int"), F("source", "path"), F("start_frame", "int"),
-              F("end_frame", "int"), F("frames", "int"), F("fps", "string"),
-              F("total_frames", "int"), F("path", "path", true), F("timebase", "string", true),
-              F("start_ts", "int", true), F("end_ts", "int", true), F("seek_us", "int", true)});
+  DefineType("probe", {F("path", "path"),
+                       F("duration", "duration"),
+                       F("frames", "int"),
+                       F("fps", "string"),
+                       F("fps_num", "int"),
+                       F("fps_den", "int"),
+                       F("width", "int"),
+                       F("height", "int"),
+                       F("video_codec", "string"),
+                       F("pix_fmt", "string"),
+                       F("has_audio", "bool"),
+                       F("audio_streams", "int"),
+                       F("audio_codec", "string", true),
+                       F("audio",
+                         "list<{index: int, codec: string, language: string, title: string, "
+                         "channels: int}>"),
+                       F("languages", "list<string>"),
+                       F("vfr", "bool"),
+                       F("rotation", "int"),
+                       F("interlaced", "bool"),
+                       F("field_order", "string"),
+                       F("keyframes", "list<int>"),
+                       F("bit_rate", "size")});
   DefineType(
-      "encoded",
-      {F("index", "int"), F("path", "path"), F("frames", "int"), F("codec", "string"),
-       F("width", "int"), F("height", "int"), F("bytes", "size"), F("rendition", "string", true),
-       F("timebase", "string", true), F("start_ts", "int", true), F("end_ts", "int", true)});
+      "chunk",
+      {F("index", "int"), F("source", "path"), F("start_frame", "int"), F("end_frame", "int"),
+       F("frames", "int"), F("fps", "string"), F("total_frames", "int"), F("path", "path", true),
+       F("timebase", "string", true), F("start_ts", "int", true), F("end_ts", "int", true),
+       F("seek_us", "int", true), F("field_order", "string", true)});
+  DefineType("encoded", {F("index", "int"), F("path", "path"), F("frames", "int"),
+                         F("codec", "string"), F("width", "int"), F("height", "int"),
+                         F("bytes", "size"), F("rendition", "string", true),
+                         F("timebase", "string", true), F("start_ts", "int", true),
+                         F("end_ts", "int", true), F("deinterlaced", "bool", true)});
   DefineType("audio_track", {F("path", "path"), F("codec", "string"), F("bitrate", "size"),
                              F("duration", "duration"), F("index", "int"), F("language", "string"),
                              F("name", "string"), F("channels", "int")});
@@ -157,18 +171,25 @@ std::vector<OperatorSignature> DefineOperators() {
       {Req("src", "path"), Opt("target", "duration", Ms(10 * kSec)),
        Opt("gop", "duration", Ms(2 * kSec), "chunk boundaries fall on multiples of this"),
        Opt("conform", "string", std::nullopt,
-           "a constant rate (\"25\", \"30000/1001\") to resample to; \"\" keeps the timing")},
+           "a constant rate (\"25\", \"30000/1001\") to resample to; \"\" keeps the timing"),
+       Choice("at", {"grid", "scenes"}, "grid"),
+       Opt("scene", "int", Value::Int(30),
+           "with at: scenes, the scene-change score (percent) that counts as a cut")},
       "{chunks: list<chunk>, frames: int, fps: string, vfr: bool, source_frames: int, "
-      "duplicated: int, dropped: int}",
-      kAll, 5 * kSec, "Cuts the source into frame-exact chunks of about `target` each.");
+      "duplicated: int, dropped: int, scene_cuts: list<int>}",
+      kAll, 5 * kSec,
+      "Cuts the source into frame-exact chunks of about `target` each (at: scenes moves cuts to "
+      "scene changes).");
   add("media.encode",
       {Req("chunk", "chunk"), Choice("codec", {"h264", "hevc", "av1", "vp9"}, "h264"),
        Req("height", "int"), Opt("width", "int", std::nullopt, "default: keep aspect, even"),
        Opt("crf", "int"), Opt("bitrate", "size"), Opt("preset", "string"),
        Opt("gop", "duration", Ms(2 * kSec), "keyframe interval; divides the segment length"),
        Opt("name", "string"),
-       Opt("threads", "int", std::nullopt, "encoder threads (default: the encoder's choice)")},
-      "encoded", kAll, 10 * kMin, "Encodes one chunk, video only, closed GOPs on a fixed grid.");
+       Opt("threads", "int", std::nullopt, "encoder threads (default: the encoder's choice)"),
+       Choice("deinterlace", {"auto", "on", "off"}, "auto")},
+      "encoded", kAll, 10 * kMin,
+      "Encodes one chunk, video only, closed GOPs on a fixed grid; bwdif for interlaced sources.");
   add("media.encode_audio",
       {Req("src", "path"), Choice("codec", {"aac", "opus"}, "aac"),
        Opt("bitrate", "size", Value::SizeBytes(128000)),

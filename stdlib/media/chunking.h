@@ -3,7 +3,8 @@
 // (so a keyframe grid counted from frame 0 continues unbroken across chunk joins), and
 // as balanced as the grid allows. Keyframes of the source play no part: the encoder
 // decodes from the nearest keyframe before a chunk and drops frames up to its start
-// (see docs/media.md), so sparse keyframes never produce one huge chunk.
+// (see docs/media.md), so sparse keyframes never produce one huge chunk. With
+// `at: scenes` split then moves boundaries off the grid to scene changes (scenes.h).
 #pragma once
 
 #include <cstdint>

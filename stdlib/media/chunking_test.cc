@@ -1,4 +1,5 @@
 #include "stdlib/media/chunking.h"
+#include "stdlib/media/scenes.h"
 
 #include <catch2/catch.hpp>
 
@@ -72,4 +73,40 @@ TEST_CASE("wasted decoding counts the frames before each chunk start back to a k
   CHECK(WastedDecodeFrames(plan, {0, 25, 50, 75}) == 0);
   CHECK(WastedDecodeFrames(plan, {0, 40}) == 25 + 10 + 35);
   CHECK(WastedDecodeFrames(plan, {}) == 150);
+}
+
+TEST_CASE("scene cuts move chunk boundaries within half a target", "[media]") {
+  // 300 frames, target 100, grid 25: boundaries 100 and 200.
+  const auto plan = PlanChunks(300, 100, 25);
+  REQUIRE(plan.size() == 3);
+  // Cuts at 80 (20 from 100) and 160 (40 from 200) and 240 (40 from 200): 80 and the
+  // nearer of the two for 200 (both 40 away: the first found, 160).
+  auto snapped = SnapToScenes(plan, {80, 160, 240}, 100);
+  REQUIRE(snapped.size() == 3);
+  CHECK(snapped[0].start == 0);
+  CHECK(snapped[0].end == 80);
+  CHECK(snapped[1].end == 160);
+  CHECK(snapped[2].end == 300);
+  // Too far (more than 50 away) or too close to the start: the grid boundary stays.
+  snapped = SnapToScenes(plan, {10, 40, 255, 290}, 100);
+  REQUIRE(snapped.size() == 3);
+  CHECK(snapped[0].end == 100);
+  CHECK(snapped[1].end == 200);
+  // Contiguous, covering [0, 300) whatever the cuts.
+  for (const auto& cuts : std::vector<std::vector<int64_t>>{{}, {1}, {299}, {60, 61, 62, 250}}) {
+    snapped = SnapToScenes(plan, cuts, 100);
+    int64_t prev = 0;
+    for (const auto& r : snapped) {
+      CHECK(r.start == prev);
+      CHECK(r.frames() >= 25);
+      prev = r.end;
+    }
+    CHECK(prev == 300);
+  }
+}
+
+TEST_CASE("filter graph values are escaped at both levels", "[media]") {
+  CHECK(FilterGraphValue("/tmp/a/scenes.txt") == "/tmp/a/scenes.txt");
+  CHECK(FilterGraphValue("/a:b") == "/a\\\\:b");
+  CHECK(FilterGraphValue("/a,b") == "/a\\,b");
 }

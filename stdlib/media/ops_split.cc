@@ -3,7 +3,8 @@
 // grid; a variable-rate source keeps its own timestamps (each chunk carries its exact
 // start and end in the stream's time base); with `conform: RATE` the source is
 // resampled to a constant rate once, into lossless intermediate chunks, and the frames
-// duplicated / dropped are reported.
+// duplicated / dropped are reported. `at: scenes` moves the boundaries to scene changes
+// near them (scenes.h).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "stdlib/media/intermediate.h"
 #include "stdlib/media/operators.h"
 #include "stdlib/media/probe.h"
+#include "stdlib/media/scenes.h"
 #include "stdlib/media/timing.h"
 
 namespace dandori::media {
@@ -30,6 +32,7 @@ struct Plan {
   int64_t frames = 0, fps_num = 0, fps_den = 1;
   ConformCounts conform;  // when conformed
   bool conformed = false;
+  std::vector<int64_t> scene_cuts;  // with at: scenes, every scene change found
 };
 
 Value ChunkValue(const ProbeInfo& p, const Plan& plan, size_t i, const std::string& src) {
@@ -41,7 +44,8 @@ Value ChunkValue(const ProbeInfo& p, const Plan& plan, size_t i, const std::stri
                      {"frames", Value::Int(r.frames())},
                      {"fps", Value::String(fmt::format("{}/{}", plan.fps_num, plan.fps_den))},
                      {"total_frames", Value::Int(plan.frames)},
-                     {"path", plan.files.empty() ? Value() : Value::String(plan.files[i])}};
+                     {"path", plan.files.empty() ? Value() : Value::String(plan.files[i])},
+                     {"field_order", Value::String(p.field_order)}};
   if (p.vfr && !plan.conformed) {
     // Variable rate, kept: the chunk's exact place in the source's own time base, and a
     // seek point halfway between its first frame and the one before.
@@ -81,15 +85,33 @@ Result<Plan> MakePlan(OperatorContext& ctx, const ProbeInfo& p) {
   const int64_t target =
       DurationFrames(ctx.args.Get("target").duration_ms(), plan.fps_num, plan.fps_den);
   plan.ranges = PlanChunks(plan.frames, target, grid);
+  const std::string at = StringArg(ctx, "at", "grid");
+  if (at == "scenes") {
+    if (plan.conformed) {
+      return Status::Permanent(
+          fmt::format("split of {}: at: scenes cannot be combined with conform (scene changes are "
+                      "found in source frames, the conformed plan counts resampled ones)",
+                      p.path));
+    }
+    const Value threshold = ctx.args.Get("scene");
+    auto cuts = DetectScenes(ctx, p, threshold.is_null() ? 30 : int(threshold.as_int()));
+    if (!cuts.ok()) return cuts.status();
+    plan.scene_cuts = std::move(*cuts);
+    plan.ranges = SnapToScenes(plan.ranges, plan.scene_cuts, target);
+  } else if (at != "grid") {
+    return Status::Permanent(fmt::format("split of {}: bad at '{}': grid or scenes", p.path, at));
+  }
   if (plan.conformed) {
     auto written = WriteIntermediateChunks(ctx, p, plan.ranges,
                                            Resample{plan.fps_num, plan.fps_den, plan.frames});
     if (!written.ok()) return written.status();
     plan.files = std::move(*written);
   } else if (!p.vfr && plan.ranges.size() > 1 &&
-             WastedDecodeFrames(plan.ranges, p.keyframes) > kIntermediateFactor * p.frames) {
+             (!p.exact_seek() ||
+              WastedDecodeFrames(plan.ranges, p.keyframes) > kIntermediateFactor * p.frames)) {
     // Sparse keyframes: write lossless intermediates once instead of decoding the same
-    // leading frames again for every chunk (docs/media.md).
+    // leading frames again for every chunk (docs/media.md); the same for containers
+    // without an index, where a seek is not exact (probe.h).
     auto written = WriteIntermediateChunks(ctx, p, plan.ranges, std::nullopt);
     if (!written.ok()) return written.status();
     plan.files = std::move(*written);
@@ -105,7 +127,8 @@ Result<Value> RunSplit(OperatorContext& ctx) {
   if (!p.ok()) return p.status();
   auto plan = MakePlan(ctx, *p);
   if (!plan.ok()) return plan.status();
-  Value::List chunks;
+  Value::List chunks, cuts;
+  for (int64_t c : plan->scene_cuts) cuts.push_back(Value::Int(c));
   for (size_t i = 0; i < plan->ranges.size(); ++i) chunks.push_back(ChunkValue(*p, *plan, i, src));
   return Value::MakeRecord(
       {{"chunks", Value::MakeList(std::move(chunks))},
@@ -114,7 +137,8 @@ Result<Value> RunSplit(OperatorContext& ctx) {
        {"vfr", Value::Bool(p->vfr)},
        {"source_frames", Value::Int(p->frames)},
        {"duplicated", Value::Int(plan->conformed ? plan->conform.duplicated : 0)},
-       {"dropped", Value::Int(plan->conformed ? plan->conform.dropped : 0)}});
+       {"dropped", Value::Int(plan->conformed ? plan->conform.dropped : 0)},
+       {"scene_cuts", Value::MakeList(std::move(cuts))}});
 }
 
 }  // namespace dandori::media

@@ -66,6 +66,25 @@ std::string OutputPixFmt(const std::string& codec, const std::string& source_pix
   return deep && (codec == "hevc" || codec == "av1") ? "yuv420p10le" : "yuv420p";
 }
 
+// The deinterlacer for `mode` (auto | on | off) and the chunk's field order, or "" for
+// none. bwdif in send_frame mode gives one progressive frame per input frame (the
+// frame count and the timestamps do not change, so frame-exactness holds); the parity
+// comes from the field order split found, since intermediate chunk files do not keep
+// the source's field flags. `auto` deinterlaces what probe found interlaced; `on`
+// every frame, even of a source that says it is progressive.
+Result<std::string> Deinterlacer(const std::string& mode, const std::string& field_order) {
+  const bool interlaced =
+      field_order == "tt" || field_order == "bb" || field_order == "tb" || field_order == "bt";
+  if (mode == "off" || (mode == "auto" && !interlaced)) return std::string();
+  if (mode != "auto" && mode != "on") {
+    return Status::Permanent(fmt::format("bad deinterlace '{}': auto, on or off", mode));
+  }
+  const char* parity = field_order == "tt" || field_order == "tb"   ? "tff"
+                       : field_order == "bb" || field_order == "bt" ? "bff"
+                                                                    : "auto";
+  return fmt::format("bwdif=mode=send_frame:parity={}:deint=all,", parity);
+}
+
 }  // namespace
 
 Result<Value> RunEncode(OperatorContext& ctx) {
@@ -118,10 +137,14 @@ Result<Value> RunEncode(OperatorContext& ctx) {
     a.insert(a.end(), {"-ss", fmt::format("{:.6f}", t)});
   }
   const std::string pix = OutputPixFmt(s.codec, p->pix_fmt);
+  const Value chunk_fields = chunk.Get("field_order");
+  auto deint = Deinterlacer(StringArg(ctx, "deinterlace", "auto"),
+                            chunk_fields.is_null() ? p->field_order : chunk_fields.as_string());
+  if (!deint.ok()) return deint.status();
   const std::string timing =
       keep_time ? "setpts=PTS-STARTPTS" : fmt::format("settb=expr={}/{},setpts=N", den, num);
   a.insert(a.end(), {"-i", input, "-map", "0:v:0", "-an", "-sn", "-dn", "-vf",
-                     fmt::format("{},scale={}:{},format={}", timing, width, height, pix),
+                     fmt::format("{}{},scale={}:{},format={}", *deint, timing, width, height, pix),
                      "-frames:v", std::to_string(frames), "-fps_mode", "passthrough"});
   if (keep_time) {
     auto tb = ParseFps(timebase.as_string());
@@ -169,7 +192,8 @@ Result<Value> RunEncode(OperatorContext& ctx) {
                            {"width", Value::Int(out->width)},
                            {"height", Value::Int(out->height)},
                            {"bytes", Value::SizeBytes(TreeBytes(final_path))},
-                           {"rendition", rendition.is_null() ? Value() : rendition}};
+                           {"rendition", rendition.is_null() ? Value() : rendition},
+                           {"deinterlaced", Value::Bool(!deint->empty())}};
   if (keep_time) {
     for (const char* k : {"timebase", "start_ts", "end_ts"}) out_rec.push_back({k, chunk.Get(k)});
   }

@@ -142,7 +142,31 @@ int Rotation(const AVStream* st) {
   return deg < 0 ? deg + 360 : deg;
 }
 
+std::string FieldOrder(AVFieldOrder f) {
+  switch (f) {
+    case AV_FIELD_PROGRESSIVE:
+      return "progressive";
+    case AV_FIELD_TT:
+      return "tt";
+    case AV_FIELD_BB:
+      return "bb";
+    case AV_FIELD_TB:
+      return "tb";
+    case AV_FIELD_BT:
+      return "bt";
+    default:
+      return "unknown";
+  }
+}
+
 }  // namespace
+
+bool ProbeInfo::exact_seek() const {
+  for (const char* f : {"mpegts", "mpeg", "mpegvideo", "h264", "hevc", "m4v", "rawvideo"}) {
+    if (container == f) return false;
+  }
+  return true;
+}
 
 std::string ProbeInfo::fps() const { return fmt::format("{}/{}", fps_num, fps_den); }
 std::string ProbeInfo::timebase() const { return fmt::format("{}/{}", tb_num, tb_den); }
@@ -161,6 +185,7 @@ Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
     return Status::Permanent(fmt::format("not a readable media file: {}: {}", path, AvError(err)));
   }
   AVFormatContext* fmt = fc.ctx;
+  p.container = fmt->iformat->name;
   if ((err = avformat_find_stream_info(fmt, nullptr)) < 0) {
     return Status::Permanent(fmt::format("cannot read streams of {}: {}", path, AvError(err)));
   }
@@ -196,6 +221,7 @@ Result<ProbeInfo> ProbeFile(const std::string& path, bool scan_packets) {
   p.tb_num = vs->time_base.num;
   p.tb_den = vs->time_base.den;
   p.rotation = Rotation(vs);
+  p.field_order = FieldOrder(par->field_order);
   p.width = par->width;
   p.height = par->height;
   const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
@@ -239,6 +265,8 @@ Value ProbeToValue(const ProbeInfo& p) {
       {"languages", Value::MakeList(std::move(languages))},
       {"vfr", Value::Bool(p.vfr)},
       {"rotation", Value::Int(p.rotation)},
+      {"interlaced", Value::Bool(p.interlaced())},
+      {"field_order", Value::String(p.field_order)},
       {"keyframes", Value::MakeList(std::move(keys))},
       {"bit_rate", Value::SizeBytes(p.bit_rate)},
   };

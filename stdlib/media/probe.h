@@ -46,6 +46,19 @@ struct ProbeInfo {
   std::vector<AudioStream> audio;
   std::string extradata_codecs;  // RFC 6381 codec string of the video stream ("avc1.64001f")
   int rotation = 0;              // display rotation in degrees (0, 90, 180, 270)
+  // Field order from the codec parameters (libavformat fills them from the bitstream's
+  // headers while finding the stream info: H.264 / HEVC SEI and SPS, MPEG-2 picture
+  // headers, the MP4 `fiel` / Matroska FieldOrder): "progressive", "tt", "bb", "tb",
+  // "bt", or "unknown" when nothing says. No decoding pass (idet) is made: "unknown"
+  // counts as progressive (docs/media.md).
+  std::string field_order = "unknown";
+  // The demuxer ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "mpegts"). MPEG transport
+  // and program streams and raw elementary streams have no index: seeking in them
+  // lands only near the target (measured: 10 frames late in a 3 s MPEG-2 TS), so
+  // split cuts them through lossless intermediates instead of seeking.
+  std::string container;
+  bool exact_seek() const;
+  bool interlaced() const { return field_order != "progressive" && field_order != "unknown"; }
   // Timing, from the packets (scan_packets): the video stream's time base, every
   // frame's presentation timestamp relative to the first one (ascending), and the end
   // of the last frame. `vfr`: the timestamps leave the grid of the declared rate by

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -75,6 +76,28 @@ Status Ffmpeg(const std::vector<std::string>& args, double* cpu_seconds) {
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = Capture(argv, cpu_seconds);
   return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<IdetCounts> DetectInterlace(const std::string& path) {
+  auto out = Capture(
+      {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path, "-an", "-vf",
+       "idet,metadata=mode=print:key=lavfi.idet.multiple.current_frame:file=-", "-f", "null", "-"});
+  if (!out.ok()) return out.status();
+  IdetCounts c;
+  const std::string key = "lavfi.idet.multiple.current_frame=";
+  std::istringstream in(*out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key, 0) != 0) continue;
+    const std::string v = line.substr(key.size());
+    if (v == "tff" || v == "bff") {
+      ++c.interlaced;
+    } else if (v == "progressive") {
+      ++c.progressive;
+    } else {
+      ++c.undetermined;
+    }
+  }
+  return c;
 }
 
 Status MakeSource(const std::string& path, const SourceSpec& s) {

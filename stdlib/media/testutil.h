@@ -70,5 +70,11 @@ Result<int64_t> CountFrames(const std::string& path);
 Result<double> FormatDuration(const std::string& path);
 Result<int> StreamCount(const std::string& path, const std::string& kind);
 bool FfprobeOpens(const std::string& path);
+// FFmpeg's idet multi-frame verdict for every decoded frame of `path`: how many look
+// interlaced (tff or bff: combing between the fields) and how many progressive.
+struct IdetCounts {
+  int64_t interlaced = 0, progressive = 0, undetermined = 0;
+};
+Result<IdetCounts> DetectInterlace(const std::string& path);
 
 }  // namespace dandori::media::testing
