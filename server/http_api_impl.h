@@ -182,6 +182,7 @@ struct ApiServer::Impl {
         idle.pop_back();
       }
     }
+    if (!l->store && opt.pool) l->store = engine::OpenPooledPgStore(opt.pool);
     if (!l->store) {
       auto s = OpenPgStore(opt.url, {.migrate = false});
       if (!s.ok()) return s.status();
