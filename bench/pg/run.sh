@@ -15,7 +15,7 @@
 # A run that fails prints FAILED and no ratio is computed from it.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)
 tasks=${2:-20000}
 rounds=${3:-2}
 dandori=$build/cli/dandori
@@ -36,7 +36,6 @@ work=$(mktemp -d)
 trap '"$root/scripts/pg-temp.sh" stop "$dir"; rm -rf "$work"' EXIT
 base=${url%/postgres}
 log=$work/nodes.log
-psql -q "$url" -c "ALTER SYSTEM SET max_connections = 300" >/dev/null
 echo "server: PostgreSQL $(psql -tA "$url" -c 'SHOW server_version'), fsync=$(psql -tA "$url" -c 'SHOW fsync'), synchronous_commit=$(psql -tA "$url" -c 'SHOW synchronous_commit'); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cat >"$work/noop.flow" <<'EOF'
@@ -60,11 +59,12 @@ workflow one() {
 EOF
 
 q() { psql -tA "$1" -c "$2"; }
-n_db=0
+# (Called in $(...) subshells: the name must not depend on a shell variable's update.)
 fresh_db() {
-  n_db=$((n_db + 1))
-  psql -q "$url" -c "CREATE DATABASE b$n_db" >/dev/null
-  echo "$base/b$n_db"
+  local name
+  name=b$(date +%s%N)
+  psql -q "$url" -c "CREATE DATABASE $name" >/dev/null
+  echo "$base/$name"
 }
 named() { echo "$1?application_name=$2"; }
 
@@ -190,7 +190,7 @@ by_round = {}
 for r in rows: by_round.setdefault(r['round'], []).append(r['row'])
 per_key = {}
 for rnd, rs in sorted(by_round.items()):
-    best = next((x for x in rs if x['system'] == 'graphile-worker' and x['mode'] == 'best'), None)
+    best = next((x for x in rs if x['system'].startswith('graphile-worker') and x['mode'] == 'best'), None)
     best_ok = best is not None and not best.get('failed')
     for x in rs:
         name = f"{x['system']}, {x['mode']}"
