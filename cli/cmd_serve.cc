@@ -20,6 +20,7 @@ struct ServeArgs {
   std::vector<std::string> ops;
   int slots = 4;
   int stop_grace_s = 10;
+  int db_connections = 0;
 };
 
 Result<std::string> ReadToken(const std::string& path) {
@@ -39,6 +40,7 @@ server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   o.listen = a.listen;
   o.alert_url = a.alert_url;
   o.slots = a.slots;
+  o.db_connections = a.db_connections;
   o.ops = a.ops;
   o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
   o.registry = reg;
@@ -52,6 +54,10 @@ void CommonOptions(CLI::App* sub, ServeArgs* a) {
       ->delimiter(',');
   sub->add_option("--slots", a->slots, "attempts run at once by this process")
       ->check(CLI::Range(0, 4096));
+  sub->add_option("--db-connections", a->db_connections,
+                  "PostgreSQL connections held at most, however many jobs (default: serve 8, "
+                  "worker 2)")
+      ->check(CLI::Range(1, 10000));
   sub->add_option("--stop-grace", a->stop_grace_s,
                   "seconds running attempts may finish after SIGTERM before being handed back")
       ->check(CLI::Range(0, 86400));

@@ -93,19 +93,23 @@ static Status WaitForLease(Store& store, int64_t job, Clock& clock,
   }
 }
 
-Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& registry,
-                            Runner& runner, Clock& clock, PoolSet& pools, SchedulerOptions options,
-                            const std::function<void(Scheduler*)>& started) {
+Result<PreparedJob> PrepareJob(Store& store, int64_t job, const OperatorRegistry& registry,
+                               Runner& runner, Clock& clock, PoolSet& pools,
+                               SchedulerOptions options) {
   if (options.wait_for_lease) DANDORI_RETURN_IF_ERROR(WaitForLease(store, job, clock, options));
   auto info = store.GetJob(job);
   if (!info.ok()) return info.status();
+  PreparedJob out;
   switch (info->state) {
     case JobState::kSucceeded:
-      return RunOutcome::kSucceeded;
+      out.ended = RunOutcome::kSucceeded;
+      return out;
     case JobState::kFailed:
-      return RunOutcome::kFailed;
+      out.ended = RunOutcome::kFailed;
+      return out;
     case JobState::kCancelled:
-      return RunOutcome::kCancelled;
+      out.ended = RunOutcome::kCancelled;
+      return out;
     case JobState::kRunning:
       break;
   }
@@ -119,10 +123,20 @@ Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& r
                                              clock.NowMs() + options.lease_ms, true));
   }
   if (options.workdir == "." && !info->workdir.empty()) options.workdir = info->workdir;
-  Scheduler s(*program, &store, &runner, &clock, &pools, job, *params, std::move(options));
-  DANDORI_RETURN_IF_ERROR(s.Load());
-  if (started) started(&s);
-  return s.Run();
+  out.scheduler = std::make_unique<Scheduler>(*program, &store, &runner, &clock, &pools, job,
+                                              *params, std::move(options));
+  DANDORI_RETURN_IF_ERROR(out.scheduler->Load());
+  return out;
+}
+
+Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& registry,
+                            Runner& runner, Clock& clock, PoolSet& pools, SchedulerOptions options,
+                            const std::function<void(Scheduler*)>& started) {
+  auto prepared = PrepareJob(store, job, registry, runner, clock, pools, std::move(options));
+  if (!prepared.ok()) return prepared.status();
+  if (!prepared->scheduler) return prepared->ended;
+  if (started) started(prepared->scheduler.get());
+  return prepared->scheduler->Run();
 }
 
 Result<int> ResetFailedTasks(Store& store, int64_t job, Clock& clock, const std::string& who) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "engine/scheduler.h"
@@ -33,6 +34,16 @@ bool LocalOwnerDead(const std::string& owner);
 Result<RunOutcome> DriveJob(Store& store, int64_t job, const OperatorRegistry& registry,
                             Runner& runner, Clock& clock, PoolSet& pools, SchedulerOptions options,
                             const std::function<void(Scheduler*)>& started = nullptr);
+
+// DriveJob's first half: the job's Scheduler, loaded, for Run or Step; or, for a job
+// already ended, no scheduler and its outcome.
+struct PreparedJob {
+  std::unique_ptr<Scheduler> scheduler;
+  RunOutcome ended = RunOutcome::kSucceeded;
+};
+Result<PreparedJob> PrepareJob(Store& store, int64_t job, const OperatorRegistry& registry,
+                               Runner& runner, Clock& clock, PoolSet& pools,
+                               SchedulerOptions options);
 
 // `dandori retry`: failed and cancelled tasks become ready again with a fresh attempt
 // budget, the job runs again (drive it afterwards). Finished tasks stay finished.

@@ -121,61 +121,83 @@ void Scheduler::Impl::AddEvent(const std::string& what, const std::string& task,
   turn.batch.AddEvent({0, job, clock->NowMs(), opt.owner, what, task, attempt, detail});
 }
 
-Result<RunOutcome> Scheduler::Impl::Run() {
-  if (!started) {
-    started = true;
-    Status lease =
-        store->AcquireJob(job, opt.owner, clock->NowMs(), clock->NowMs() + opt.lease_ms, false);
-    if (!lease.ok()) return lease;
-    next_lease_renewal = clock->NowMs() + opt.lease_ms / 3;
-    AddEvent(stored.empty() ? "job.started" : "job.resumed", "", 0, opt.owner);
-    DANDORI_RETURN_IF_ERROR(PollSignals());
-    int64_t wf_timeout = prog->table.policy().timeout_ms();
-    if (wf_timeout > 0) timers.Push(clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0);
-    root = MakeInst(nullptr, nullptr, -1, 0, Value(), "");
-    for (int s : prog->top) {
-      if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
-    }
-    StartInst(root.get());
-  } else {
-    DANDORI_RETURN_IF_ERROR(PollSignals());  // running again after kBlocked
+Status Scheduler::Impl::Begin() {
+  if (started) return PollSignals();  // running again after kBlocked
+  started = true;
+  Status lease =
+      store->AcquireJob(job, opt.owner, clock->NowMs(), clock->NowMs() + opt.lease_ms, false);
+  if (!lease.ok()) return lease;
+  next_lease_renewal = clock->NowMs() + opt.lease_ms / 3;
+  AddEvent(stored.empty() ? "job.started" : "job.resumed", "", 0, opt.owner);
+  DANDORI_RETURN_IF_ERROR(PollSignals());
+  int64_t wf_timeout = prog->table.policy().timeout_ms();
+  if (wf_timeout > 0) timers.Push(clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0);
+  root = MakeInst(nullptr, nullptr, -1, 0, Value(), "");
+  for (int s : prog->top) {
+    if (prog->states[s].kind == v1::TASK) progress[s].total += 1;
   }
+  StartInst(root.get());
+  return Status::Ok();
+}
+
+Result<RunOutcome> Scheduler::Impl::Run() {
+  DANDORI_RETURN_IF_ERROR(Begin());
   while (true) {
-    if (signals.cancel_requested && !signals.cancelling) BeginCancel();
-    ProcessFinished();
-    FireTimers();
-    ProcessFinished();
-    int64_t now = clock->NowMs();
-    if (now >= signals.next_poll) DANDORI_RETURN_IF_ERROR(PollSignals());
-    ProcessFinished();
-    if (now >= next_lease_renewal) {
-      DANDORI_RETURN_IF_ERROR(store->AcquireJob(job, opt.owner, now, now + opt.lease_ms, false));
-      next_lease_renewal = now + opt.lease_ms / 3;
-    }
-    DANDORI_RETURN_IF_ERROR(CommitAndLaunch());
-    if (opt.on_progress && (end.finished || clock->NowMs() >= next_progress)) {
-      opt.on_progress();
-      next_progress = clock->NowMs() + opt.progress_every_ms;
-    }
-    if (end.finished) {
-      (void)store->ReleaseJob(job, opt.owner);
-      return end.outcome;
-    }
-    int64_t deadline = timers.NextAt();
-    bool idle =
-        runner->outstanding() == 0 && timers.empty() && turn.finished.empty() && turn.ready.empty();
-    if (idle) {
-      if (opt.return_when_blocked) return RunOutcome::kBlocked;
-      if (signals.gates.empty() && !signals.cancel_requested) {
-        return Status::Internal("scheduler stalled with nothing to run (a bug)");
-      }
-    }
-    if (!signals.gates.empty() || runner->outstanding() > 0) {
-      deadline = std::min(deadline, signals.next_poll);
-    }
-    deadline = std::min(deadline, next_lease_renewal);
+    int64_t deadline = 0;
+    auto r = TurnOnce(&deadline);
+    if (!r.ok()) return r.status();
+    if (r->has_value()) return **r;
     for (Completion& c : runner->Wait(deadline)) OnCompletion(std::move(c));
   }
+}
+
+Result<std::optional<RunOutcome>> Scheduler::Step(std::vector<Completion> done, int64_t* wake_at) {
+  Impl& m = *impl_;
+  if (!m.stepping) {
+    m.stepping = true;
+    DANDORI_RETURN_IF_ERROR(m.Begin());
+  }
+  for (Completion& c : done) m.OnCompletion(std::move(c));
+  auto r = m.TurnOnce(wake_at);
+  if (r.ok() && r->has_value()) m.stepping = false;  // a later Step begins a new run
+  return r;
+}
+
+Result<std::optional<RunOutcome>> Scheduler::Impl::TurnOnce(int64_t* wake_at) {
+  if (signals.cancel_requested && !signals.cancelling) BeginCancel();
+  ProcessFinished();
+  FireTimers();
+  ProcessFinished();
+  int64_t now = clock->NowMs();
+  if (now >= signals.next_poll) DANDORI_RETURN_IF_ERROR(PollSignals());
+  ProcessFinished();
+  if (now >= next_lease_renewal) {
+    DANDORI_RETURN_IF_ERROR(store->AcquireJob(job, opt.owner, now, now + opt.lease_ms, false));
+    next_lease_renewal = now + opt.lease_ms / 3;
+  }
+  DANDORI_RETURN_IF_ERROR(CommitAndLaunch());
+  if (opt.on_progress && (end.finished || clock->NowMs() >= next_progress)) {
+    opt.on_progress();
+    next_progress = clock->NowMs() + opt.progress_every_ms;
+  }
+  if (end.finished) {
+    (void)store->ReleaseJob(job, opt.owner);
+    return std::optional<RunOutcome>(end.outcome);
+  }
+  int64_t deadline = timers.NextAt();
+  bool idle =
+      runner->outstanding() == 0 && timers.empty() && turn.finished.empty() && turn.ready.empty();
+  if (idle) {
+    if (opt.return_when_blocked) return std::optional<RunOutcome>(RunOutcome::kBlocked);
+    if (signals.gates.empty() && !signals.cancel_requested) {
+      return Status::Internal("scheduler stalled with nothing to run (a bug)");
+    }
+  }
+  if (!signals.gates.empty() || runner->outstanding() > 0) {
+    deadline = std::min(deadline, signals.next_poll);
+  }
+  *wake_at = std::min(deadline, next_lease_renewal);
+  return std::optional<RunOutcome>();
 }
 
 Status Scheduler::Impl::CommitAndLaunch() {

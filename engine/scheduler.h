@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,6 +80,13 @@ class Scheduler {
   // Runs until the job ends (or is blocked, with return_when_blocked). Writes the job's
   // final state. A store error or a lost job lease stops the run with that status.
   Result<RunOutcome> Run();
+  // Run's loop one turn at a time, for a process driving many jobs on a few threads
+  // (server/job_drivers.h): hands `done` (the runner's completions, which the caller
+  // collected instead of Runner::Wait) to the job, decides, commits and launches. Returns
+  // the outcome when the run ended; otherwise nullopt and *wake_at, the clock time by
+  // which Step must run again (sooner when completions arrive or Runner::Wake is called).
+  // Use either Run or Step for a run, not both.
+  Result<std::optional<RunOutcome>> Step(std::vector<Completion> done, int64_t* wake_at);
   // Thread-safe: cancel the job (running operators get their CancelToken fired).
   void RequestCancel();
 

@@ -206,6 +206,7 @@ struct Scheduler::Impl {
   std::unique_ptr<Inst> root, handler;
   std::vector<std::unique_ptr<Inst>> retired;
   bool started = false;
+  bool stepping = false;  // Step: Begin ran for this run
 
   Turn turn;
   LiveRuns live;
@@ -220,6 +221,10 @@ struct Scheduler::Impl {
 
   // scheduler.cc
   Result<RunOutcome> Run();
+  Status Begin();  // the start of a run (first: the job lease, the top instance)
+  // One turn of Run's loop: the outcome when the run ends; else *wake_at, the clock time
+  // by which the runner's completions must be handed to the next turn.
+  Result<std::optional<RunOutcome>> TurnOnce(int64_t* wake_at);
   Status CommitAndLaunch();
   void FireTimers();
   Status PollSignals();

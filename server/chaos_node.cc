@@ -6,7 +6,10 @@
 // after recording) hits the constraint and is idempotent.
 //
 //   dandori_chaos_node serve|worker URL SLOTS WORK_MS
-//   (serve: $DANDORI_CHAOS_ALERT_URL, when set, is its --alert-url)
+//   (serve: $DANDORI_CHAOS_ALERT_URL, when set, is its --alert-url;
+//   $DANDORI_CHAOS_DB_CONNECTIONS, when set, its --db-connections)
+// The operator's own connections are named application_name chaos_effect, so that a
+// test counting a node's connections by the node's application_name sees only its own.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,6 +39,7 @@ class EffectOp final : public Operator {
       auto c = pg::Conn::Open(url_);
       if (!c.ok()) return Status::Transient(c.status().message());
       conn = std::move(*c);
+      (void)conn->Exec("SET application_name = 'chaos_effect'");
     }
     if (ctx.cancel && ctx.cancel->WaitFor(std::chrono::milliseconds(work_ms_))) {
       return Status::Cancelled("cancelled");
@@ -75,6 +79,7 @@ int main(int argc, char** argv) {
   o.dispatch_trivial = true;
   o.registry = &reg;
   if (const char* alert = std::getenv("DANDORI_CHAOS_ALERT_URL")) o.alert_url = alert;
+  if (const char* n = std::getenv("DANDORI_CHAOS_DB_CONNECTIONS")) o.db_connections = std::atoi(n);
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   o.schema_poll_ms = 200;
   return role == "serve" ? RunServe(o) : RunWorker(o);

@@ -2,11 +2,12 @@
 // to task executors (`dandori worker` processes and serve's own local slots) through
 // PostgreSQL.
 //
-//  * DispatchRunner is the scheduler's Runner for one job: Start() queues the attempt
-//    (operator, encoded arguments, the task's fencing token) in dandori.dispatch, after
-//    the scheduler has committed the task's claim; Wait() collects finished attempts
-//    (woken by NOTIFY dandori_done), mirrors executor heartbeats into the attempt link,
-//    and turns a cancelled link into a cancel request. Trivial operators run inline.
+//  * JobRunner is the scheduler's Runner for one job; the Dispatcher does the database
+//    work for all jobs of an engine: it queues attempts (operator, encoded arguments,
+//    the task's fencing token) in dandori.dispatch, after the scheduler has committed
+//    the task's claim, collects finished attempts (woken by NOTIFY dandori_done),
+//    mirrors executor heartbeats into the attempt links, and turns a cancelled link into
+//    a cancel request. Trivial operators run inline.
 //  * DispatchWorker claims queued attempts with FOR UPDATE SKIP LOCKED (only operators
 //    matching its patterns), runs them on its slots, renews their leases, and reports
 //    results in batches, each fenced by its own executor token: an executor that lost
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,7 +38,8 @@
 
 namespace dandori::engine::pg {
 class Conn;
-}
+class ConnPool;
+}  // namespace dandori::engine::pg
 
 namespace dandori::server {
 
@@ -46,38 +49,74 @@ using engine::Completion;
 using engine::Launch;
 using engine::Runner;
 
-class DispatchRunner final : public Runner {
- public:
-  // `engine` is the job lease owner (the scheduler's options.owner).
-  static Result<std::unique_ptr<DispatchRunner>> Open(const std::string& url,
-                                                      const std::string& engine, int64_t job,
-                                                      Clock* clock);
-  ~DispatchRunner() override;
+class Dispatcher;
 
+// The scheduler's Runner for one job of a serve that drives many (server/job_drivers.h):
+// trivial operators run inline in Start; the rest go to the Dispatcher. It never
+// blocks: the job is driven with Scheduler::Step, its completions taken with Take(), and
+// Wait(deadline) is Take() (it does not wait).
+class JobRunner final : public Runner {
+ public:
+  JobRunner(Dispatcher* dispatcher, int64_t job) : d_(dispatcher), job_(job) {}
   void Start(Launch launch) override;
-  std::vector<Completion> Wait(int64_t deadline_ms) override;
+  std::vector<Completion> Wait(int64_t /*deadline_ms*/) override { return Take(); }
   void Wake() override;
   int outstanding() const override { return outstanding_; }
+  // The completions that arrived so far (the driver hands them to Scheduler::Step).
+  std::vector<Completion> Take();
 
  private:
-  DispatchRunner(std::unique_ptr<pg::Conn> conn, std::unique_ptr<pg::Conn> listen,
-                 std::string engine, int64_t job, Clock* clock);
-  Status Flush();  // queues the pending launches (one statement)
-  Status Poll(std::vector<Completion>* out);
-
-  std::unique_ptr<pg::Conn> conn_;
-  std::unique_ptr<pg::Conn> listen_;  // LISTEN dandori_done
-  std::string engine_;
+  Dispatcher* d_;
   int64_t job_;
+  int outstanding_ = 0;  // the driving thread's
+};
+
+// The engine half of the dispatch queue for every job one engine drives: launches of all
+// jobs are queued in one statement, finished attempts of all jobs collected in one and
+// routed back to their jobs, heartbeats mirrored into the attempt links once a second,
+// cancelled links turned into cancel requests. The engine loop calls Sync on a
+// connection; job drivers call the rest from any thread.
+class Dispatcher {
+ public:
+  // `engine`: the job lease owner; `ready(job)` is called (without any lock of this
+  // object held) when a job has completions to take or was woken.
+  Dispatcher(std::string engine, Clock* clock, std::function<void(int64_t job)> ready);
+
+  void Queue(int64_t job, Launch launch);
+  void Complete(int64_t job, Completion c);  // an attempt that ran inline
+  void WakeJob(int64_t job);
+  std::vector<Completion> Take(int64_t job);
+  // The job is no longer driven here: drops what is outstanding; its rows are deleted
+  // at the next Sync (or ForgetNow).
+  void Forget(int64_t job);
+  // One round: queue pending launches, send cancellations, forget dropped jobs' rows;
+  // collect finished attempts when `collect` (a NOTIFY dandori_done came, or a while
+  // passed). On error (the database is gone) nothing is lost: it is tried again.
+  Status Sync(pg::Conn& conn, bool collect);
+  // Deletes the rows of the forgotten jobs now (at stop).
+  Status ForgetNow(pg::Conn& conn);
+  bool has_pending() const;  // launches not yet queued
+  bool has_remote() const;   // queued attempts not yet collected
+
+ private:
+  struct Pending {
+    int64_t job;
+    Launch launch;
+  };
+  using Key = std::pair<int64_t, uint64_t>;  // job, the scheduler's attempt id
+  Status Flush(pg::Conn& conn);
+  Status Collect(pg::Conn& conn, std::vector<int64_t>* ready);
+  void Ready(const std::vector<int64_t>& jobs);
+
+  std::string engine_;
   Clock* clock_;
-  std::vector<Launch> pending_;                           // started, not yet queued
-  std::map<uint64_t, std::shared_ptr<AttemptLink>> out_;  // queued, not yet collected
-  std::vector<Completion> local_;                         // trivial ops run inline
-  int outstanding_ = 0;
-  int64_t next_beat_sync_ms_ = 0;
-  int64_t error_pause_ms_ = 0;      // after a database error: pause before trying again
-  std::atomic<bool> woken_{false};  // set by Wake (any thread), read by Wait
-  int wake_fd_ = -1;                // eventfd: Wake makes it readable, Wait polls it
+  std::function<void(int64_t)> ready_;
+  mutable std::mutex mu_;
+  std::vector<Pending> pending_ GUARDED_BY(mu_);                     // not yet queued
+  std::map<Key, std::shared_ptr<AttemptLink>> out_ GUARDED_BY(mu_);  // queued, not collected
+  std::map<int64_t, std::vector<Completion>> done_ GUARDED_BY(mu_);  // per job, to take
+  std::vector<int64_t> forget_ GUARDED_BY(mu_);                      // jobs whose rows go
+  int64_t next_beat_sync_ms_ = 0;                                    // Sync's
 };
 
 struct DispatchWorkerOptions {
@@ -87,6 +126,10 @@ struct DispatchWorkerOptions {
   int slots = 4;                         // attempts run at once
   int64_t lease_ms = 5'000;              // renewed every lease_ms / 4
   const OperatorRegistry* registry = nullptr;
+  // Null: the worker opens its own connection for claims and reports; set: it borrows
+  // one from this pool for each round (serve's local slots). Either way it holds one
+  // more connection of its own for LISTEN.
+  std::shared_ptr<pg::ConnPool> pool;
 };
 
 struct DispatchStats {

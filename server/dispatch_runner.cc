@@ -1,10 +1,6 @@
-// DispatchRunner: see dispatch.h.
-#include <sys/eventfd.h>
-#include <unistd.h>
-
+// JobRunner and Dispatcher: see dispatch.h.
 #include <algorithm>
-#include <chrono>
-#include <thread>
+#include <set>
 
 #include "engine/pg/pg_conn.h"
 #include "proto/value_codec.h"
@@ -18,56 +14,88 @@ using namespace engine;  // NOLINT: the engine's vocabulary (Store, JobInfo, Sch
 using pg::Conn;
 using pg::Params;
 
-Result<std::unique_ptr<DispatchRunner>> DispatchRunner::Open(const std::string& url,
-                                                             const std::string& engine, int64_t job,
-                                                             Clock* clock) {
-  auto conn = Conn::Open(url);
-  if (!conn.ok()) return conn.status();
-  auto listen = Conn::Open(url);
-  if (!listen.ok()) return listen.status();
-  DANDORI_RETURN_IF_ERROR((*listen)->Exec("LISTEN dandori_done"));
-  return std::unique_ptr<DispatchRunner>(
-      new DispatchRunner(std::move(*conn), std::move(*listen), engine, job, clock));
-}
-
-DispatchRunner::DispatchRunner(std::unique_ptr<Conn> conn, std::unique_ptr<Conn> listen,
-                               std::string engine, int64_t job, Clock* clock)
-    : conn_(std::move(conn)),
-      listen_(std::move(listen)),
-      engine_(std::move(engine)),
-      job_(job),
-      clock_(clock),
-      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
-
-DispatchRunner::~DispatchRunner() {
-  if (wake_fd_ >= 0) close(wake_fd_);
-  // Attempts still queued belong to a scheduler that is gone.
-  (void)conn_->Run(sql::kDispatchForget, Params().Text(engine_).Int(job_));
-}
-
-void DispatchRunner::Start(Launch launch) {
+void JobRunner::Start(Launch launch) {
   ++outstanding_;
   if (launch.trivial && launch.op != nullptr) {
-    local_.push_back({launch.id, launch.op->Run(launch.ctx)});
+    Completion c{launch.id, launch.op->Run(launch.ctx)};
+    d_->Complete(job_, std::move(c));
     return;
   }
-  pending_.push_back(std::move(launch));
+  d_->Queue(job_, std::move(launch));
 }
 
-// Any thread: ends a Wait blocked on the LISTEN socket (through the eventfd it polls).
-void DispatchRunner::Wake() {
-  woken_ = true;
-  if (wake_fd_ >= 0) {
-    uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof one);
+void JobRunner::Wake() { d_->WakeJob(job_); }
+
+std::vector<Completion> JobRunner::Take() {
+  auto out = d_->Take(job_);
+  outstanding_ -= static_cast<int>(out.size());
+  return out;
+}
+
+Dispatcher::Dispatcher(std::string engine, Clock* clock, std::function<void(int64_t)> ready)
+    : engine_(std::move(engine)), clock_(clock), ready_(std::move(ready)) {}
+
+void Dispatcher::Queue(int64_t job, Launch launch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back({job, std::move(launch)});
+}
+
+void Dispatcher::Complete(int64_t job, Completion c) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_[job].push_back(std::move(c));
   }
+  ready_(job);
 }
 
-Status DispatchRunner::Flush() {
-  if (pending_.empty()) return Status::Ok();
-  std::vector<int64_t> ids, attempts, deadlines;
+void Dispatcher::WakeJob(int64_t job) { ready_(job); }
+
+std::vector<Completion> Dispatcher::Take(int64_t job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = done_.find(job);
+  if (it == done_.end()) return {};
+  std::vector<Completion> out = std::move(it->second);
+  done_.erase(it);
+  return out;
+}
+
+void Dispatcher::Forget(int64_t job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_.erase(job);
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                [&](const Pending& p) { return p.job == job; }),
+                 pending_.end());
+  out_.erase(out_.lower_bound({job, 0}), out_.lower_bound({job + 1, 0}));
+  forget_.push_back(job);
+}
+
+bool Dispatcher::has_pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !pending_.empty() || !forget_.empty();
+}
+
+bool Dispatcher::has_remote() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !out_.empty();
+}
+
+void Dispatcher::Ready(const std::vector<int64_t>& jobs) {
+  std::set<int64_t> once(jobs.begin(), jobs.end());
+  for (int64_t j : once) ready_(j);
+}
+
+Status Dispatcher::Flush(Conn& conn) {
+  std::vector<Pending> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return Status::Ok();
+  std::vector<int64_t> jobs, ids, attempts, deadlines;
   std::vector<std::string> tasks, ops, args, workdirs, scratch;
-  for (const Launch& l : pending_) {
+  for (const Pending& p : batch) {
+    const Launch& l = p.launch;
+    jobs.push_back(p.job);
     ids.push_back(static_cast<int64_t>(l.id));
     tasks.push_back(l.ctx.task_id);
     attempts.push_back(l.ctx.attempt);
@@ -80,8 +108,8 @@ Status DispatchRunner::Flush() {
   std::vector<Conn::Step> steps;
   steps.push_back({&sql::kDispatchInsert, Params()
                                               .Text(engine_)
-                                              .Int(job_)
                                               .Int(clock_->NowMs())
+                                              .IntArray(jobs)
                                               .IntArray(ids)
                                               .TextArray(tasks)
                                               .IntArray(attempts)
@@ -92,102 +120,114 @@ Status DispatchRunner::Flush() {
                                               .IntArray(deadlines)});
   steps.push_back({&sql::kDispatchNotify, Params()});
   std::vector<pg::PgResult> res;
-  DANDORI_RETURN_IF_ERROR(conn_->RunTransaction(steps, &res));
-  for (Launch& l : pending_) out_[l.id] = l.link;
-  pending_.clear();
+  Status st = conn.RunTransaction(steps, &res);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!st.ok()) {
+    // Queued again next round (ON CONFLICT keeps a landed row from doubling).
+    pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+    return st;
+  }
+  for (Pending& p : batch) out_[{p.job, p.launch.id}] = p.launch.link;
   return Status::Ok();
 }
 
-Status DispatchRunner::Poll(std::vector<Completion>* out) {
-  // Cancelled attempts (job cancel, timeout): tell the executor, answer the scheduler.
-  std::vector<int64_t> cancelled;
-  for (auto it = out_.begin(); it != out_.end();) {
-    if (it->second && it->second->cancel.cancelled()) {
-      cancelled.push_back(static_cast<int64_t>(it->first));
-      out->push_back({it->first, Status::Cancelled("cancelled")});
-      it = out_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (!cancelled.empty()) {
-    DANDORI_RETURN_IF_ERROR(
-        conn_->Run(sql::kDispatchCancel, Params().Text(engine_).Int(job_).IntArray(cancelled))
-            .status());
-  }
-  if (out_.empty()) return Status::Ok();
-  auto done = conn_->Run(sql::kDispatchCollect, Params().Text(engine_).Int(job_));
+Status Dispatcher::Collect(Conn& conn, std::vector<int64_t>* ready) {
+  auto done = conn.Run(sql::kDispatchCollect, Params().Text(engine_));
   if (!done.ok()) return done.status();
-  std::vector<int64_t> collected;
-  for (int i = 0; i < done->rows(); ++i) collected.push_back(done->Int(i, 0));
-  if (!collected.empty()) {
-    // Forgotten only now: if this answer is lost, the rows are collected again (and
-    // ignored below: no longer outstanding).
-    DANDORI_RETURN_IF_ERROR(
-        conn_->Run(sql::kDispatchDrop, Params().Text(engine_).Int(job_).IntArray(collected))
-            .status());
-  }
+  if (done->rows() == 0) return Status::Ok();
+  std::vector<int64_t> jobs, ids;
   for (int i = 0; i < done->rows(); ++i) {
-    uint64_t id = static_cast<uint64_t>(done->Int(i, 0));
-    if (out_.erase(id) == 0) continue;  // already answered (cancelled, or collected before)
-    Code code = static_cast<Code>(done->Int(i, 3));
-    if (code == Code::kOk) {
-      auto v = DecodeValue(done->Bytes(i, 1));
-      out->push_back({id, v.ok() ? Result<Value>(*v) : Result<Value>(v.status())});
-    } else {
-      out->push_back({id, Status(code, done->Bytes(i, 2))});
-    }
+    jobs.push_back(done->Int(i, 0));
+    ids.push_back(done->Int(i, 1));
   }
-  int64_t now = clock_->NowMs();
-  if (now >= next_beat_sync_ms_ && !out_.empty()) {
-    next_beat_sync_ms_ = now + 1000;
-    auto beats = conn_->Run(sql::kDispatchBeats, Params().Text(engine_).Int(job_));
-    if (!beats.ok()) return beats.status();
-    for (int i = 0; i < beats->rows(); ++i) {
-      auto it = out_.find(static_cast<uint64_t>(beats->Int(i, 0)));
-      if (it != out_.end() && it->second) {
-        int64_t b = beats->Int(i, 1);
-        if (b > it->second->last_beat_ms) it->second->last_beat_ms = b;
+  // Forgotten only now: if this answer is lost, the rows are collected again (and
+  // ignored below: no longer outstanding).
+  DANDORI_RETURN_IF_ERROR(
+      conn.Run(sql::kDispatchDrop, Params().Text(engine_).IntArray(jobs).IntArray(ids)).status());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < done->rows(); ++i) {
+    Key key{done->Int(i, 0), static_cast<uint64_t>(done->Int(i, 1))};
+    if (out_.erase(key) == 0) continue;  // already answered (cancelled, or collected before)
+    Code code = static_cast<Code>(done->Int(i, 4));
+    Completion c{key.second, Value()};
+    if (code == Code::kOk) {
+      auto v = DecodeValue(done->Bytes(i, 2));
+      c.result = v.ok() ? Result<Value>(*v) : Result<Value>(v.status());
+    } else {
+      c.result = Status(code, done->Bytes(i, 3));
+    }
+    done_[key.first].push_back(std::move(c));
+    ready->push_back(key.first);
+  }
+  return Status::Ok();
+}
+
+Status Dispatcher::Sync(Conn& conn, bool collect) {
+  std::vector<int64_t> ready;
+  // Cancelled attempts (job cancel, timeout): tell the executor, answer the scheduler.
+  std::vector<int64_t> cancel_jobs, cancel_ids;
+  std::vector<int64_t> forget;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = out_.begin(); it != out_.end();) {
+      if (it->second && it->second->cancel.cancelled()) {
+        cancel_jobs.push_back(it->first.first);
+        cancel_ids.push_back(static_cast<int64_t>(it->first.second));
+        done_[it->first.first].push_back({it->first.second, Status::Cancelled("cancelled")});
+        ready.push_back(it->first.first);
+        it = out_.erase(it);
+      } else {
+        ++it;
       }
     }
+    forget = forget_;
   }
-  return Status::Ok();
+  Status st = Status::Ok();
+  if (!cancel_jobs.empty()) {
+    st = conn.Run(sql::kDispatchCancel,
+                  Params().Text(engine_).IntArray(cancel_jobs).IntArray(cancel_ids))
+             .status();
+    // Lost: the executor runs the attempt to its end and its result is ignored.
+  }
+  if (st.ok() && !forget.empty()) {
+    st = conn.Run(sql::kDispatchForget, Params().Text(engine_).IntArray(forget)).status();
+    if (st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      forget_.erase(forget_.begin(), forget_.begin() + static_cast<long>(forget.size()));
+    }
+  }
+  if (st.ok()) st = Flush(conn);
+  if (st.ok() && collect && has_remote()) st = Collect(conn, &ready);
+  int64_t now = clock_->NowMs();
+  if (st.ok() && now >= next_beat_sync_ms_ && has_remote()) {
+    next_beat_sync_ms_ = now + 1000;
+    auto beats = conn.Run(sql::kDispatchBeats, Params().Text(engine_));
+    if (beats.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int i = 0; i < beats->rows(); ++i) {
+        auto it = out_.find({beats->Int(i, 0), static_cast<uint64_t>(beats->Int(i, 1))});
+        if (it != out_.end() && it->second) {
+          int64_t b = beats->Int(i, 2);
+          if (b > it->second->last_beat_ms) it->second->last_beat_ms = b;
+        }
+      }
+    } else {
+      st = beats.status();
+    }
+  }
+  Ready(ready);
+  return st;
 }
 
-std::vector<Completion> DispatchRunner::Wait(int64_t deadline_ms) {
-  std::vector<Completion> out;
-  while (true) {
-    Status st = Flush();
-    if (st.ok()) st = Poll(&out);
-    if (!st.ok()) {
-      // The database is unreachable: answer nothing now and try again after a pause
-      // (doubling to 1 s). Queued and finished attempts wait in the database; what
-      // could not be queued yet stays in pending_.
-      error_pause_ms_ = error_pause_ms_ == 0 ? 50 : std::min<int64_t>(error_pause_ms_ * 2, 1000);
-      if (conn_->Broken()) (void)conn_->Reset();
-    } else {
-      error_pause_ms_ = 0;
-    }
-    if (!local_.empty()) {
-      for (auto& c : local_) out.push_back(std::move(c));
-      local_.clear();
-    }
-    outstanding_ -= static_cast<int>(out.size());
-    if (!out.empty() || woken_.exchange(false)) return out;
-    int64_t now = clock_->NowMs();
-    if (now >= deadline_ms) return out;
-    int wait = static_cast<int>(std::min<int64_t>(deadline_ms - now, 100));
-    if (error_pause_ms_ > 0) {
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min<int64_t>(deadline_ms - now, error_pause_ms_)));
-      continue;
-    }
-    if (listen_->Broken()) {
-      (void)listen_->Reset();
-      (void)listen_->Exec("LISTEN dandori_done");
-    }
-    (void)listen_->WaitNotify(std::max(wait, 1), wake_fd_);
+Status Dispatcher::ForgetNow(Conn& conn) {
+  std::vector<int64_t> forget;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    forget.swap(forget_);
   }
+  if (forget.empty()) return Status::Ok();
+  return conn.Run(sql::kDispatchForget, Params().Text(engine_).IntArray(forget)).status();
 }
 
 }  // namespace dandori::server

@@ -9,39 +9,48 @@ namespace dandori::server::sql {
 
 using engine::pg::Sql;
 
+// Engine side, for all jobs one engine drives at once (server/dispatch.h, Dispatcher).
+// $1 engine, $2 now, then one array per column.
 inline constexpr Sql kDispatchInsert{
     "dispatch_insert",
     "INSERT INTO dandori.dispatch(engine, job, attempt_id, task, attempt, fence, op, args, "
     "workdir, scratch_dir, deadline_ms, created_ms) "
-    "SELECT $1, $2, u.attempt_id, u.task, u.attempt, COALESCE(t.fence, 0), u.op, u.args, "
-    "u.workdir, u.scratch_dir, u.deadline_ms, $3 "
-    "FROM unnest($4::int8[], $5::text[], $6::int8[], $7::text[], $8::bytea[], $9::text[], "
-    "$10::text[], $11::int8[]) AS u(attempt_id, task, attempt, op, args, workdir, scratch_dir, "
-    "deadline_ms) LEFT JOIN dandori.tasks t ON t.job = $2 AND t.key = u.task "
+    "SELECT $1, u.job, u.attempt_id, u.task, u.attempt, COALESCE(t.fence, 0), u.op, u.args, "
+    "u.workdir, u.scratch_dir, u.deadline_ms, $2 "
+    "FROM unnest($3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::bytea[], "
+    "$9::text[], $10::text[], $11::int8[]) AS u(job, attempt_id, task, attempt, op, args, "
+    "workdir, scratch_dir, deadline_ms) LEFT JOIN dandori.tasks t ON t.job = u.job AND "
+    "t.key = u.task "
     // Queued again after a lost answer (a database outage): one row per task attempt.
     "ON CONFLICT (job, task, fence) DO NOTHING"};
 inline constexpr Sql kDispatchNotify{"dispatch_notify", "SELECT pg_notify('dandori_dispatch', '')"};
 
-// Engine side: collect finished attempts of one job, then forget the collected ones
-// (two statements, so an answer lost in an outage is collected again, not lost).
+// Collect finished attempts, then forget the collected ones (two statements, so an
+// answer lost in an outage is collected again, not lost).
 inline constexpr Sql kDispatchCollect{
     "dispatch_collect",
-    "SELECT attempt_id, result, error, error_class FROM dandori.dispatch WHERE engine = $1 "
-    "AND job = $2 AND state = 2"};
+    "SELECT job, attempt_id, result, error, error_class FROM dandori.dispatch WHERE engine = $1 "
+    "AND state = 2"};
 inline constexpr Sql kDispatchDrop{
     "dispatch_drop",
-    "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND state = 2 AND "
-    "attempt_id = ANY($3::int8[])"};
+    "DELETE FROM dandori.dispatch d USING unnest($2::int8[], $3::int8[]) AS v(job, attempt_id) "
+    "WHERE d.engine = $1 AND d.state = 2 AND d.job = v.job AND d.attempt_id = v.attempt_id"};
 inline constexpr Sql kDispatchBeats{
     "dispatch_beats",
-    "SELECT attempt_id, beat_ms FROM dandori.dispatch WHERE engine = $1 AND job = $2 AND "
-    "state = 1"};
+    "SELECT job, attempt_id, beat_ms FROM dandori.dispatch WHERE engine = $1 AND state = 1"};
 inline constexpr Sql kDispatchCancel{
     "dispatch_cancel",
-    "UPDATE dandori.dispatch SET cancel = true WHERE engine = $1 AND job = $2 AND "
-    "attempt_id = ANY($3::int8[])"};
-inline constexpr Sql kDispatchForget{"dispatch_forget",
-                                     "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = $2"};
+    "UPDATE dandori.dispatch d SET cancel = true FROM unnest($2::int8[], $3::int8[]) AS "
+    "v(job, attempt_id) WHERE d.engine = $1 AND d.job = v.job AND d.attempt_id = v.attempt_id"};
+// Attempts still queued for jobs this engine no longer drives.
+inline constexpr Sql kDispatchForget{
+    "dispatch_forget", "DELETE FROM dandori.dispatch WHERE engine = $1 AND job = ANY($2::int8[])"};
+// Running jobs an engine may take: no owner, an expired lease, or another owner (whom
+// the engine checks: a dead process on this host). $1 engine, $2 now, $3 limit.
+inline constexpr Sql kFreeJobs{
+    "free_jobs",
+    "SELECT id, owner, owner_until_ms FROM dandori.jobs WHERE state = 0 AND (owner = '' OR "
+    "owner_until_ms < $2 OR owner <> $1) ORDER BY id LIMIT $3"};
 // Housekeeping: attempts of engines that no longer drive their job.
 inline constexpr Sql kDispatchOrphans{
     "dispatch_orphans",

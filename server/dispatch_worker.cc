@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "engine/pg/pg_conn.h"
+#include "engine/pg/pg_pool.h"
 #include "proto/value_codec.h"
 #include "server/dispatch.h"
 #include "server/dispatch_sql.h"
@@ -46,8 +47,10 @@ DispatchWorker::~DispatchWorker() { Stop(0); }
 
 Status DispatchWorker::Start() {
   // Fail early when the database is unreachable.
-  auto probe = Conn::Open(opt_.url);
-  if (!probe.ok()) return probe.status();
+  if (!opt_.pool) {
+    auto probe = Conn::Open(opt_.url);
+    if (!probe.ok()) return probe.status();
+  }
   for (int i = 0; i < opt_.slots; ++i) {
     executors_.emplace_back([this] {
       while (true) {
@@ -185,7 +188,9 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
 }
 
 void DispatchWorker::ClaimLoop() {
-  std::unique_ptr<Conn> conn, listen;
+  std::unique_ptr<Conn> own, listen;
+  pg::ConnPool::Lease lease;  // opt_.pool: this round's connection
+  Conn* conn = nullptr;
   std::vector<std::string> likes;
   for (const auto& p : opt_.op_patterns) likes.push_back(pg::GlobToLike(p));
   int64_t next_renew = 0;
@@ -193,14 +198,34 @@ void DispatchWorker::ClaimLoop() {
   int64_t backoff_ms = 0;
   int64_t next_lost_check = 0;
   while (true) {
-    if (!conn || conn->Broken()) {
+    if (opt_.pool) {
+      lease.Release();  // never two at once
+      lease = opt_.pool->Acquire();
+      conn = lease.get();
+    } else {
+      conn = own.get();
+    }
+    if (!conn || conn->Broken() || !listen || listen->Broken()) {
       // The database is unreachable (an outage, a restart): keep running attempts and
       // finished results, reconnect with backoff (100 ms doubling to a quarter lease),
       // then report them with their executor tokens. After a restart the database gives
       // every lease a full lease of grace (dispatch_sql.h), so nobody rescues them meanwhile.
-      auto c = Conn::Open(opt_.url);
-      auto l = Conn::Open(opt_.url);
-      if (!c.ok() || !l.ok() || !(*l)->Exec("LISTEN dandori_dispatch").ok()) {
+      bool ok = true;
+      if (opt_.pool) {
+        ok = !conn->Broken() || conn->Reset().ok();
+      } else if (!own || own->Broken()) {
+        auto c = Conn::Open(opt_.url);
+        ok = c.ok();
+        if (ok) own = std::move(*c);
+        conn = own.get();
+      }
+      if (ok && (!listen || listen->Broken())) {
+        auto l = Conn::Open(opt_.url);
+        ok = l.ok() && (*l)->Exec("LISTEN dandori_dispatch").ok();
+        if (ok) listen = std::move(*l);
+      }
+      if (!ok) {
+        lease.Release();
         if (stopping_ && stop_deadline == 0) stop_deadline = WallMs() + stop_grace_ms_.load();
         if (stopping_ && WallMs() >= stop_deadline) return;  // leases run out; others rescue
         int64_t most = std::max<int64_t>(10, std::min<int64_t>(2000, opt_.lease_ms / 4));
@@ -209,8 +234,6 @@ void DispatchWorker::ClaimLoop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
         continue;
       }
-      conn = std::move(*c);
-      listen = std::move(*l);
       backoff_ms = 0;
       next_renew = 0;  // renew at once: the leases may have run out during the outage
     }
@@ -296,6 +319,7 @@ void DispatchWorker::ClaimLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       busy = !running_.empty();
     }
+    lease.Release();
     (void)listen->WaitNotify(busy ? 2 : 200);
   }
 }

@@ -30,6 +30,10 @@ namespace dandori::v1 {
 class FlowSource;  // dandori/v1/api.pb.h
 }  // namespace dandori::v1
 
+namespace dandori::engine::pg {
+class ConnPool;
+}  // namespace dandori::engine::pg
+
 namespace dandori::server {
 
 struct ApiOptions {
@@ -47,6 +51,9 @@ struct ApiOptions {
   // (never the server's disk); null: refuse source.
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   const DispatchStats* local_stats = nullptr;  // this process's executor, for /metrics
+  // Null: each concurrent request opens (and keeps, for the next) a connection; set:
+  // requests borrow connections from this pool (serve's --db-connections).
+  std::shared_ptr<engine::pg::ConnPool> pool;
 };
 
 class ApiServer {

@@ -207,7 +207,9 @@ struct ApiServer::Impl {
       auto s = opt.open_store();
       if (!s.ok()) return s.status();
       l->store = std::move(*s);
-    } else if (!l->store) {
+    }
+    if (!l->store && opt.pool) l->store = engine::OpenPooledPgStore(opt.pool);
+    if (!l->store) {
       auto s = OpenPgStore(opt.url, {.migrate = false});
       if (!s.ok()) return s.status();
       l->store = std::move(*s);

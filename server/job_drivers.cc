@@ -1,13 +1,19 @@
 // JobDrivers: see job_drivers.h.
 #include "server/job_drivers.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "engine/job_runner.h"
+#include "engine/pg/pg_pool.h"
 #include "engine/pg/pg_store.h"
 #include "server/dispatch.h"
+#include "server/dispatch_sql.h"
 
 namespace dandori::server {
 
@@ -71,117 +77,290 @@ class StoppableStore final : public Store {
 
 }  // namespace
 
+// One driven job. Touched by one driver thread at a time (the one stepping it: it is
+// `running`, and in no queue); the flags are guarded by the drivers' mu_.
+struct JobDrivers::Job {
+  int64_t id = 0;
+  std::unique_ptr<PgStore> pg;
+  std::unique_ptr<StoppableStore> store;
+  std::unique_ptr<JobRunner> runner;
+  PoolSet pools;
+  std::unique_ptr<Scheduler> scheduler;  // null until prepared
+  int64_t wake_at = 0;                   // step again by then (clock ms)
+  bool queued = false;                   // in ready_
+  bool running = false;                  // a driver thread steps it now
+  bool again = false;                    // made ready while running: queue after the step
+};
+
 JobDrivers::JobDrivers(JobDriversOptions options) : opt_(std::move(options)) {}
 
-JobDrivers::~JobDrivers() { Stop(); }
+JobDrivers::~JobDrivers() {
+  Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
 
 Status JobDrivers::Start() {
-  auto probe = OpenPgStore(opt_.url, {.migrate = false});
-  if (!probe.ok()) return probe.status();
-  watcher_ = std::thread([this] { WatchLoop(); });
+  if (!opt_.pool) {  // a pool given: its owner checked the database
+    auto probe = OpenPgStore(opt_.url, {.migrate = false});
+    if (!probe.ok()) return probe.status();
+  }
+  pool_ = opt_.pool ? opt_.pool : std::make_shared<pg::ConnPool>(opt_.url, opt_.threads + 1);
+  dispatch_ = std::make_unique<Dispatcher>(opt_.owner, SystemClock(),
+                                           [this](int64_t job) { MarkReady(job); });
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  for (int i = 0; i < std::max(1, opt_.threads); ++i) {
+    drivers_.emplace_back([this] { DriverLoop(); });
+  }
+  loop_ = std::thread([this] { Loop(); });
   return Status::Ok();
 }
 
 void JobDrivers::Stop() {
-  stop_ = true;
-  if (watcher_.joinable()) watcher_.join();
-  std::map<int64_t, std::thread> drivers;
+  if (stop_.exchange(true)) return;
+  WakeLoop();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    drivers.swap(drivers_);
+    ready_cv_.notify_all();
   }
-  for (auto& [job, t] : drivers) {
-    if (t.joinable()) t.join();
+  if (loop_.joinable()) loop_.join();
+  for (auto& t : drivers_) t.join();
+  drivers_.clear();
+  if (!dispatch_) return;
+  // Hand the jobs to another engine at once, and forget their queued attempts.
+  std::map<int64_t, std::unique_ptr<Job>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs.swap(jobs_);
+  }
+  for (auto& [id, j] : jobs) {
+    if (j->pg) (void)j->pg->ReleaseJob(id, opt_.owner);
+    dispatch_->Forget(id);
+  }
+  auto lease = pool_->Acquire();
+  if (!lease->Broken()) (void)dispatch_->ForgetNow(*lease.get());
+  driving_ = 0;
+}
+
+void JobDrivers::WakeLoop() {
+  if (wake_fd_ < 0) return;
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
+void JobDrivers::MarkReady(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(id);
+  if (it != jobs_.end()) MarkReadyLocked(it->second.get());
+}
+
+void JobDrivers::MarkReadyLocked(Job* j) {
+  if (j->running) {
+    j->again = true;
+  } else if (!j->queued) {
+    j->queued = true;
+    ready_.push_back(j->id);
+    ready_cv_.notify_one();
   }
 }
 
-void JobDrivers::WatchLoop() {
-  std::unique_ptr<PgStore> store;
+Status JobDrivers::Watch() {
+  auto lease = pool_->Acquire();
+  if (lease->Broken()) DANDORI_RETURN_IF_ERROR(lease->Reset());
+  int64_t now = SystemClock()->NowMs();
+  auto r = lease->Run(sql::kFreeJobs, pg::Params().Text(opt_.owner).Int(now).Int(10'000));
+  lease.Release();
+  if (!r.ok()) return r.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < r->rows(); ++i) {
+    int64_t id = r->Int(i, 0);
+    std::string owner = r->Bytes(i, 1);
+    bool free =
+        owner.empty() || r->Int(i, 2) < now || (owner != opt_.owner && LocalOwnerDead(owner));
+    if (!free || jobs_.count(id) || static_cast<int>(jobs_.size()) >= opt_.max_jobs) continue;
+    auto j = std::make_unique<Job>();
+    j->id = id;
+    // A database outage does not end the drive: store calls wait for the database and
+    // the in-flight attempts keep running (docs/postgres.md, "Outages").
+    PgStoreOptions po;
+    po.migrate = false;
+    po.keep_waiting = [this] { return !stop_.load(); };
+    po.max_backoff_ms = std::min<int64_t>(2000, opt_.job_lease_ms / 4);
+    po.on_outage = [this, id](const std::string& line) {
+      if (opt_.log) opt_.log("job " + std::to_string(id) + ": " + line);
+    };
+    j->pg = OpenPooledPgStore(pool_, po);
+    j->store = std::make_unique<StoppableStore>(j->pg.get(), &stop_);
+    j->runner = std::make_unique<JobRunner>(dispatch_.get(), id);
+    Job* raw = j.get();
+    jobs_[id] = std::move(j);
+    ++driving_;
+    MarkReadyLocked(raw);
+  }
+  return Status::Ok();
+}
+
+void JobDrivers::DriverLoop() {
+  while (true) {
+    Job* j = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ready_cv_.wait(lock, [&] { return stop_.load() || !ready_.empty(); });
+      if (stop_) return;
+      int64_t id = ready_.front();
+      ready_.pop_front();
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) continue;
+      j = it->second.get();
+      j->queued = false;
+      j->running = true;
+    }
+    StepJob(j);
+  }
+}
+
+void JobDrivers::StepJob(Job* j) {
+  if (!j->scheduler) {
+    SchedulerOptions so;
+    so.owner = opt_.owner;
+    so.lease_ms = opt_.job_lease_ms;
+    so.trivial_ops = opt_.trivial_ops;
+    so.owner_dead = LocalOwnerDead;
+    // Absolute: attempts may run in other processes (workers), and operators such as
+    // media.merge hand paths under the scratch dir to child programs.
+    so.workdir = std::filesystem::absolute(opt_.workdir.empty() ? "." : opt_.workdir)
+                     .lexically_normal()
+                     .string();
+    if (so.workdir.size() > 1 && so.workdir.back() == '/') so.workdir.pop_back();
+    so.scratch_root = ScratchRootFor(opt_.url, so.workdir);  // one per database
+    auto prepared =
+        PrepareJob(*j->store, j->id, *opt_.registry, *j->runner, *SystemClock(), j->pools, so);
+    if (!prepared.ok()) return EndJob(j->id, prepared.status());
+    if (!prepared->scheduler) return EndJob(j->id, prepared->ended);
+    j->scheduler = std::move(prepared->scheduler);
+  }
+  int64_t wake_at = 0;
+  auto r = j->scheduler->Step(j->runner->Take(), &wake_at);
+  if (!r.ok()) return EndJob(j->id, r.status());
+  if (r->has_value()) return EndJob(j->id, **r);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    j->running = false;
+    j->wake_at = wake_at;
+    if (j->again) {
+      j->again = false;
+      MarkReadyLocked(j);
+    }
+  }
+  WakeLoop();  // launches to queue, a new wake-up time
+}
+
+void JobDrivers::EndJob(int64_t id, const Result<RunOutcome>& outcome) {
+  std::unique_ptr<Job> j;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return;
+    j = std::move(it->second);
+    jobs_.erase(it);
+  }
+  if (stop_) {
+    (void)j->pg->ReleaseJob(id, opt_.owner);  // hand the job to another engine at once
+  } else if (outcome.ok() && opt_.on_job_end && *outcome != RunOutcome::kBlocked) {
+    auto info = j->pg->GetJob(id);
+    opt_.on_job_end(id, *outcome, info.ok() ? info->error : "");
+  }
+  dispatch_->Forget(id);
+  j.reset();
+  --driving_;
+  WakeLoop();
+}
+
+void JobDrivers::Loop() {
+  std::unique_ptr<pg::Conn> listen;
+  int64_t listen_backoff_ms = 0, next_listen_try = 0;
+  int64_t sync_pause_ms = 0, next_sync = 0;
+  int64_t next_watch = 0, next_collect = 0, last_watch = 0;
+  bool watch = true, collect = true;
+  Clock* clock = SystemClock();
   while (!stop_) {
-    // Join the threads of jobs that ended.
+    int64_t now = clock->NowMs();
+    if ((!listen || listen->Broken()) && now >= next_listen_try) {
+      auto l = pg::Conn::Open(opt_.url);
+      if (l.ok() && (*l)->Exec("LISTEN dandori_work").ok() &&
+          (*l)->Exec("LISTEN dandori_done").ok()) {
+        listen = std::move(*l);
+        listen_backoff_ms = 0;
+        watch = collect = true;  // notifications may have been missed
+      } else {
+        listen.reset();
+        listen_backoff_ms =
+            listen_backoff_ms == 0 ? 100 : std::min<int64_t>(listen_backoff_ms * 2, 2000);
+        next_listen_try = now + listen_backoff_ms;
+      }
+    }
+    // New jobs: on NOTIFY dandori_work (at most every 10 ms: every commit that makes work
+    // due sends one) or every poll_ms.
+    if ((watch && now >= last_watch + 10) || now >= next_watch) {
+      watch = false;
+      last_watch = now;
+      next_watch = now + opt_.poll_ms;
+      (void)Watch();  // the database is gone: the next poll tries again
+    }
+    if ((dispatch_->has_pending() || dispatch_->has_remote()) && now >= next_sync) {
+      bool c = collect || now >= next_collect;
+      auto lease = pool_->Acquire();
+      Status st = lease->Broken() ? lease->Reset() : Status::Ok();
+      if (st.ok()) st = dispatch_->Sync(*lease.get(), c);
+      lease.Release();
+      if (st.ok()) {
+        sync_pause_ms = 0;
+        if (c) {
+          collect = false;
+          next_collect = now + 100;  // results also come by NOTIFY dandori_done
+        }
+      } else {
+        // The database is unreachable: queued and finished attempts wait in it, what
+        // could not be queued yet stays pending; try again after a pause (to 1 s).
+        sync_pause_ms = sync_pause_ms == 0 ? 50 : std::min<int64_t>(sync_pause_ms * 2, 1000);
+        next_sync = now + sync_pause_ms;
+      }
+    }
+    // Jobs whose timers are due; the earliest of the rest bounds the wait.
+    now = clock->NowMs();
+    int64_t until = now + 1000;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (int64_t job : finished_) {
-        auto it = drivers_.find(job);
-        if (it != drivers_.end()) {
-          it->second.join();
-          drivers_.erase(it);
+      for (auto& [id, j] : jobs_) {
+        if (j->queued || j->running) continue;
+        if (j->wake_at <= now) {
+          MarkReadyLocked(j.get());
+        } else {
+          until = std::min(until, j->wake_at);
         }
       }
-      finished_.clear();
     }
-    if (!store) {
-      auto s = OpenPgStore(opt_.url, {.migrate = false});
-      if (!s.ok()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(opt_.poll_ms));
-        continue;
+    until = std::min(until, watch ? last_watch + 10 : next_watch);
+    if (dispatch_->has_remote()) until = std::min(until, next_collect);
+    if (dispatch_->has_pending()) until = std::min(until, std::max(now, next_sync));
+    if (!listen) until = std::min(until, next_listen_try);
+    int wait = static_cast<int>(std::max<int64_t>(0, until - now));
+    if (!listen) {
+      // No LISTEN connection: sleep on the wake-up eventfd alone.
+      pollfd pfd{wake_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, wait) > 0) {
+        uint64_t n;
+        while (read(wake_fd_, &n, sizeof n) > 0) {
+        }
       }
-      store = std::move(*s);
+      continue;
     }
-    int64_t now = SystemClock()->NowMs();
-    auto jobs = store->ListJobsPage(static_cast<int>(JobState::kRunning), "", 0, 1000);
-    if (jobs.ok()) {
-      for (const JobInfo& j : *jobs) {
-        bool free = j.owner.empty() || j.owner_until_ms < now ||
-                    (j.owner != opt_.owner && LocalOwnerDead(j.owner));
-        if (!free || driving_ >= opt_.max_jobs) continue;
-        std::lock_guard<std::mutex> lock(mu_);
-        if (drivers_.count(j.id)) continue;
-        ++driving_;
-        drivers_[j.id] = std::thread([this, id = j.id] { Drive(id); });
-      }
-    } else {
-      store.reset();  // reconnect next round
-    }
-    if (store) {
-      auto w = store->WaitForWork(static_cast<int>(opt_.poll_ms));
-      if (!w.ok()) store.reset();
+    std::vector<std::string> channels;
+    if (!listen->WaitNotify(wait, wake_fd_, &channels).ok()) continue;
+    for (const auto& ch : channels) {
+      if (ch == "dandori_work") watch = true;
+      if (ch == "dandori_done") collect = true;
     }
   }
-}
-
-void JobDrivers::Drive(int64_t job) {
-  auto finish = [&] {
-    --driving_;
-    std::lock_guard<std::mutex> lock(mu_);
-    finished_.insert(job);
-  };
-  // A database outage does not end the drive: store calls wait for the database and
-  // the in-flight attempts keep running (docs/postgres.md, "Outages").
-  PgStoreOptions po;
-  po.migrate = false;
-  po.keep_waiting = [this] { return !stop_.load(); };
-  po.max_backoff_ms = std::min<int64_t>(2000, opt_.job_lease_ms / 4);
-  po.on_outage = [this, job](const std::string& line) {
-    if (opt_.log) opt_.log("job " + std::to_string(job) + ": " + line);
-  };
-  auto pg = OpenPgStore(opt_.url, po);
-  if (!pg.ok()) return finish();
-  StoppableStore store(pg->get(), &stop_);
-  auto runner = DispatchRunner::Open(opt_.url, opt_.owner, job, SystemClock());
-  if (!runner.ok()) return finish();
-  PoolSet pools;
-  SchedulerOptions so;
-  so.owner = opt_.owner;
-  so.lease_ms = opt_.job_lease_ms;
-  so.trivial_ops = opt_.trivial_ops;
-  so.owner_dead = LocalOwnerDead;
-  // Absolute: attempts may run in other processes (workers), and operators such as
-  // media.merge hand paths under the scratch dir to child programs.
-  so.workdir = std::filesystem::absolute(opt_.workdir.empty() ? "." : opt_.workdir)
-                   .lexically_normal()
-                   .string();
-  if (so.workdir.size() > 1 && so.workdir.back() == '/') so.workdir.pop_back();
-  so.scratch_root = ScratchRootFor(opt_.url, so.workdir);  // one per database
-  auto outcome = DriveJob(store, job, *opt_.registry, **runner, *SystemClock(), pools, so);
-  if (stop_) {
-    // Hand the job to another engine at once.
-    (void)(*pg)->ReleaseJob(job, opt_.owner);
-  } else if (outcome.ok() && opt_.on_job_end && *outcome != RunOutcome::kBlocked) {
-    auto info = (*pg)->GetJob(job);
-    opt_.on_job_end(job, *outcome, info.ok() ? info->error : "");
-  }
-  finish();
 }
 
 }  // namespace dandori::server

@@ -6,11 +6,13 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
 #include "engine/job_runner.h"
 #include "engine/pg/pg_conn.h"
+#include "engine/pg/pg_pool.h"
 #include "engine/pg/pg_schema.h"
 #include "engine/pg/pg_store.h"
 #include "server/alerts.h"
@@ -81,6 +83,20 @@ int WaitForDatabase(const ServeOptions& o, const std::string& who, bool migrate)
   }
 }
 
+// The shared pool: what --db-connections leaves after the LISTEN connections (and the
+// alert sender's two); an error when nothing is left.
+Result<std::shared_ptr<pg::ConnPool>> PoolFor(const ServeOptions& o, bool serve) {
+  int total = o.db_connections > 0 ? o.db_connections : (serve ? 8 : 2);
+  int dedicated = serve ? 1 + (o.slots > 0 ? 1 : 0) + (o.alert_url.empty() ? 0 : 2) : 1;
+  if (total <= dedicated) {
+    return Status::Invalid("--db-connections " + std::to_string(total) +
+                           " is too few: this process holds " + std::to_string(dedicated) +
+                           " for LISTEN" + (o.alert_url.empty() ? "" : " and alerts") +
+                           " and needs at least one more");
+  }
+  return std::make_shared<pg::ConnPool>(o.url, total - dedicated);
+}
+
 DispatchWorkerOptions ExecutorOptions(const ServeOptions& o, const std::string& name) {
   DispatchWorkerOptions w;
   w.url = o.url;
@@ -138,8 +154,15 @@ int RunServe(const ServeOptions& o) {
     return 2;
   }
   migrated->reset();
+  auto pool = PoolFor(o, true);
+  if (!pool.ok()) {
+    Log(o, "dandori serve: " + pool.status().message());
+    return 2;
+  }
 
-  DispatchWorker executor(ExecutorOptions(o, name));
+  DispatchWorkerOptions wo = ExecutorOptions(o, name);
+  wo.pool = *pool;
+  DispatchWorker executor(wo);
   if (o.slots > 0) {
     if (auto st = executor.Start(); !st.ok()) {
       Log(o, "dandori serve: " + st.message());
@@ -151,6 +174,8 @@ int RunServe(const ServeOptions& o) {
   jo.owner = name;
   jo.registry = o.registry;
   jo.max_jobs = o.max_jobs;
+  jo.pool = *pool;
+  jo.threads = std::clamp((*pool)->size() - 1, 1, 8);
   jo.job_lease_ms = o.job_lease_ms;
   if (o.dispatch_trivial) jo.trivial_ops = {};
   jo.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
@@ -185,6 +210,7 @@ int RunServe(const ServeOptions& o) {
     ao.registry = o.registry;
     ao.compile = o.compile;
     ao.local_stats = o.slots > 0 ? &executor.stats() : nullptr;
+    ao.pool = *pool;
     api = std::make_unique<ApiServer>(ao);
     if (auto st = api->Start(); !st.ok()) {
       Log(o, "dandori serve: " + st.message());
@@ -214,7 +240,14 @@ int RunWorker(const ServeOptions& o) {
     return 2;
   }
   check->reset();
-  DispatchWorker executor(ExecutorOptions(o, name));
+  auto pool = PoolFor(o, false);
+  if (!pool.ok()) {
+    Log(o, "dandori worker: " + pool.status().message());
+    return 2;
+  }
+  DispatchWorkerOptions wo = ExecutorOptions(o, name);
+  wo.pool = *pool;
+  DispatchWorker executor(wo);
   if (auto st = executor.Start(); !st.ok()) {
     Log(o, "dandori worker: " + st.message());
     return 2;

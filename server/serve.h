@@ -34,7 +34,11 @@ struct ServeOptions {
   std::string alert_url;                  // webhook for failed jobs; empty: none
   int slots = 4;                          // local executor slots (0: none, drive only)
   std::vector<std::string> ops;           // local executor's operator patterns
-  int max_jobs = 64;
+  int max_jobs = 100'000;
+  // PostgreSQL connections this process holds at most, whatever the number of jobs
+  // (0: 8 for serve, 2 for a worker). serve needs one for LISTEN, one more for the
+  // local slots' LISTEN (slots > 0), two for alerts (alert_url), and at least one shared.
+  int db_connections = 0;
   int64_t job_lease_ms = 10'000;
   int64_t attempt_lease_ms = 5'000;
   int64_t stop_grace_ms = 10'000;

@@ -185,17 +185,31 @@ int EndToEnd(const std::string& url, int tasks, int workers, int latency_tasks) 
   return 0;
 }
 
+// --submit N: N jobs of K `noop` tasks each, submitted as `dandori submit` does (the
+// many-jobs figure of run.sh; one process instead of N).
+int SubmitMany(const std::string& url, int jobs, int tasks) {
+  auto store = Open(url);
+  OperatorRegistry reg;
+  reg.Register("noop", MakeOperator([](OperatorContext&) -> Result<Value> { return Value(); }));
+  v1::Table fan = CompileFlow(
+      "workflow many(n: int) {\n  foreach i in range(n) {\n"
+      "    stage t = noop(value: i)\n  }\n}\n");
+  for (int i = 0; i < jobs; ++i) SubmitFlow(*store, fan, reg, {{"n", std::to_string(tasks)}});
+  std::printf("%d\n", jobs);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: dandori_pg_bench URL [--tasks N] [--workers W] [--batch B] "
-                 "[--latency-tasks L]\n");
+                 "[--latency-tasks L] [--submit JOBS --tasks TASKS_PER_JOB]\n");
     return 2;
   }
   std::string url = argv[1];
-  int tasks = 20000, workers = 4, batch = 64, latency_tasks = 200;
+  int tasks = 20000, workers = 4, batch = 64, latency_tasks = 200, submit = 0;
   bool e2e = false;
   for (int i = 2; i < argc; ++i) {
     if (std::string(argv[i]) == "--e2e") e2e = true;
@@ -211,7 +225,9 @@ int main(int argc, char** argv) {
     if (a == "--workers") workers = v;
     if (a == "--batch") batch = v;
     if (a == "--latency-tasks") latency_tasks = v;
+    if (a == "--submit") submit = v;
   }
+  if (submit > 0) return SubmitMany(url, submit, tasks);
   if (e2e) return EndToEnd(url, tasks, workers, latency_tasks);
   auto setup = Open(url);
   bool created = false;

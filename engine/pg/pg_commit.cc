@@ -2,6 +2,7 @@
 // and, when the store waits through outages, the commit marker that tells after a
 // reconnection whether a commit whose answer was lost landed. See pg_store.h.
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "dandori/v1/table.pb.h"
@@ -21,6 +22,55 @@ int StateOfKey(const std::string& key) {
     v = v * 10 + (key[i] - '0');
   }
   return i == 1 ? -1 : v;
+}
+
+// All Starts of one wave that may insert their row (fence 1), as one statement.
+Conn::Step StartFirstMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx,
+                          const std::vector<std::string>& opnames) {
+  std::vector<int64_t> job, attempts, lease, updated;
+  std::vector<std::string> key, stage, owner;
+  for (size_t i : idx) {
+    const TaskRow& r = ops[i].row;
+    job.push_back(ops[i].job);
+    key.push_back(r.key);
+    stage.push_back(r.stage);
+    attempts.push_back(r.attempts);
+    owner.push_back(r.owner);
+    lease.push_back(r.lease_until_ms);
+    updated.push_back(r.updated_ms);
+  }
+  return {&sql::kStartFirstMany, Params()
+                                     .IntArray(job)
+                                     .TextArray(key)
+                                     .TextArray(stage)
+                                     .TextArray(opnames)
+                                     .IntArray(attempts)
+                                     .TextArray(owner)
+                                     .IntArray(lease)
+                                     .IntArray(updated)};
+}
+
+Conn::Step StartNextMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
+  std::vector<int64_t> job, attempts, lease, fence, updated;
+  std::vector<std::string> key, owner;
+  for (size_t i : idx) {
+    const TaskRow& r = ops[i].row;
+    job.push_back(ops[i].job);
+    key.push_back(r.key);
+    attempts.push_back(r.attempts);
+    owner.push_back(r.owner);
+    lease.push_back(r.lease_until_ms);
+    fence.push_back(r.fence);
+    updated.push_back(r.updated_ms);
+  }
+  return {&sql::kStartNextMany, Params()
+                                    .IntArray(job)
+                                    .TextArray(key)
+                                    .IntArray(attempts)
+                                    .TextArray(owner)
+                                    .IntArray(lease)
+                                    .IntArray(fence)
+                                    .IntArray(updated)};
 }
 
 Conn::Step FinishMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
@@ -51,7 +101,6 @@ Conn::Step FinishMany(const std::vector<Batch::Op>& ops, const std::vector<size_
 }
 
 Conn::Step EventsStep(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
-  if (idx.size() == 1) return {&sql::kInsertEvent, EventParams(ops[idx[0]].event)};
   std::vector<int64_t> job, at, attempt;
   std::vector<std::string> who, what, task, detail;
   for (size_t i : idx) {
@@ -85,54 +134,79 @@ int64_t NowMs() {
 struct PgStoreImpl::Plan {
   std::vector<Conn::Step> steps;
   std::vector<std::vector<size_t>> ops_of_step;  // which ops each step carries
+  std::vector<bool> returning;                   // accepted = the (job, key) rows returned
 };
 
-// Runs of Finish ops on distinct tasks become one array statement, and all events one
-// INSERT at the end (events touch no task row, so moving them keeps the batch's meaning;
-// their order among themselves is kept).
+// Set-based: the k-th op on a task goes in wave k (ops on one task keep their order; ops
+// on distinct tasks commute inside a transaction), and each wave is one statement per
+// kind (all first Starts, all later Starts, all Finishes), whatever the scheduler's
+// interleaving. Puts are rare (retry, reset) and go one by one in their wave; job state
+// changes follow all task ops; all events are one INSERT at the end, after the job's
+// event lock (pg_sql.h, kLockJobEvents), so that a reader sees them in seq order.
 Status PgStoreImpl::PlanCommit(const Batch& batch, Plan* plan, std::vector<bool>* accepted) {
   const auto& ops = batch.ops();
-  std::vector<size_t> finishes, events;
-  std::set<std::pair<int64_t, std::string>> finish_keys;
+  std::map<std::pair<int64_t, std::string>, size_t> seen;  // task -> ops so far
+  std::vector<std::vector<size_t>> waves;
+  std::vector<size_t> events, job_states;
+  std::set<int64_t> event_jobs;
   bool notify = false;
-  auto flush_finishes = [&] {
-    if (finishes.empty()) return;
-    if (finishes.size() == 1) {
-      bool n = false;
-      auto st = StepFor(ops[finishes[0]], &n);  // a Finish never fails to build
-      plan->steps.push_back(std::move(*st));
-    } else {
-      plan->steps.push_back(FinishMany(ops, finishes));
-    }
-    plan->ops_of_step.push_back(finishes);
-    finishes.clear();
-    finish_keys.clear();
-  };
   for (size_t i = 0; i < ops.size(); ++i) {
     const Batch::Op& op = ops[i];
     if (op.kind == Batch::OpKind::kEvent) {
       events.push_back(i);
-      continue;
+      event_jobs.insert(op.event.job);
+    } else if (op.kind == Batch::OpKind::kJobState) {
+      job_states.push_back(i);
+    } else {
+      size_t w = seen[{op.job, op.row.key}]++;
+      if (waves.size() <= w) waves.resize(w + 1);
+      waves[w].push_back(i);
     }
-    if (op.kind == Batch::OpKind::kFinish) {
-      if (op.row.state == TaskState::kReady) notify = true;
-      if (!finish_keys.insert({op.job, op.row.key}).second) flush_finishes();
-      finish_keys.insert({op.job, op.row.key});
-      finishes.push_back(i);
-      continue;
-    }
-    flush_finishes();
-    auto step = StepFor(op, &notify);
-    if (!step.ok()) return step.status();
-    if (step->sql == nullptr) {
-      if (accepted) (*accepted)[i] = false;  // refused without asking (fence < 1)
-      continue;
-    }
-    plan->steps.push_back(std::move(*step));
-    plan->ops_of_step.push_back({i});
   }
-  flush_finishes();
-  if (!events.empty()) plan->steps.push_back(EventsStep(ops, events));
+  auto add = [&](Conn::Step step, std::vector<size_t> idx, bool returning) {
+    plan->steps.push_back(std::move(step));
+    plan->ops_of_step.push_back(std::move(idx));
+    plan->returning.push_back(returning);
+  };
+  for (const auto& wave : waves) {
+    std::vector<size_t> first, next, finish;
+    std::vector<std::string> first_ops;
+    for (size_t i : wave) {
+      const Batch::Op& op = ops[i];
+      if (op.kind == Batch::OpKind::kStart) {
+        if (op.row.fence < 1) {
+          if (accepted) (*accepted)[i] = false;  // refused without asking
+        } else if (op.row.fence == 1) {
+          auto opname = OpOf(op.job, op.row.key);
+          if (!opname.ok()) return opname.status();
+          first.push_back(i);
+          first_ops.push_back(*opname);
+        } else {
+          next.push_back(i);
+        }
+      } else if (op.kind == Batch::OpKind::kFinish) {
+        if (op.row.state == TaskState::kReady) notify = true;
+        finish.push_back(i);
+      } else {
+        auto step = StepFor(op, &notify);
+        if (!step.ok()) return step.status();
+        add(std::move(*step), {i}, false);
+      }
+    }
+    if (!first.empty()) add(StartFirstMany(ops, first, first_ops), first, true);
+    if (!next.empty()) add(StartNextMany(ops, next), next, true);
+    if (!finish.empty()) add(FinishMany(ops, finish), finish, true);
+  }
+  for (size_t i : job_states) {
+    auto step = StepFor(ops[i], &notify);
+    if (!step.ok()) return step.status();
+    add(std::move(*step), {i}, false);
+  }
+  if (!events.empty()) {
+    std::vector<int64_t> jobs(event_jobs.begin(), event_jobs.end());  // ascending: no deadlock
+    plan->steps.push_back({&sql::kLockJobEvents, Params().IntArray(jobs)});
+    plan->steps.push_back(EventsStep(ops, events));
+  }
   if (notify) plan->steps.push_back({&sql::kNotify, Params()});
   return Status::Ok();
 }
@@ -140,6 +214,7 @@ Status PgStoreImpl::PlanCommit(const Batch& batch, Plan* plan, std::vector<bool>
 Status PgStoreImpl::Commit(const Batch& batch, std::vector<bool>* accepted) {
   if (accepted) accepted->assign(batch.size(), true);
   if (batch.empty()) return Status::Ok();
+  Hold hold(this);  // one connection for the whole commit (a pooled store)
   Plan plan;
   DANDORI_RETURN_IF_ERROR(Patient([&] {
     plan = Plan();
@@ -174,17 +249,14 @@ Status PgStoreImpl::Commit(const Batch& batch, std::vector<bool>* accepted) {
   const auto& ops = batch.ops();
   for (size_t s = 0; s < plan.ops_of_step.size(); ++s) {
     const auto& idx = plan.ops_of_step[s];
-    if (idx.size() > 1) {  // kFinishMany: accepted = returned
+    if (plan.returning[s]) {  // the set statements: accepted = returned
       std::set<std::pair<int64_t, std::string>> done;
       for (int r = 0; r < res[s].rows(); ++r) done.insert({res[s].Int(r, 0), res[s].Bytes(r, 1)});
       for (size_t i : idx) (*accepted)[i] = done.count({ops[i].job, ops[i].row.key}) > 0;
       continue;
     }
     auto kind = ops[idx[0]].kind;
-    if (kind == Batch::OpKind::kStart || kind == Batch::OpKind::kFinish ||
-        kind == Batch::OpKind::kJobState) {
-      (*accepted)[idx[0]] = res[s].affected() > 0;
-    }
+    if (kind == Batch::OpKind::kJobState) (*accepted)[idx[0]] = res[s].affected() > 0;
   }
   return Status::Ok();
 }
@@ -220,42 +292,9 @@ Result<std::string> PgStoreImpl::OpOf(int64_t job, const std::string& key) {
 Result<Conn::Step> PgStoreImpl::StepFor(const Batch::Op& op, bool* notify) {
   const TaskRow& r = op.row;
   switch (op.kind) {
-    case Batch::OpKind::kStart: {
-      if (r.fence < 1) return Conn::Step{nullptr, Params()};
-      if (r.fence > 1) {
-        return Conn::Step{&sql::kStartNext, Params()
-                                                .Int(op.job)
-                                                .Text(r.key)
-                                                .Int(r.attempts)
-                                                .Text(r.owner)
-                                                .Int(r.lease_until_ms)
-                                                .Int(r.fence)
-                                                .Int(r.updated_ms)};
-      }
-      auto opname = OpOf(op.job, r.key);
-      if (!opname.ok()) return opname.status();
-      return Conn::Step{&sql::kStartFirst, Params()
-                                               .Int(op.job)
-                                               .Text(r.key)
-                                               .Text(r.stage)
-                                               .Text(*opname)
-                                               .Int(r.attempts)
-                                               .Text(r.owner)
-                                               .Int(r.lease_until_ms)
-                                               .Int(r.updated_ms)};
-    }
+    case Batch::OpKind::kStart:
     case Batch::OpKind::kFinish:
-      if (r.state == TaskState::kReady) *notify = true;
-      return Conn::Step{&sql::kFinish, Params()
-                                           .Int(op.job)
-                                           .Text(r.key)
-                                           .Int(r.fence)
-                                           .Int(static_cast<int>(r.state))
-                                           .Bytes(r.output)
-                                           .Text(r.error)
-                                           .Int(static_cast<int>(r.error_class))
-                                           .Int(r.not_before_ms)
-                                           .Int(r.updated_ms)};
+      return Status::Internal("Start and Finish are planned set-based (PlanCommit)");
     case Batch::OpKind::kPut: {
       if (r.state == TaskState::kReady) *notify = true;
       auto opname = OpOf(op.job, r.key);

@@ -171,6 +171,15 @@ Result<std::unique_ptr<Conn>> Conn::Open(const std::string& url) {
   return conn;
 }
 
+std::unique_ptr<Conn> Conn::OpenOrBroken(const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
+  std::unique_ptr<Conn> conn(new Conn(c));
+  if (PQstatus(c) == CONNECTION_OK) (void)conn->Exec("SET client_min_messages = warning");
+  return conn;
+}
+
 Conn::~Conn() { PQfinish(c_); }
 
 Status Conn::Check(PGresult* r, const char* what) {
@@ -284,10 +293,11 @@ Status Conn::Exec(const char* sql) {
   return Check(r.raw(), sql);
 }
 
-Result<bool> Conn::WaitNotify(int timeout_ms, int wake_fd) {
+Result<bool> Conn::WaitNotify(int timeout_ms, int wake_fd, std::vector<std::string>* channels) {
   auto drain = [&]() {
     bool any = false;
     while (PGnotify* n = PQnotifies(c_)) {
+      if (channels && n->relname) channels->push_back(n->relname);
       PQfreemem(n);
       any = true;
     }

@@ -70,6 +70,9 @@ struct Sql {
 class Conn {
  public:
   static Result<std::unique_ptr<Conn>> Open(const std::string& url);
+  // Like Open, but returns the connection even when it could not connect (Broken();
+  // Reset() tries again): for connection pools.
+  static std::unique_ptr<Conn> OpenOrBroken(const std::string& url);
   ~Conn();
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
@@ -89,8 +92,10 @@ class Conn {
 
   // Waits up to timeout_ms for a notification on a LISTENed channel; returns whether
   // one (or more; all pending are drained) arrived. A readable `wake_fd` (an eventfd,
-  // drained here) ends the wait early too.
-  Result<bool> WaitNotify(int timeout_ms, int wake_fd = -1);
+  // drained here) ends the wait early too. `channels` (optional) gets the channel of each
+  // notification drained.
+  Result<bool> WaitNotify(int timeout_ms, int wake_fd = -1,
+                          std::vector<std::string>* channels = nullptr);
   // Reconnects after a lost connection (prepared statements are forgotten).
   Status Reset();
   bool Broken() const { return PQstatus(c_) != CONNECTION_OK; }

@@ -49,24 +49,29 @@ inline constexpr Sql kSetJobState{
     "UPDATE dandori.jobs SET state = $2, error = $3, updated_ms = $4 WHERE id = $1"};
 inline constexpr Sql kTableOf{"table_of", "SELECT table_pb FROM dandori.jobs WHERE id = $1"};
 
-// Start: a first claim (fence 1) may insert the row; later ones need fence - 1 stored.
-inline constexpr Sql kStartFirst{
-    "start_first",
+// Starts, set-based (all of a commit's wave in one statement; RETURNING names the
+// accepted ones). A first claim (fence 1) may insert the row; later ones need fence - 1
+// stored. (The column lists are spelled out so that new task columns are one more array.)
+inline constexpr Sql kStartFirstMany{
+    "start_first_many",
     "INSERT INTO dandori.tasks(job, key, stage, op, state, attempts, not_before_ms, owner, "
     "lease_until_ms, fence, output, error, error_class, updated_ms) "
-    "VALUES($1, $2, $3, $4, 1, $5, 0, $6, $7, 1, NULL, '', 0, $8) "
+    "SELECT u.job, u.key, u.stage, u.op, 1, u.attempts, 0, u.owner, u.lease_until_ms, 1, NULL, "
+    "'', 0, u.updated_ms "
+    "FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], "
+    "$7::int8[], $8::int8[]) AS u(job, key, stage, op, attempts, owner, lease_until_ms, "
+    "updated_ms) "
     "ON CONFLICT (job, key) DO UPDATE SET state = 1, attempts = excluded.attempts, "
     "owner = excluded.owner, lease_until_ms = excluded.lease_until_ms, fence = 1, "
-    "updated_ms = excluded.updated_ms WHERE dandori.tasks.fence = 0"};
-inline constexpr Sql kStartNext{
-    "start_next",
-    "UPDATE dandori.tasks SET state = 1, attempts = $3, owner = $4, lease_until_ms = $5, "
-    "fence = $6, updated_ms = $7 WHERE job = $1 AND key = $2 AND fence = $6 - 1"};
-inline constexpr Sql kFinish{
-    "finish",
-    "UPDATE dandori.tasks SET state = $4, output = NULLIF($5, ''::bytea), error = $6, "
-    "error_class = $7, not_before_ms = $8, owner = '', lease_until_ms = 0, updated_ms = $9 "
-    "WHERE job = $1 AND key = $2 AND fence = $3 AND state = 1"};
+    "updated_ms = excluded.updated_ms WHERE dandori.tasks.fence = 0 "
+    "RETURNING job, key"};
+inline constexpr Sql kStartNextMany{
+    "start_next_many",
+    "UPDATE dandori.tasks t SET state = 1, attempts = u.attempts, owner = u.owner, "
+    "lease_until_ms = u.lease_until_ms, fence = u.fence, updated_ms = u.updated_ms "
+    "FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], "
+    "$7::int8[]) AS u(job, key, attempts, owner, lease_until_ms, fence, updated_ms) "
+    "WHERE t.job = u.job AND t.key = u.key AND t.fence = u.fence - 1 RETURNING t.job, t.key"};
 inline constexpr Sql kPut{
     "put_task",
     "INSERT INTO dandori.tasks(job, op, " DANDORI_TASK_COLS
@@ -80,6 +85,13 @@ inline constexpr Sql kInsertEvent{
     "insert_event",
     "INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
     "VALUES($1, $2, $3, $4, $5, $6, $7)"};
+// Event order: every transaction that appends events of a job first takes this lock
+// (per job, held to commit), so a job's events commit in seq order and a reader that
+// follows them by seq never skips one that commits later. $1: the jobs, ascending.
+inline constexpr Sql kLockJobEvents{
+    "lock_job_events",
+    "SELECT count(pg_advisory_xact_lock(1684955497, (j % 2147483647)::int4)) FROM "
+    "(SELECT DISTINCT unnest($1::int8[]) AS j ORDER BY 1) x"};
 // Many Finish ops (distinct tasks) in one statement; RETURNING names the accepted ones.
 inline constexpr Sql kFinishMany{
     "finish_many",
@@ -106,6 +118,8 @@ inline constexpr Sql kMarkCommit{
     "ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at_ms = excluded.at_ms"};
 inline constexpr Sql kCommitMark{"commit_mark",
                                  "SELECT seq FROM dandori.commit_marks WHERE writer = $1"};
+inline constexpr Sql kForgetMark{"forget_mark",
+                                 "DELETE FROM dandori.commit_marks WHERE writer = $1"};
 inline constexpr Sql kNotify{"notify_work", "SELECT pg_notify('dandori_work', '')"};
 
 // One statement claims: the rescue candidates (expired leases) first, then due ready

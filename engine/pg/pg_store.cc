@@ -71,8 +71,39 @@ std::string WriterName() {
 
 }  // namespace
 
-PgStoreImpl::PgStoreImpl(std::string url, PgStoreOptions options, std::unique_ptr<Conn> conn)
-    : url_(std::move(url)), opt_(std::move(options)), c_(std::move(conn)), writer_(WriterName()) {}
+PgStoreImpl::PgStoreImpl(std::string url, PgStoreOptions options, std::unique_ptr<Conn> conn,
+                         std::shared_ptr<ConnPool> pool)
+    : url_(std::move(url)),
+      opt_(std::move(options)),
+      own_(std::move(conn)),
+      pool_(std::move(pool)),
+      writer_(WriterName()) {}
+
+PgStoreImpl::~PgStoreImpl() {
+  // This store's commit marker is of no use to anyone else (one try, no waiting).
+  if (commit_seq_ == 0) return;
+  Hold hold(this);
+  if (hold.ok() && !c_->Broken()) (void)c_->Run(sql::kForgetMark, Params().Text(writer_));
+}
+
+PgStoreImpl::Hold::Hold(PgStoreImpl* s) : s_(s) {
+  if (s_->own_) {
+    s_->c_ = s_->own_.get();
+    return;
+  }
+  if (s_->holds_ == 0) {
+    s_->lease_ = s_->pool_->Acquire();
+    s_->c_ = s_->lease_.get();
+  }
+  ++s_->holds_;
+  counted_ = true;
+}
+
+PgStoreImpl::Hold::~Hold() {
+  if (!counted_ || --s_->holds_ > 0) return;
+  s_->c_ = nullptr;
+  s_->lease_.Release();
+}
 
 Result<JobInfo> PgStoreImpl::CreateJob(const JobSpec& spec, int64_t now_ms, bool* created) {
   auto insert = [&]() -> Result<int64_t> {
@@ -97,6 +128,8 @@ Result<JobInfo> PgStoreImpl::CreateJob(const JobSpec& spec, int64_t now_ms, bool
     DANDORI_RETURN_IF_ERROR(txn.Commit());
     return id;
   };
+  Hold hold(this);
+  if (!hold.ok()) return hold.status();
   // A keyless submit whose answer was lost may have landed: it is not repeated.
   if (spec.key.empty()) DANDORI_RETURN_IF_ERROR(Ready());
   Result<int64_t> id = spec.key.empty() ? insert() : Patient(insert);
@@ -165,6 +198,8 @@ Result<std::vector<Claim>> PgStoreImpl::ClaimTasksFor(int64_t job, const std::st
   for (const auto& p : op_patterns) likes.push_back(GlobToLike(p));
   // Not Patient: a claim whose answer was lost may have been granted; a caller that
   // claims again gets other tasks, and the lost ones are rescued after their lease.
+  Hold hold(this);
+  if (!hold.ok()) return hold.status();
   DANDORI_RETURN_IF_ERROR(Ready());
   auto r =
       c_->Run(sql::kClaim,
@@ -233,6 +268,7 @@ Status PgStoreImpl::AddSignal(int64_t job, const Signal& s) {
     if (!r.ok()) return r.status();
     if (r->affected() > 0) {
       std::string what = s.kind == "approve" ? "gate.approved" : "job." + s.kind + "_requested";
+      DANDORI_RETURN_IF_ERROR(c_->Run(sql::kLockJobEvents, Params().IntArray({job})).status());
       DANDORI_RETURN_IF_ERROR(
           c_->Run(sql::kInsertEvent, EventParams({0, job, s.at_ms, s.who, what, s.name, 0, ""}))
               .status());
@@ -305,6 +341,8 @@ Result<std::vector<std::pair<int, int64_t>>> PgStoreImpl::CountJobs() {
 }
 
 Status PgStoreImpl::Ping() {
+  Hold hold(this);
+  if (!hold.ok()) return hold.status();
   DANDORI_RETURN_IF_ERROR(Ready());
   return c_->Exec("SELECT 1");
 }
@@ -333,7 +371,13 @@ Result<std::unique_ptr<PgStore>> OpenPgStore(const std::string& url,
   auto conn = pg::Conn::Open(url);
   if (!conn.ok()) return conn.status();
   DANDORI_RETURN_IF_ERROR(options.migrate ? pg::Migrate(**conn) : pg::RequireCurrentSchema(**conn));
-  return std::unique_ptr<PgStore>(new pg::PgStoreImpl(url, options, std::move(*conn)));
+  return std::unique_ptr<PgStore>(new pg::PgStoreImpl(url, options, std::move(*conn), nullptr));
+}
+
+std::unique_ptr<PgStore> OpenPooledPgStore(std::shared_ptr<pg::ConnPool> pool,
+                                           const PgStoreOptions& options) {
+  std::string url = pool->url();
+  return std::unique_ptr<PgStore>(new pg::PgStoreImpl(url, options, nullptr, std::move(pool)));
 }
 
 }  // namespace dandori::engine

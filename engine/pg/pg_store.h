@@ -22,7 +22,7 @@
 //    reads the marker to learn whether the commit landed.
 //
 // Thread rules: like every Store, one thread at a time per object; open one PgStore per
-// thread (each has its own connections).
+// thread (each has its own connection, or borrows one per call from a shared pool).
 #pragma once
 
 #include <functional>
@@ -33,6 +33,10 @@
 #include "engine/store.h"
 
 namespace dandori::engine {
+
+namespace pg {
+class ConnPool;  // engine/pg/pg_pool.h
+}
 
 struct PgStoreOptions {
   // true: bring the schema up to date (serve); false: require it current (worker).
@@ -91,6 +95,13 @@ class PgStore : public Store {
 // url: postgres://user@host:port/db (any libpq connection string works too).
 Result<std::unique_ptr<PgStore>> OpenPgStore(const std::string& url,
                                              const PgStoreOptions& options = {});
+
+// A store whose calls each borrow a connection from `pool` (engine/pg/pg_pool.h) and
+// give it back: one store per job, a few connections for all (`dandori serve`). The
+// schema is not checked (the pool's owner did that). WaitForWork still opens its own
+// LISTEN connection: a pooled store is for job drivers, which do not call it.
+std::unique_ptr<PgStore> OpenPooledPgStore(std::shared_ptr<pg::ConnPool> pool,
+                                           const PgStoreOptions& options = {});
 
 // Is `spec` a PostgreSQL URL (postgres:// or postgresql://)?
 bool IsPostgresUrl(const std::string& spec);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/pg/pg_conn.h"
+#include "engine/pg/pg_pool.h"
 #include "engine/pg/pg_store.h"
 
 namespace dandori::engine::pg {
@@ -28,7 +29,10 @@ const Status& StatusOf(const Result<T>& r) {
 
 class PgStoreImpl final : public PgStore {
  public:
-  PgStoreImpl(std::string url, PgStoreOptions options, std::unique_ptr<Conn> conn);
+  // Either `conn` (this store's own connection) or `pool` (each call borrows one).
+  PgStoreImpl(std::string url, PgStoreOptions options, std::unique_ptr<Conn> conn,
+              std::shared_ptr<ConnPool> pool);
+  ~PgStoreImpl() override;
 
   Result<JobInfo> CreateJob(const JobSpec& spec, int64_t now_ms, bool* created) override;
   Result<JobInfo> GetJob(int64_t id) override;
@@ -80,7 +84,26 @@ class PgStoreImpl final : public PgStore {
 
   std::string url_;
   PgStoreOptions opt_;
-  std::unique_ptr<Conn> c_;
+  // Sets c_ for the current call: this store's own connection, or one borrowed from the
+  // pool (the outermost Hold borrows it, nested ones reuse it, the outermost returns it).
+  class Hold {
+   public:
+    explicit Hold(PgStoreImpl* s);
+    ~Hold();
+    bool ok() const { return st_.ok(); }
+    const Status& status() const { return st_; }
+
+   private:
+    PgStoreImpl* s_;
+    bool counted_ = false;
+    Status st_;
+  };
+
+  Conn* c_ = nullptr;  // valid while a Hold is alive
+  std::unique_ptr<Conn> own_;
+  std::shared_ptr<ConnPool> pool_;
+  ConnPool::Lease lease_;
+  int holds_ = 0;
   std::unique_ptr<Conn> listen_;                     // LISTEN dandori_work (WaitForWork)
   std::map<int64_t, std::vector<std::string>> ops_;  // job -> operator per state
   std::string writer_;                               // this store's commit marker row
@@ -92,17 +115,23 @@ template <typename F>
 auto PgStoreImpl::Patient(F f) -> decltype(f()) {
   int64_t backoff_ms = 0;
   while (true) {
-    Status ready = Ready();
-    if (ready.ok()) {
-      auto r = f();
-      Status st = StatusOf(r);
-      if (st.code() != Code::kUnavailable || !WaitAfter(st, &backoff_ms)) {
-        if (st.code() != Code::kUnavailable) OutageOver();
-        return r;
+    Status failed;
+    {
+      Hold hold(this);  // a borrowed connection goes back before the backoff wait
+      Status ready = hold.ok() ? Ready() : hold.status();
+      if (ready.ok()) {
+        auto r = f();
+        Status st = StatusOf(r);
+        if (st.code() != Code::kUnavailable) {
+          OutageOver();
+          return r;
+        }
+        failed = st;
+      } else {
+        failed = ready;
       }
-    } else if (!WaitAfter(ready, &backoff_ms)) {
-      return ready;
     }
+    if (!WaitAfter(failed, &backoff_ms)) return failed;
   }
 }
 
