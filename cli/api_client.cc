@@ -133,6 +133,10 @@ engine::JobStatus StatusOf(const json& j) {
   for (const json& g : j.value("waitingGates", json::array())) {
     s.waiting.push_back({Str(g, "gate"), Str(g, "task"), Str(g, "message")});
   }
+  for (const json& a : j.value("alerts", json::array())) {
+    s.alerts.push_back({Str(a, "state"), a.value("attempts", 0), Str(a, "error"),
+                        I64(a, "nextTryMs"), I64(a, "createdMs")});
+  }
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include "cli/job_view.h"
 #include "cli/run_support.h"
 #include "engine/job_control.h"
+#include "engine/pg/pg_store.h"
 
 namespace dandori::cli {
 namespace {
@@ -50,6 +51,8 @@ int Status_(const JobArgs& a) {
   if (!o.ok()) return Fail("status", o.status());
   auto st = engine::GetStatus(*o->store, o->job);
   if (!st.ok()) return Fail("status", st.status());
+  Status alerts = engine::ReadAlerts(*o->store, &*st);
+  if (!alerts.ok()) return Fail("status", alerts);
   PrintStatus(*st, a.json);
   return kExitOk;
 }

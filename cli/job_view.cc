@@ -83,6 +83,15 @@ void PrintStatusJson(const engine::JobStatus& s) {
         {{"gate", Str(g.gate)}, {"task", Str(g.task)}, {"message", Str(g.message)}}));
   }
   r.emplace_back("waiting_gates", Value::MakeList(std::move(gates)));
+  Value::List alerts;
+  for (const auto& al : s.alerts) {
+    alerts.push_back(Value::MakeRecord({{"state", Str(al.state)},
+                                        {"attempts", Value::Int(al.attempts)},
+                                        {"error", Str(al.error)},
+                                        {"next_try_ms", Value::Int(al.next_try_ms)},
+                                        {"created_ms", Value::Int(al.created_ms)}}));
+  }
+  r.emplace_back("alerts", Value::MakeList(std::move(alerts)));
   PrintJson(Value::MakeRecord(std::move(r)));
 }
 
@@ -153,6 +162,17 @@ void PrintStatus(const engine::JobStatus& s, bool json) {
   for (const auto& g : s.waiting) {
     std::printf("waiting for approval: %s%s%s  (dandori approve %lld %s)\n", g.task.c_str(),
                 g.message.empty() ? "" : " — ", g.message.c_str(), id, g.gate.c_str());
+  }
+  for (const auto& al : s.alerts) {
+    if (al.state == "delivered") {
+      std::printf("alert delivered (%d %s)\n", al.attempts, al.attempts == 1 ? "try" : "tries");
+      continue;
+    }
+    std::string next =
+        al.state == "pending" && al.next_try_ms > 0 ? "; next try " + TimeText(al.next_try_ms) : "";
+    std::printf("alert %s after %d %s%s%s%s\n", al.state.c_str(), al.attempts,
+                al.attempts == 1 ? "try" : "tries", al.error.empty() ? "" : ": ", al.error.c_str(),
+                next.c_str());
   }
 }
 

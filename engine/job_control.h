@@ -68,6 +68,15 @@ struct StageCounts {
   std::string stage;
   int64_t by_state[kTaskStates] = {};  // indexed by TaskState
 };
+// One delivery of serve's --alert-url for a job (the outbox, server/alerts.h).
+struct AlertState {
+  std::string state;  // pending | delivered | failed
+  int attempts = 0;
+  std::string error;        // the last try's error
+  int64_t next_try_ms = 0;  // pending: not before
+  int64_t created_ms = 0;
+};
+
 struct JobStatus {
   JobInfo job;
   std::vector<StageCounts> stages;  // by stage name
@@ -75,6 +84,7 @@ struct JobStatus {
   int64_t total = 0;
   std::vector<TaskRow> failed;  // the failed tasks (without outputs), in key order
   std::vector<WaitingGate> waiting;
+  std::vector<AlertState> alerts;  // PostgreSQL only (engine/pg/pg_store.h ReadAlerts)
 };
 Result<JobStatus> GetStatus(Store& store, int64_t job);
 // The same for a job already read (lists).

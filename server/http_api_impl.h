@@ -150,6 +150,14 @@ inline v1::Job JobOf(const engine::JobStatus& s) {
     w->set_task(g.task);
     w->set_message(g.message);
   }
+  for (const auto& a : s.alerts) {
+    v1::Alert* al = m.add_alerts();
+    al->set_state(a.state);
+    al->set_attempts(a.attempts);
+    al->set_error(a.error);
+    al->set_next_try_ms(a.next_try_ms);
+    al->set_created_ms(a.created_ms);
+  }
   return m;
 }
 
@@ -226,21 +234,10 @@ struct ApiServer::Impl {
 
   // The same from a status already read; adds the job's alerts (the outbox, PostgreSQL
   // only).
-  Result<v1::Job> JobMessage(engine::Store& store, const engine::JobStatus& st) {
-    v1::Job m = api_detail::JobOf(st);
-    auto* pg = dynamic_cast<PgStore*>(&store);
-    if (!pg) return m;
-    auto alerts = pg->ListAlerts(st.job.id);
-    if (!alerts.ok()) return alerts.status();
-    for (const auto& a : *alerts) {
-      v1::Alert* m_alert = m.add_alerts();
-      m_alert->set_state(a.state == 0 ? "pending" : a.state == 1 ? "delivered" : "failed");
-      m_alert->set_attempts(a.attempts);
-      m_alert->set_error(a.error);
-      m_alert->set_next_try_ms(a.state == 0 ? a.not_before_ms : 0);
-      m_alert->set_created_ms(a.created_ms);
-    }
-    return m;
+  Result<v1::Job> JobMessage(engine::Store& store, engine::JobStatus st) {
+    Status read = engine::ReadAlerts(store, &st);
+    if (!read.ok()) return read;
+    return api_detail::JobOf(st);
   }
 
   void Routes();

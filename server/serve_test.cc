@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "compiler/compile.h"
+#include "engine/job_control.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
 #include "engine/pg/pg_store.h"
@@ -150,6 +151,15 @@ TEST_CASE("an alert pending when serve gets SIGTERM is delivered once by the nex
     CHECK(j["alerts"][0]["state"] == "pending");
     CHECK(j["alerts"][0]["error"].get<std::string>().find("500") != std::string::npos);
     api.Stop();
+  }
+  {  // ... and so does `dandori status` on the database (the same ReadAlerts)
+    auto st = GetStatus(**store, job);
+    REQUIRE(st.ok());
+    REQUIRE(ReadAlerts(**store, &*st).ok());
+    REQUIRE(st->alerts.size() == 1);
+    CHECK(st->alerts[0].state == "pending");
+    CHECK(st->alerts[0].attempts == pending.attempts);
+    CHECK(st->alerts[0].next_try_ms == pending.not_before_ms);
   }
 
   // serve 2, the target healthy again: delivered once.

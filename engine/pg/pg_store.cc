@@ -366,6 +366,21 @@ bool IsPostgresUrl(const std::string& spec) {
   return spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0;
 }
 
+Status ReadAlerts(Store& store, JobStatus* st) {
+  auto* pg = dynamic_cast<PgStore*>(&store);
+  if (!pg) return Status::Ok();
+  auto rows = pg->ListAlerts(st->job.id);
+  if (!rows.ok()) return rows.status();
+  st->alerts.clear();
+  for (const auto& a : *rows) {
+    st->alerts.push_back({a.state == 0   ? "pending"
+                          : a.state == 1 ? "delivered"
+                                         : "failed",
+                          a.attempts, a.error, a.state == 0 ? a.not_before_ms : 0, a.created_ms});
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<PgStore>> OpenPgStore(const std::string& url,
                                              const PgStoreOptions& options) {
   auto conn = pg::Conn::Open(url);

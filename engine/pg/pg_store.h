@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/job_control.h"
 #include "engine/store.h"
 
 namespace dandori::engine {
@@ -91,6 +92,10 @@ class PgStore : public Store {
   };
   virtual Result<std::vector<AlertRow>> ListAlerts(int64_t job) = 0;
 };
+
+// Fills st->alerts from the outbox when `store` is a PgStore (other stores have none):
+// the one place `status` (CLI on a database URL) and the HTTP API read them.
+Status ReadAlerts(Store& store, JobStatus* st);
 
 // url: postgres://user@host:port/db (any libpq connection string works too).
 Result<std::unique_ptr<PgStore>> OpenPgStore(const std::string& url,
