@@ -30,16 +30,35 @@ constexpr pg::Sql kEffect{
     "INSERT INTO chaos.effects(job, task, fence, executor) VALUES($1, $2, $3, $4) "
     "ON CONFLICT DO NOTHING"};
 
+// The node's URL with its application_name replaced by chaos_effect, so that the effect
+// connections are never counted as the node's, not even before a SET could run.
+std::string EffectUrl(const std::string& url) {
+  std::string base = url, query;
+  if (size_t q = url.find('?'); q != std::string::npos) {
+    base = url.substr(0, q);
+    query = url.substr(q + 1);
+  }
+  std::string kept;
+  size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string part = query.substr(start, end - start);
+    if (!part.empty() && part.rfind("application_name=", 0) != 0) kept += part + "&";
+    start = end + 1;
+  }
+  return base + "?" + kept + "application_name=chaos_effect";
+}
+
 class EffectOp final : public Operator {
  public:
-  EffectOp(std::string url, int work_ms) : url_(std::move(url)), work_ms_(work_ms) {}
+  EffectOp(const std::string& url, int work_ms) : url_(EffectUrl(url)), work_ms_(work_ms) {}
   Result<Value> Run(OperatorContext& ctx) override {
     thread_local std::unique_ptr<pg::Conn> conn;
     if (!conn || conn->Broken()) {
       auto c = pg::Conn::Open(url_);
       if (!c.ok()) return Status::Transient(c.status().message());
       conn = std::move(*c);
-      (void)conn->Exec("SET application_name = 'chaos_effect'");
     }
     if (ctx.cancel && ctx.cancel->WaitFor(std::chrono::milliseconds(work_ms_))) {
       return Status::Cancelled("cancelled");
