@@ -2,8 +2,28 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdio>
 
 namespace dandori::engine {
+
+std::function<void(int64_t, int64_t, std::string_view)> ProgressToLink(
+    std::shared_ptr<AttemptLink> link, Clock* clock) {
+  int64_t start = clock->NowMs();
+  return
+      [link = std::move(link), clock, start](int64_t done, int64_t total, std::string_view unit) {
+        int64_t now = clock->NowMs();
+        link->last_beat_ms = now;
+        link->progress_done = done;
+        link->progress_total = total;
+        int64_t last = link->last_progress_line_ms.load();
+        if (now - last < 1000 && !(total > 0 && done >= total)) return;
+        if (!link->last_progress_line_ms.compare_exchange_strong(last, now)) return;
+        char buf[96];
+        std::snprintf(buf, sizeof(buf), "+%.1fs %lld/%lld ", (now - start) / 1000.0,
+                      static_cast<long long>(done), static_cast<long long>(total));
+        link->log.Append("progress", std::string(buf).append(unit).append("\n"));
+      };
+}
 
 ThreadRunner::ThreadRunner(Clock* clock, int max_threads)
     : clock_(clock), max_threads_(max_threads) {}

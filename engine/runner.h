@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/cancel.h"
+#include "base/capped_log.h"
 #include "base/clock.h"
 #include "base/thread_annotations.h"
 #include "stdlib/operator.h"
@@ -29,7 +30,15 @@ struct AttemptLink {
   std::atomic<int64_t> last_beat_ms{0};
   std::atomic<int64_t> progress_done{0};
   std::atomic<int64_t> progress_total{0};
+  CappedLog log;  // what the attempt wrote (OperatorContext::log); taken when it ends
+  std::atomic<int64_t> last_progress_line_ms{0};
 };
+
+// An attempt's OperatorContext::progress: a heartbeat, the figures the live display
+// reads, and a line in the attempt's "progress" log ("+12.5s 150/300 cameras") at most
+// once a second and when done reaches total.
+std::function<void(int64_t, int64_t, std::string_view)> ProgressToLink(
+    std::shared_ptr<AttemptLink> link, Clock* clock);
 
 struct Launch {
   uint64_t id = 0;  // the scheduler's attempt id

@@ -55,6 +55,7 @@ struct Inst {
   int item = 0;
   Value var;
   std::string path;
+  std::string label;  // the loop variables in scope, "zone=z03, server=z03-s040"
   std::vector<Slot> slots;
   int exits_left = 0;  // sinks not yet done; 0: the body reached its exit
   int active = 0;      // slots started and not terminal
@@ -92,6 +93,7 @@ struct TaskRun {
   int slot = 0;
   int state = 0;
   std::string key;
+  std::string label;  // TaskRow::label
   Value args;
   int attempts = 0;
   int64_t fence = 0;

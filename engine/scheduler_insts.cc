@@ -2,6 +2,7 @@
 // its slots: dependencies and exits, `when`, gates, failure and cancellation inside the
 // body; and how the top level and the handlers end the job.
 #include "engine/scheduler_impl.h"
+#include "engine/task_label.h"
 
 namespace dandori::engine {
 
@@ -14,6 +15,10 @@ std::unique_ptr<Inst> Scheduler::Impl::MakeInst(Inst* parent, BlockRun* run, int
   in->item = item;
   in->var = std::move(var);
   in->path = std::move(path);
+  in->label = parent ? parent->label : std::string();
+  if (block >= 0 && !prog->states[block].block.var().empty()) {
+    AppendLoopLabel(prog->states[block].block.var(), in->var, item, &in->label);
+  }
   const auto& body = prog->Body(block);
   in->slots.resize(body.size());
   for (size_t i = 0; i < body.size(); ++i) {

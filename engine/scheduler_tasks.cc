@@ -5,6 +5,7 @@
 
 #include "engine/retry.h"
 #include "engine/scheduler_impl.h"
+#include "engine/task_label.h"
 #include "proto/value_codec.h"
 
 namespace dandori::engine {
@@ -36,6 +37,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
   t->slot = slot;
   t->state = idx;
   t->key = "s" + std::to_string(idx) + inst->path;
+  t->label = TaskLabel(ps.name, inst->label);
   bool interrupted_out = false;
   Code last_class = Code::kOk;  // how the stored task's last attempt ended
   auto it = stored.find(t->key);
@@ -97,6 +99,7 @@ void Scheduler::Impl::StartTask(Inst* inst, int slot) {
     TaskRow row;
     row.key = raw->key;
     row.stage = ps.name;
+    row.label = raw->label;
     row.state = TaskState::kFailed;
     row.attempts = raw->attempts;
     row.fence = raw->fence;
@@ -157,6 +160,7 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
   TaskRow row;
   row.key = t->key;
   row.stage = ps.name;
+  row.label = t->label;
   row.attempts = t->attempts;
   row.fence = t->fence;
   row.owner = opt.owner;
@@ -185,10 +189,9 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
   std::shared_ptr<AttemptLink> link = t->link;
   Clock* c = clock;
   ctx.heartbeat = [link, c] { link->last_beat_ms = c->NowMs(); };
-  ctx.progress = [link, c](int64_t done, int64_t total, std::string_view) {
-    link->last_beat_ms = c->NowMs();
-    link->progress_done = done;
-    link->progress_total = total;
+  ctx.progress = ProgressToLink(link, c);
+  ctx.log = [link](std::string_view stream, std::string_view text) {
+    link->log.Append(stream, text);
   };
   if (!l.trivial) {
     std::string root =
@@ -265,6 +268,7 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   TaskRow row;
   row.key = t->key;
   row.stage = ps.name;
+  row.label = t->label;
   row.fence = t->fence;
   row.attempts = t->attempts;
   row.updated_ms = clock->NowMs();
@@ -275,6 +279,13 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
       turn.batch.Put(job, row);
     }
   };
+  if (was_running && t->link) {
+    for (LogText& l : t->link->log.Take()) {
+      if (l.text.empty()) continue;
+      turn.batch.AddLog(job, {t->key, t->attempts, std::move(l.stream), std::move(l.text),
+                              l.truncated, row.updated_ms});
+    }
+  }
   Inst* inst = t->inst;
   int slot = t->slot;
   if (result.ok()) {

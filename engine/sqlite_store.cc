@@ -12,6 +12,7 @@
 namespace dandori::engine {
 namespace {
 
+// The schema of version 1; a new store is made by it and then every migration.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE jobs(
@@ -64,9 +65,28 @@ CREATE VIEW attempts AS
   FROM events WHERE what LIKE 'task.%';
 )sql";
 
+// kMigrations[i] takes a store from schema version i + 1 to i + 2. Never edit a released
+// migration: append one and bump kSqliteSchemaVersion.
+constexpr const char* kMigrations[] = {
+    // 2: task labels (engine/task_label.h) and attempt logs (Store::ListLogs).
+    R"sql(
+ALTER TABLE tasks ADD COLUMN label TEXT NOT NULL DEFAULT '';
+CREATE TABLE logs(
+  job INTEGER NOT NULL,
+  task TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  text BLOB NOT NULL,
+  truncated INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY(job, task, attempt, stream)) WITHOUT ROWID;
+)sql",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSqliteSchemaVersion - 1);
+
 constexpr const char* kTaskCols =
     "key, stage, state, attempts, not_before_ms, owner, lease_until_ms, fence, output, error, "
-    "error_class, updated_ms";
+    "error_class, updated_ms, label";
 constexpr const char* kJobCols =
     "id, COALESCE(key, ''), workflow, state, table_pb, params, workdir, error, created_ms, "
     "updated_ms, owner, owner_until_ms";
@@ -85,6 +105,7 @@ TaskRow ReadTask(Stmt& s, int c) {
   r.error = s.Text(c + 9);
   r.error_class = static_cast<Code>(s.Int(c + 10));
   r.updated_ms = s.Int(c + 11);
+  r.label = s.Text(c + 12);
   return r;
 }
 
@@ -368,6 +389,28 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
+                                         int attempt) override {
+    Stmt& q = db_.Prepare(
+        "SELECT task, attempt, stream, text, truncated, at_ms FROM logs WHERE job = ? AND "
+        "(? = '' OR task = ?) AND (? = 0 OR attempt = ?) ORDER BY task, attempt, stream");
+    q.Bind(1, job);
+    q.Bind(2, task);
+    q.Bind(3, task);
+    q.Bind(4, static_cast<int64_t>(attempt));
+    q.Bind(5, static_cast<int64_t>(attempt));
+    std::vector<LogChunk> out;
+    while (true) {
+      auto row = q.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(
+          {q.Text(0), static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Int(4) != 0, q.Int(5)});
+    }
+    q.Reset();
+    return out;
+  }
+
   Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) override {
     Stmt& u = db_.Prepare("DELETE FROM signals WHERE job = ? AND kind = ? AND name = ?");
     u.Bind(1, job);
@@ -434,8 +477,8 @@ class SqliteStore final : public Store {
         // fence 1 claims a task never stored (or stored as ready with fence 0).
         Stmt& s = db_.Prepare(
             "INSERT INTO tasks(job, key, stage, state, attempts, not_before_ms, owner, "
-            "lease_until_ms, fence, output, error, error_class, updated_ms) "
-            "VALUES(?, ?, ?, 1, ?, 0, ?, ?, ?, NULL, '', 0, ?) "
+            "lease_until_ms, fence, output, error, error_class, updated_ms, label) "
+            "VALUES(?, ?, ?, 1, ?, 0, ?, ?, ?, NULL, '', 0, ?, ?) "
             "ON CONFLICT(job, key) DO UPDATE SET state = 1, attempts = excluded.attempts, "
             "owner = excluded.owner, lease_until_ms = excluded.lease_until_ms, "
             "fence = excluded.fence, updated_ms = excluded.updated_ms "
@@ -448,6 +491,7 @@ class SqliteStore final : public Store {
         s.Bind(6, r.lease_until_ms);
         s.Bind(7, r.fence);
         s.Bind(8, r.updated_ms);
+        s.Bind(9, r.label);
         if (r.fence < 1) {
           *ok = false;
           s.Reset();
@@ -481,7 +525,7 @@ class SqliteStore final : public Store {
       }
       case Batch::OpKind::kPut: {
         Stmt& s = db_.Prepare(std::string("INSERT OR REPLACE INTO tasks(job, ") + kTaskCols +
-                              ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                              ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         s.Bind(1, op.job);
         s.Bind(2, r.key);
         s.Bind(3, r.stage);
@@ -499,6 +543,21 @@ class SqliteStore final : public Store {
         s.Bind(11, r.error);
         s.Bind(12, static_cast<int64_t>(r.error_class));
         s.Bind(13, r.updated_ms);
+        s.Bind(14, r.label);
+        return s.Run();
+      }
+      case Batch::OpKind::kLog: {
+        const LogChunk& l = op.log;
+        Stmt& s = db_.Prepare(
+            "INSERT OR REPLACE INTO logs(job, task, attempt, stream, text, truncated, at_ms) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?)");
+        s.Bind(1, op.job);
+        s.Bind(2, l.task);
+        s.Bind(3, static_cast<int64_t>(l.attempt));
+        s.Bind(4, l.stream);
+        s.BindBlob(5, l.text);
+        s.Bind(6, static_cast<int64_t>(l.truncated ? 1 : 0));
+        s.Bind(7, l.at_ms);
         return s.Run();
       }
       case Batch::OpKind::kEvent:
@@ -520,6 +579,34 @@ class SqliteStore final : public Store {
   Db db_;
 };
 
+// Takes a store from schema version `from` to this dandori's, inside the caller's
+// transaction.
+Status ApplyMigrations(Db& db, int from) {
+  for (int v = from; v < kSqliteSchemaVersion; ++v) {
+    DANDORI_RETURN_IF_ERROR(db.Exec(kMigrations[v - 1]));
+  }
+  return Status::Ok();
+}
+
+// Takes a store written by an older dandori to this schema in one transaction.
+Status Migrate(Db& db, int from) {
+  DANDORI_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  // Another process may have migrated it while this one waited for the lock.
+  auto now = db.QueryText("SELECT value FROM meta WHERE key = 'schema_version'");
+  Status st = now.ok() ? Status::Ok() : now.status();
+  if (st.ok()) from = std::atoi(now->c_str());
+  if (st.ok()) st = ApplyMigrations(db, from);
+  if (st.ok()) {
+    st = db.Exec("UPDATE meta SET value = '" + std::to_string(kSqliteSchemaVersion) +
+                 "' WHERE key = 'schema_version'");
+  }
+  if (!st.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return st;
+  }
+  return db.Exec("COMMIT");
+}
+
 Status CheckOrCreateSchema(Db& db, const std::string& path) {
   auto version = db.QueryText("SELECT value FROM meta WHERE key = 'schema_version'");
   if (version.ok()) {
@@ -529,11 +616,10 @@ Status CheckOrCreateSchema(Db& db, const std::string& path) {
           path + ": store schema version " + *version + " is newer than this dandori's (" +
           std::to_string(kSqliteSchemaVersion) + "); upgrade dandori");
     }
-    if (v < kSqliteSchemaVersion) {
-      return Status::FailedPrecondition(
-          path + ": store schema version " + *version + " is older than this dandori's (" +
-          std::to_string(kSqliteSchemaVersion) + ") and has no migration");
+    if (v < 1) {
+      return Status::Corruption(path + ": store schema version " + *version + " is not valid");
     }
+    if (v < kSqliteSchemaVersion) return Migrate(db, v);
     return Status::Ok();
   }
   if (version.status().code() != Code::kNotFound) return version.status();
@@ -545,6 +631,7 @@ Status CheckOrCreateSchema(Db& db, const std::string& path) {
   }
   DANDORI_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   Status st = db.Exec(kSchema);
+  if (st.ok()) st = ApplyMigrations(db, 1);
   if (st.ok()) {
     st = db.Exec("INSERT INTO meta(key, value) VALUES('schema_version', '" +
                  std::to_string(kSqliteSchemaVersion) + "'), ('event_seq', '0')");

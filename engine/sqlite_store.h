@@ -13,7 +13,7 @@
 
 namespace dandori::engine {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;  // 2: task labels, attempt logs
 
 struct SqliteOptions {
   bool create = true;          // create the file (and its folder) when missing

@@ -17,6 +17,9 @@
 //    commit). Durability rule: nothing is started or reported before Commit returns.
 //  * Events are an append-only history per job with a store-wide increasing sequence.
 //
+// A task key's human label (TaskRow::label) is written with the row's first Put or
+// Start and never changes.
+//
 // Thread rules: a Store object is used by one thread at a time (the scheduler thread);
 // several processes may open the same database (SQLite: serialized by file locks;
 // PostgreSQL: by row locks).
@@ -82,6 +85,9 @@ struct JobInfo {
 struct TaskRow {
   std::string key;
   std::string stage;  // stage name, for status and events
+  // The task's name for people: the stage and its loop variables,
+  // "drain[zone=z03, server=z03-s040]" (engine/task_label.h); the key stays the id.
+  std::string label;
   TaskState state = TaskState::kReady;
   int attempts = 0;
   int64_t not_before_ms = 0;
@@ -105,6 +111,18 @@ struct Event {
   std::string detail;  // error text or other detail
 };
 
+// What one attempt of a task wrote, one stream of it (OperatorContext::log): stdout,
+// stderr, progress. `text` is the stream's last kLogCapBytes (base/capped_log.h);
+// `truncated` says earlier bytes were dropped. Written with the attempt's end.
+struct LogChunk {
+  std::string task;  // task key
+  int attempt = 0;
+  std::string stream;
+  std::string text;
+  bool truncated = false;
+  int64_t at_ms = 0;
+};
+
 struct Signal {
   std::string kind;  // "approve" or "cancel"
   std::string name;  // gate name (approve) or empty
@@ -115,14 +133,15 @@ struct Signal {
 // One transaction of transitions. Ops apply in order.
 class Batch {
  public:
-  enum class OpKind { kStart, kFinish, kPut, kEvent, kJobState };
+  enum class OpKind { kStart, kFinish, kPut, kEvent, kJobState, kLog };
   struct Op {
     OpKind kind = OpKind::kPut;
     int64_t job = 0;
-    TaskRow row;  // kStart: key, stage, attempts, owner, lease_until_ms, fence
-                  // kFinish: key, fence, state, output, error, error_class, not_before_ms
-                  // kPut: the whole row
-    Event event;  // kEvent
+    TaskRow row;   // kStart: key, stage, attempts, owner, lease_until_ms, fence
+                   // kFinish: key, fence, state, output, error, error_class, not_before_ms
+                   // kPut: the whole row
+    Event event;   // kEvent
+    LogChunk log;  // kLog
     JobState job_state = JobState::kRunning;  // kJobState
     std::string error;                        // kJobState
     int64_t at_ms = 0;                        // kJobState: the job's updated_ms
@@ -143,6 +162,15 @@ class Batch {
     op.kind = OpKind::kEvent;
     op.job = e.job;
     op.event = std::move(e);
+    Add(std::move(op));
+  }
+  // Stores an attempt's log stream (replacing one stored for the same task, attempt and
+  // stream).
+  void AddLog(int64_t job, LogChunk log) {
+    Op op;
+    op.kind = OpKind::kLog;
+    op.job = job;
+    op.log = std::move(log);
     Add(std::move(op));
   }
   // Sets the job's state (and error); its updated_ms becomes now_ms, the engine's Clock
@@ -222,6 +250,10 @@ class Store {
   // (job, kind, name). Also appends an event.
   virtual Status AddSignal(int64_t job, const Signal& signal) = 0;
   virtual Result<std::vector<Signal>> ListSignals(int64_t job) = 0;
+  // Logs of `job`'s attempts: of one task (empty: all) and one attempt (0: all), in task,
+  // attempt and stream order.
+  virtual Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
+                                                 int attempt) = 0;
   // Removes a signal (retry clears a cancel request).
   virtual Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) = 0;
 };

@@ -30,8 +30,10 @@ struct DispatchWorker::Running {
   std::string op;
   OperatorContext ctx;
   CancelToken cancel;
+  std::shared_ptr<AttemptLink> link = std::make_shared<AttemptLink>();  // its log, progress
   Result<Value> result = Value();
-  bool done = false;  // guarded by the worker's mu_
+  std::vector<LogText> logs;  // taken from link->log when reported
+  bool done = false;          // guarded by the worker's mu_
   bool handed_back = false;
 };
 
@@ -84,6 +86,11 @@ void DispatchWorker::Execute(std::shared_ptr<Running> r) {
       std::filesystem::create_directories(r->ctx.scratch_dir, ec);
     }
     r->ctx.cancel = &r->cancel;
+    std::shared_ptr<AttemptLink> link = r->link;
+    r->ctx.progress = ProgressToLink(link, SystemClock());
+    r->ctx.log = [link](std::string_view stream, std::string_view text) {
+      link->log.Append(stream, text);
+    };
     int64_t t0 = WallMs();
     r->result = op->Run(r->ctx);
     stats_.attempt_ms.Observe(WallMs() - t0);
@@ -111,6 +118,7 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
   std::vector<int64_t> ids, fences, classes;
   std::vector<std::string> results, errors;
   std::vector<int64_t> back_ids, back_fences;
+  std::vector<Conn::Step> log_steps;  // after the finish step (res[0] reads its answer)
   for (auto& r : fin) {
     if (r->handed_back) {
       back_ids.push_back(r->id);
@@ -119,6 +127,17 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
     }
     ids.push_back(r->id);
     fences.push_back(r->wfence);
+    // The attempt's logs, in the same transaction as its result (a report that fails
+    // keeps them for the next round: Take happens once, the chunks stay in r).
+    for (LogText& l : r->link->log.Take()) {
+      if (!l.text.empty()) r->logs.push_back(std::move(l));
+    }
+    for (const LogText& l : r->logs) {
+      engine::LogChunk chunk{r->ctx.task_id, r->ctx.attempt, l.stream,
+                             l.text,         l.truncated,    WallMs()};
+      log_steps.push_back(
+          {&pg::sql::kPutLog, pg::sql::LogParams(std::atoll(r->ctx.job_id.c_str()), chunk)});
+    }
     if (r->result.ok()) {
       results.push_back(EncodeValue(*r->result));
       errors.emplace_back();
@@ -135,6 +154,7 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
          Params().IntArray(ids).IntArray(fences).BytesArray(results).TextArray(errors).IntArray(
              classes)});
   }
+  for (auto& step : log_steps) steps.push_back(std::move(step));
   if (!back_ids.empty()) {
     steps.push_back({&sql::kDispatchRelease, Params().IntArray(back_ids).IntArray(back_fences)});
   }

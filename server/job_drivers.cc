@@ -68,6 +68,10 @@ class StoppableStore final : public Store {
   Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) override {
     return s_->ClearSignal(job, kind, name);
   }
+  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
+                                         int attempt) override {
+    return s_->ListLogs(job, task, attempt);
+  }
 
  private:
   static Status Stopping() { return Status::Cancelled("engine stopping"); }

@@ -28,6 +28,9 @@ struct OperatorContext {
   // done / total in `unit` ("frames", "cameras", "bytes"); also counts as a heartbeat.
   std::function<void(int64_t done, int64_t total, std::string_view unit)> progress;
   std::function<void()> heartbeat;
+  // What the attempt writes for people to read (`dandori logs`): a program's stdout and
+  // stderr, an operator's own lines. Kept per stream with a size cap (base/capped_log.h).
+  std::function<void(std::string_view stream, std::string_view text)> log;
   std::string job_id;
   std::string task_id;  // stable across attempts
   int attempt = 1;      // 1-based
@@ -44,6 +47,9 @@ struct OperatorContext {
   }
   void Heartbeat() const {
     if (heartbeat) heartbeat();
+  }
+  void Log(std::string_view stream, std::string_view text) const {
+    if (log) log(stream, text);
   }
 };
 

@@ -28,12 +28,13 @@ int StateOfKey(const std::string& key) {
 Conn::Step StartFirstMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx,
                           const std::vector<std::string>& opnames) {
   std::vector<int64_t> job, attempts, lease, updated;
-  std::vector<std::string> key, stage, owner;
+  std::vector<std::string> key, stage, owner, label;
   for (size_t i : idx) {
     const TaskRow& r = ops[i].row;
     job.push_back(ops[i].job);
     key.push_back(r.key);
     stage.push_back(r.stage);
+    label.push_back(r.label);
     attempts.push_back(r.attempts);
     owner.push_back(r.owner);
     lease.push_back(r.lease_until_ms);
@@ -47,7 +48,8 @@ Conn::Step StartFirstMany(const std::vector<Batch::Op>& ops, const std::vector<s
                                      .IntArray(attempts)
                                      .TextArray(owner)
                                      .IntArray(lease)
-                                     .IntArray(updated)};
+                                     .IntArray(updated)
+                                     .TextArray(label)};
 }
 
 Conn::Step StartNextMany(const std::vector<Batch::Op>& ops, const std::vector<size_t>& idx) {
@@ -155,8 +157,8 @@ Status PgStoreImpl::PlanCommit(const Batch& batch, Plan* plan, std::vector<bool>
     if (op.kind == Batch::OpKind::kEvent) {
       events.push_back(i);
       event_jobs.insert(op.event.job);
-    } else if (op.kind == Batch::OpKind::kJobState) {
-      job_states.push_back(i);
+    } else if (op.kind == Batch::OpKind::kJobState || op.kind == Batch::OpKind::kLog) {
+      job_states.push_back(i);  // after the task ops (a log names its task, not its row)
     } else {
       size_t w = seen[{op.job, op.row.key}]++;
       if (waves.size() <= w) waves.resize(w + 1);
@@ -313,10 +315,13 @@ Result<Conn::Step> PgStoreImpl::StepFor(const Batch::Op& op, bool* notify) {
                                         .Bytes(r.output)
                                         .Text(r.error)
                                         .Int(static_cast<int>(r.error_class))
-                                        .Int(r.updated_ms)};
+                                        .Int(r.updated_ms)
+                                        .Text(r.label)};
     }
     case Batch::OpKind::kEvent:
       return Conn::Step{&sql::kInsertEvent, EventParams(op.event)};
+    case Batch::OpKind::kLog:
+      return Conn::Step{&sql::kPutLog, sql::LogParams(op.job, op.log)};
     case Batch::OpKind::kJobState:
       *notify = true;  // engines and watchers react to job state changes
       return Conn::Step{

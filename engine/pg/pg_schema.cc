@@ -128,6 +128,19 @@ END $$;
 CREATE TRIGGER jobs_failed_alert AFTER UPDATE OF state ON dandori.jobs FOR EACH ROW
   WHEN (NEW.state = 2 AND OLD.state <> 2) EXECUTE FUNCTION dandori.job_failed_alert();
 )sql",
+    // 4: task labels (engine/task_label.h) and attempt logs (Store::ListLogs).
+    R"sql(
+ALTER TABLE dandori.tasks ADD COLUMN label text NOT NULL DEFAULT '';
+CREATE TABLE dandori.logs(
+  job bigint NOT NULL,
+  task text NOT NULL,
+  attempt integer NOT NULL,
+  stream text NOT NULL,
+  text bytea NOT NULL,
+  truncated boolean NOT NULL,
+  at_ms bigint NOT NULL,
+  PRIMARY KEY(job, task, attempt, stream));
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPgSchemaVersion);
 

@@ -10,7 +10,7 @@
 
 namespace dandori::engine::pg {
 
-inline constexpr int kPgSchemaVersion = 3;
+inline constexpr int kPgSchemaVersion = 4;
 
 // The version stored in the database; 0 for a database without the dandori schema.
 Result<int> SchemaVersion(Conn& conn);

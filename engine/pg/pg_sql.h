@@ -3,12 +3,13 @@
 #pragma once
 
 #include "engine/pg/pg_conn.h"
+#include "engine/store.h"
 
 namespace dandori::engine::pg::sql {
 
 #define DANDORI_TASK_COLS                                                                     \
   "key, stage, state, attempts, not_before_ms, owner, lease_until_ms, fence, output, error, " \
-  "error_class, updated_ms"
+  "error_class, updated_ms, label"
 #define DANDORI_JOB_COLS                                                                   \
   "id, COALESCE(key, ''), workflow, state, table_pb, params, workdir, error, created_ms, " \
   "updated_ms, owner, owner_until_ms"
@@ -55,12 +56,12 @@ inline constexpr Sql kTableOf{"table_of", "SELECT table_pb FROM dandori.jobs WHE
 inline constexpr Sql kStartFirstMany{
     "start_first_many",
     "INSERT INTO dandori.tasks(job, key, stage, op, state, attempts, not_before_ms, owner, "
-    "lease_until_ms, fence, output, error, error_class, updated_ms) "
+    "lease_until_ms, fence, output, error, error_class, updated_ms, label) "
     "SELECT u.job, u.key, u.stage, u.op, 1, u.attempts, 0, u.owner, u.lease_until_ms, 1, NULL, "
-    "'', 0, u.updated_ms "
+    "'', 0, u.updated_ms, u.label "
     "FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], "
-    "$7::int8[], $8::int8[]) AS u(job, key, stage, op, attempts, owner, lease_until_ms, "
-    "updated_ms) "
+    "$7::int8[], $8::int8[], $9::text[]) AS u(job, key, stage, op, attempts, owner, "
+    "lease_until_ms, updated_ms, label) "
     "ON CONFLICT (job, key) DO UPDATE SET state = 1, attempts = excluded.attempts, "
     "owner = excluded.owner, lease_until_ms = excluded.lease_until_ms, fence = 1, "
     "updated_ms = excluded.updated_ms WHERE dandori.tasks.fence = 0 "
@@ -75,12 +76,14 @@ inline constexpr Sql kStartNextMany{
 inline constexpr Sql kPut{
     "put_task",
     "INSERT INTO dandori.tasks(job, op, " DANDORI_TASK_COLS
-    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''::bytea), $12, $13, $14) "
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''::bytea), $12, $13, $14, "
+    "$15) "
     "ON CONFLICT (job, key) DO UPDATE SET stage = excluded.stage, state = excluded.state, "
     "attempts = excluded.attempts, not_before_ms = excluded.not_before_ms, owner = "
     "excluded.owner, lease_until_ms = excluded.lease_until_ms, fence = excluded.fence, output = "
     "excluded.output, error = excluded.error, error_class = excluded.error_class, updated_ms = "
-    "excluded.updated_ms"};
+    "excluded.updated_ms, label = CASE WHEN excluded.label = '' THEN dandori.tasks.label ELSE "
+    "excluded.label END"};
 inline constexpr Sql kInsertEvent{
     "insert_event",
     "INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
@@ -146,7 +149,7 @@ inline constexpr Sql kClaim{
     "  owner = $2, lease_until_ms = $3 + $4, updated_ms = $3 FROM c "
     "  WHERE t.job = c.job AND t.key = c.key "
     "  RETURNING t.job, t.key, t.stage, t.state, t.attempts, t.not_before_ms, t.owner, "
-    "  t.lease_until_ms, t.fence, t.output, t.error, t.error_class, t.updated_ms, "
+    "  t.lease_until_ms, t.fence, t.output, t.error, t.error_class, t.updated_ms, t.label, "
     "  c.old_state, c.old_owner), "
     "e AS (INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
     "  SELECT u.job, $3, $2, v.what, u.key, "
@@ -182,6 +185,28 @@ inline constexpr Sql kCountTasks{
     "GROUP BY state, op"};
 inline constexpr Sql kCountJobs{"count_jobs",
                                 "SELECT state, count(*) FROM dandori.jobs GROUP BY state"};
+
+// An attempt's log stream (Batch::AddLog), replacing one stored for the same attempt.
+inline constexpr Sql kPutLog{
+    "put_log",
+    "INSERT INTO dandori.logs(job, task, attempt, stream, text, truncated, at_ms) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, task, attempt, stream) DO UPDATE SET "
+    "text = excluded.text, truncated = excluded.truncated, at_ms = excluded.at_ms"};
+inline Params LogParams(int64_t job, const LogChunk& l) {
+  return Params()
+      .Int(job)
+      .Text(l.task)
+      .Int(l.attempt)
+      .Text(l.stream)
+      .Bytes(l.text)
+      .Bool(l.truncated)
+      .Int(l.at_ms);
+}
+// $1 job, $2 task ('' any), $3 attempt (0 any).
+inline constexpr Sql kListLogs{
+    "list_logs",
+    "SELECT task, attempt, stream, text, truncated, at_ms FROM dandori.logs WHERE job = $1 "
+    "AND ($2 = '' OR task = $2) AND ($3 = 0 OR attempt = $3) ORDER BY task, attempt, stream"};
 
 inline constexpr Sql kListAlerts{
     "list_alerts",

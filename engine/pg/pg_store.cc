@@ -26,6 +26,7 @@ TaskRow ReadTask(const PgResult& r, int row, int c) {
   t.error = r.Bytes(row, c + 9);
   t.error_class = static_cast<Code>(r.Int(row, c + 10));
   t.updated_ms = r.Int(row, c + 11);
+  t.label = r.Bytes(row, c + 12);
   return t;
 }
 
@@ -285,6 +286,20 @@ Result<std::vector<Signal>> PgStoreImpl::ListSignals(int64_t job) {
     std::vector<Signal> out;
     for (int i = 0; i < r->rows(); ++i) {
       out.push_back({r->Bytes(i, 0), r->Bytes(i, 1), r->Bytes(i, 2), r->Int(i, 3)});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<LogChunk>> PgStoreImpl::ListLogs(int64_t job, const std::string& task,
+                                                    int attempt) {
+  return Patient([&]() -> Result<std::vector<LogChunk>> {
+    auto r = c_->Run(sql::kListLogs, Params().Int(job).Text(task).Int(attempt));
+    if (!r.ok()) return r.status();
+    std::vector<LogChunk> out;
+    for (int i = 0; i < r->rows(); ++i) {
+      out.push_back({r->Bytes(i, 0), static_cast<int>(r->Int(i, 1)), r->Bytes(i, 2), r->Bytes(i, 3),
+                     r->Bool(i, 4), r->Int(i, 5)});
     }
     return out;
   });

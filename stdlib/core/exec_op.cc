@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/capped_log.h"
 #include "base/clock.h"
 #include "base/subprocess.h"
 
@@ -111,6 +112,12 @@ Result<Value> RunExec(OperatorContext& ctx) {
   {
     HeartbeatThread beat(ctx);
     run = RunSubprocess(*opts);
+  }
+  // The program's output is the attempt's log (`dandori logs`), whatever its outcome;
+  // one byte past the cap tells the log that earlier output was dropped.
+  for (const std::string* path : {&opts->stdout_path, &opts->stderr_path}) {
+    std::string text = TailOfFile(*path, kLogCapBytes + 1);
+    if (!text.empty()) ctx.Log(path == &opts->stdout_path ? "stdout" : "stderr", text);
   }
   if (!run.ok()) {
     if (run.status().code() == Code::kNotFound) {
