@@ -63,6 +63,9 @@ bool IsNameToken(size_t t) {
     case P::ALL:
     case P::PARALLEL:
     case P::BATCH:
+    case P::WINDOW:
+    case P::KEEP:
+    case P::SERVING:
     case P::TOLERATE:
     case P::AFTER:
     case P::WHEN:
