@@ -69,7 +69,7 @@ void Scheduler::Impl::Pump(BlockRun* run) {
   } else if (!stop) {
     size_t n = run->items.size();
     while (run->next < n) {
-      if (b.kind() == v1::ROLLING && run->next >= run->wave_end) {
+      if (b.kind() == v1::ROLLING && !IsWindow(b) && run->next >= run->wave_end) {
         if (run->running > 0) break;
         int64_t size = WaveSize(b, static_cast<int64_t>(n));
         run->wave_end = std::min(n, run->next + static_cast<size_t>(size));
