@@ -267,7 +267,8 @@ void Checker::CheckKeep(const Stmt& st) {
   }
   const Expr* width = st.window ? st.window.get() : st.batch.get();
   auto w = width ? FoldExpr(*width) : std::nullopt;
-  if (pct && w && w->kind() == Value::Kind::kPercent && w->percent() > 100 - v->percent() + 1e-9) {
+  if (pct && w && w->kind() == Value::Kind::kPercent && w->percent() <= 100 &&
+      w->percent() > 100 - v->percent() + 1e-9) {
     d_.Warning(width->loc, "W006",
                fmt::format("'{} {}' is wider than 'keep {} serving' allows: at most {} of the "
                            "items are out at once, so the engine runs no more than that",
