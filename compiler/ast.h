@@ -87,7 +87,8 @@ enum class StmtKind {
   kStage,    // stage NAME = op(args) [after a, b] [when EXPR] [{ policy }]
   kForeach,  // foreach VAR in EXPR [parallel N] { body } [{ policy }]
   kFanout,   // fanout VAR in EXPR [parallel N|all] [tolerate N|P%] { body } [{ policy }]
-  kRolling,  // rolling VAR in EXPR batch N|P% [tolerate N|P%] { body } [{ policy }]
+  kRolling,  // rolling VAR in EXPR batch|window N|P% [keep N|P% serving] [tolerate N|P%]
+             //   { body } [{ policy }]
   kGroup,    // group NAME { body } [{ policy }]
   kApprove,  // approve NAME "text" [after ...] [when EXPR]
 };
@@ -121,7 +122,9 @@ struct Stmt {
   ExprPtr items;
   ExprPtr parallel;           // null: default (foreach: unlimited bounded by pools)
   bool parallel_all = false;  // `parallel all`
-  ExprPtr batch;              // rolling: int or percent
+  ExprPtr batch;              // rolling: int or percent (waves)
+  ExprPtr window;             // rolling: int or percent (sliding window); batch or window
+  ExprPtr keep;               // rolling: `keep N|P% serving`, the capacity floor
   ExprPtr tolerate;           // fanout / rolling: int or percent
   std::vector<StmtPtr> body;  // loops and groups
   Loc body_end;               // loops and groups: the '}' closing the body (for fmt)

@@ -14,6 +14,8 @@ std::vector<std::string> OperatorNames() {
   return out;
 }
 
+std::string FormatPercent(double p) { return fmt::format("{:g}%", p); }
+
 }  // namespace
 
 void Checker::CheckStmt(int n) {
@@ -193,7 +195,8 @@ void Checker::CheckLoopHeader(int n, const Scope& s) {
       d_.Error(st.items->loc, "E033", fmt::format("{} needs a list, got {}", kw, t->ToString()));
     }
   }
-  for (Expr* e : {st.parallel.get(), st.batch.get(), st.tolerate.get()}) {
+  for (Expr* e :
+       {st.parallel.get(), st.batch.get(), st.window.get(), st.keep.get(), st.tolerate.get()}) {
     if (e) CheckExpr(*e, s);
   }
   if (st.parallel) {
@@ -221,6 +224,17 @@ void Checker::CheckLoopHeader(int n, const Scope& s) {
                "'batch' must be a constant count of at least 1, or a percentage in (0%, 100%]");
     }
   }
+  if (st.window) {
+    auto v = FoldExpr(*st.window);
+    bool ok =
+        v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 1 && v->as_int() <= 1000000) ||
+              (v->kind() == Value::Kind::kPercent && v->percent() > 0 && v->percent() <= 100));
+    if (!ok) {
+      d_.Error(st.window->loc, "E051",
+               "'window' must be a constant count of at least 1, or a percentage in (0%, 100%]");
+    }
+  }
+  if (st.keep) CheckKeep(st);
   if (st.tolerate) {
     auto v = FoldExpr(*st.tolerate);
     bool ok =
@@ -230,6 +244,38 @@ void Checker::CheckLoopHeader(int n, const Scope& s) {
       d_.Error(st.tolerate->loc, "E052",
                "'tolerate' must be a constant count of at least 0, or a percentage in [0%, 100%]");
     }
+  }
+}
+
+// `keep N|P% serving`: a floor below the item count. Against a window (or batch) in
+// percent it can be checked here: a wider one is clamped by the engine, so say so.
+void Checker::CheckKeep(const Stmt& st) {
+  auto v = FoldExpr(*st.keep);
+  bool count = v && v->kind() == Value::Kind::kInt && v->as_int() >= 0 && v->as_int() <= 1000000;
+  bool pct = v && v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() < 100;
+  if (v && v->kind() == Value::Kind::kPercent && v->percent() >= 100) {
+    d_.Error(st.keep->loc, "E059",
+             fmt::format("'keep {} serving' leaves no item to take out: use a percentage below "
+                         "100%",
+                         FormatPercent(v->percent())));
+    return;
+  }
+  if (!count && !pct) {
+    d_.Error(st.keep->loc, "E059",
+             "'keep' must be a constant count of at least 0, or a percentage in [0%, 100%)");
+    return;
+  }
+  const Expr* width = st.window ? st.window.get() : st.batch.get();
+  auto w = width ? FoldExpr(*width) : std::nullopt;
+  if (pct && w && w->kind() == Value::Kind::kPercent && w->percent() <= 100 &&
+      w->percent() > 100 - v->percent() + 1e-9) {
+    d_.Warning(width->loc, "W006",
+               fmt::format("'{} {}' is wider than 'keep {} serving' allows: at most {} of the "
+                           "items are out at once, so the engine runs no more than that",
+                           st.window ? "window" : "batch", FormatPercent(w->percent()),
+                           FormatPercent(v->percent()), FormatPercent(100 - v->percent())),
+               {fmt::format("write '{} {}' to say what runs", st.window ? "window" : "batch",
+                            FormatPercent(100 - v->percent()))});
   }
 }
 

@@ -75,6 +75,7 @@ class Checker {
   void CheckCall(int n, const Scope& s);
   void CheckArgValue(Arg& arg, const ArgSpec& spec, const OperatorSignature& sig, const Scope& s);
   void CheckLoopHeader(int n, const Scope& s);
+  void CheckKeep(const Stmt& st);
   bool IsBoundedList(const Expr& e, const Scope& s, int depth = 0);
 
   // check_policy.cc

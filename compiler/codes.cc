@@ -35,7 +35,7 @@ const std::vector<CodeInfo>& AllCodes() {
       {"E042", "unreachable statement"},
       {"E043", "duplicate handler or policy item"},
       {"E050", "parallel out of range"},
-      {"E051", "batch out of range"},
+      {"E051", "batch or window out of range"},
       {"E052", "tolerate out of range"},
       {"E053", "retry count out of range"},
       {"E054", "duration not positive or not constant"},
@@ -43,6 +43,7 @@ const std::vector<CodeInfo>& AllCodes() {
       {"E056", "backoff minimum above maximum"},
       {"E057", "policy item not allowed here"},
       {"E058", "unknown error class"},
+      {"E059", "keep (capacity floor) out of range"},
       {"E060", "import not found"},
       {"E061", "import cycle"},
       {"E062", "imported file declares a workflow"},
@@ -53,6 +54,7 @@ const std::vector<CodeInfo>& AllCodes() {
       {"W003", "retry on an operator that raises only permanent errors"},
       {"W004", "heartbeat not shorter than timeout"},
       {"W005", "retry on an error class that is never retried"},
+      {"W006", "window or batch wider than keep allows (clamped)"},
   };
   return kCodes;
 }

@@ -258,6 +258,8 @@ class Printer {
     if (s.parallel_all) t += " parallel all";
     if (s.parallel) t += " parallel " + FormatExpr(*s.parallel);
     if (s.batch) t += " batch " + FormatExpr(*s.batch);
+    if (s.window) t += " window " + FormatExpr(*s.window);
+    if (s.keep) t += " keep " + FormatExpr(*s.keep) + " serving";
     if (s.tolerate) t += " tolerate " + FormatExpr(*s.tolerate);
     Block(s.loc, t, s.body, s.body_end, &s.policy);
   }

@@ -29,11 +29,18 @@ std::string BlockTitle(const v1::State& s) {
       return s.name();
   }
   std::string t = fmt::format("{} {} in {}", kind, b.var(), b.items().source());
-  if (b.kind() == v1::ROLLING) {
+  if (b.kind() == v1::ROLLING && (b.window() > 0 || b.window_percent() > 0)) {
+    t += b.window_percent() > 0 ? fmt::format(" window {}%", b.window_percent())
+                                : fmt::format(" window {}", b.window());
+  } else if (b.kind() == v1::ROLLING) {
     t += b.batch_percent() > 0 ? fmt::format(" batch {}%", b.batch_percent())
                                : fmt::format(" batch {}", b.batch());
   } else {
     t += b.parallel() > 0 ? fmt::format(" parallel {}", b.parallel()) : " parallel all";
+  }
+  if (b.has_keep()) {
+    t += b.keep_percent() > 0 ? fmt::format(" keep {}% serving", b.keep_percent())
+                              : fmt::format(" keep {} serving", b.keep());
   }
   if (b.has_tolerate()) {
     t += b.tolerate_percent() > 0 ? fmt::format(" tolerate {}%", b.tolerate_percent())

@@ -62,6 +62,7 @@ class Lowerer {
   ExprEmitter emit_;
   int next_ = 0;
   std::set<std::string> types_;
+  bool uses_format_3_ = false;  // a rolling window or keep: older engines must refuse it
 };
 
 void Lowerer::Number(const std::vector<int>& body) {
@@ -201,6 +202,17 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
     if (v->kind() == Value::Kind::kPercent) b->set_batch_percent(v->percent());
     if (v->kind() == Value::Kind::kInt) b->set_batch(static_cast<int32_t>(v->as_int()));
   }
+  if (auto v = fold(st.window)) {
+    if (v->kind() == Value::Kind::kPercent) b->set_window_percent(v->percent());
+    if (v->kind() == Value::Kind::kInt) b->set_window(static_cast<int32_t>(v->as_int()));
+    uses_format_3_ = true;
+  }
+  if (auto v = fold(st.keep)) {
+    b->set_has_keep(true);
+    if (v->kind() == Value::Kind::kPercent) b->set_keep_percent(v->percent());
+    if (v->kind() == Value::Kind::kInt) b->set_keep(static_cast<int32_t>(v->as_int()));
+    uses_format_3_ = true;
+  }
   const Expr* tol = st.tolerate.get();
   if (st.policy) {
     for (const PolicyItem& it : st.policy->items) {
@@ -222,7 +234,6 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
 
 v1::Table Lowerer::Run() {
   const Workflow& w = *p_.workflow;
-  t_.set_format_version(v1::kTableFormatVersion);
   t_.set_workflow(w.name);
   t_.set_compiler_version(v1::kDandoriVersion);
   for (int f = 0; f < sm_.size(); ++f) t_.add_files(sm_.path(f));
@@ -307,6 +318,9 @@ v1::Table Lowerer::Run() {
   }
   ApplyPolicy(w.policy, t_.mutable_policy(), nullptr);
   for (const std::string& name : types_) t_.add_named_types(name);
+  // The oldest format that says what this table means, so an engine that reads only
+  // format 2 still runs the tables that need nothing newer and refuses the others.
+  t_.set_format_version(uses_format_3_ ? v1::kTableFormatVersion : v1::kOldestTableFormatVersion);
   return std::move(t_);
 }
 

@@ -41,7 +41,8 @@ TEST_CASE("sequence and after become deps and ok transitions") {
   stage c = noop(value: 2) after a
   stage d = noop(value: b.value + c.value) after b, c
 })");
-  CHECK(t.format_version() == v1::kTableFormatVersion);
+  // Nothing here needs format 3, so an engine that reads only format 2 still runs it.
+  CHECK(t.format_version() == v1::kOldestTableFormatVersion);
   CHECK(t.workflow() == "w");
   int a = Find(t, "a", v1::TASK), b = Find(t, "b", v1::TASK), c = Find(t, "c", v1::TASK),
       d = Find(t, "d", v1::TASK);
@@ -163,6 +164,38 @@ TEST_CASE("rolling, fanout, group and gate descriptors") {
   const v1::State& gate = t.states(Find(t, "go", v1::GATE));
   CHECK(gate.message().code_size() == 1);
   CHECK(v1::VerifyTable(t).empty());
+}
+
+TEST_CASE("rolling window and keep: Block fields and format 3") {
+  v1::Table t = CompileOk(R"(const floor = 90%
+workflow w(inventory: path) {
+  stage inv = fleet.inventory(inventory)
+  fanout zone in inv.zones parallel all {
+    rolling server in zone.servers window 5% keep floor serving tolerate 1% {
+      stage up = fleet.restart(server, version: "2")
+    }
+    rolling again in zone.servers window 3 keep 2 serving {
+      stage up2 = fleet.restart(again, version: "2")
+    }
+  }
+})");
+  CHECK(t.format_version() == 3);
+  CHECK(t.format_version() == v1::kTableFormatVersion);
+  const v1::Block& r = t.states(Find(t, "rolling server", v1::BLOCK_BEGIN)).block();
+  CHECK(r.batch() == 0);
+  CHECK(r.batch_percent() == 0);
+  CHECK(r.window_percent() == 5.0);
+  CHECK(r.has_keep());
+  CHECK(r.keep_percent() == 90.0);
+  CHECK(r.tolerate_percent() == 1.0);
+  const v1::Block& c = t.states(Find(t, "rolling again", v1::BLOCK_BEGIN)).block();
+  CHECK(c.window() == 3);
+  CHECK(c.keep() == 2);
+  CHECK(c.has_keep());
+  CHECK(v1::VerifyTable(t).empty());
+  v1::Table old = t;
+  old.set_format_version(2);  // window / keep need format 3
+  CHECK_FALSE(v1::VerifyTable(old).empty());
 }
 
 }  // namespace

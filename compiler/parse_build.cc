@@ -186,8 +186,11 @@ StmtPtr Builder::BuildStmt(P::StmtContext* c) {
   } else if (auto* r = c->rollingStmt()) {
     s->kind = StmtKind::kRolling;
     Loop(r->name(), r->expr(0), r->block(), r->policyBlock(), s.get());
-    if (r->BATCH()) s->batch = Expr(r->expr(1)).e;
-    if (r->TOLERATE()) s->tolerate = Expr(r->expr(2)).e;
+    size_t e = 1;  // the header's expressions in order: batch|window, keep, tolerate
+    if (r->BATCH()) s->batch = Expr(r->expr(e++)).e;
+    if (r->WINDOW()) s->window = Expr(r->expr(e++)).e;
+    if (r->KEEP()) s->keep = Expr(r->expr(e++)).e;
+    if (r->TOLERATE()) s->tolerate = Expr(r->expr(e++)).e;
   } else if (auto* g = c->groupStmt()) {
     s->kind = StmtKind::kGroup;
     s->name = Name(g->name());

@@ -25,7 +25,8 @@ std::string Describe(const antlr4::misc::IntervalSet& s, const antlr4::dfa::Voca
   std::vector<std::string> items;
   bool name = false;
   for (size_t t : s.toList()) {
-    if (IsNameToken(t) || (any_word && IsWordToken(t))) {
+    // A keyword that is also a name (`serving`) is "a name" only where any name fits.
+    if ((IsNameToken(t) && has(P::ID)) || (any_word && IsWordToken(t))) {
       if (!name) items.insert(items.begin(), "a name");
       name = true;
     } else if (t == Token::EOF) {
@@ -63,6 +64,9 @@ bool IsNameToken(size_t t) {
     case P::ALL:
     case P::PARALLEL:
     case P::BATCH:
+    case P::WINDOW:
+    case P::KEEP:
+    case P::SERVING:
     case P::TOLERATE:
     case P::AFTER:
     case P::WHEN:

@@ -87,10 +87,12 @@ void LinkProgram(const v1::Table& t, Program* p) {
 
 Result<std::shared_ptr<const Program>> LoadTable(const v1::Table& table,
                                                  const OperatorRegistry* registry) {
-  if (table.format_version() != v1::kTableFormatVersion) {
+  if (table.format_version() < v1::kOldestTableFormatVersion ||
+      table.format_version() > v1::kTableFormatVersion) {
     return Status::Invalid(
         "this table has format version " + std::to_string(table.format_version()) +
-        " but this engine reads version " + std::to_string(v1::kTableFormatVersion) +
+        " but this engine reads versions " + std::to_string(v1::kOldestTableFormatVersion) +
+        " to " + std::to_string(v1::kTableFormatVersion) +
         (table.format_version() > v1::kTableFormatVersion ? "; upgrade dandori"
                                                           : "; recompile the .flow file"));
   }

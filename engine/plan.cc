@@ -1,6 +1,7 @@
 #include "engine/plan.h"
 
 #include "engine/block_rules.h"
+#include "engine/rolling_limit.h"
 
 #include <algorithm>
 #include <cmath>
@@ -178,12 +179,21 @@ class Planner {
     int64_t n = static_cast<int64_t>(items.size());
     int64_t par = b.parallel() > 0 ? b.parallel() : std::max<int64_t>(1, n);
     int64_t dur = body_ms * ((n + par - 1) / par);
-    int64_t batch = 0, waves = 0;
-    if (b.kind() == v1::ROLLING) {
+    int64_t batch = 0, waves = 0, window = -1;
+    RollingLimit limit(b, n);
+    if (b.kind() == v1::ROLLING && IsWindow(b)) {
+      // A sliding window: at most `window` (and what the floor leaves) at once.
+      window = std::max<int64_t>(0, std::min({limit.window(), limit.max_out(), n}));
+      int64_t width = std::max<int64_t>(1, std::min(window, par));
+      dur = window == 0 ? 0 : body_ms * ((n + width - 1) / width);
+      if (n > 0 && limit.max_out() <= 0) node->note = "fails when run: " + limit.Why();
+    } else if (b.kind() == v1::ROLLING) {
       batch = WaveSize(b, n);
       waves = (n + batch - 1) / batch;
       node->waves += waves;
       int64_t per_wave = (std::min(batch, n) + par - 1) / par;
+      int64_t room = std::max<int64_t>(1, limit.max_out());  // the floor splits a wave
+      per_wave = std::max(per_wave, (std::min(batch, n) + room - 1) / room);
       dur = body_ms * waves * std::max<int64_t>(1, per_wave);
     }
     if (!unknown && b.kind() != v1::GROUP) {
@@ -194,6 +204,8 @@ class Planner {
       if (b.kind() == v1::ROLLING) {
         br.batch = std::min(batch, n);
         br.waves = waves;
+        br.window = window;
+        if (b.has_keep()) br.floor = limit.floor();
       }
       node->branches.push_back(std::move(br));
       if (frame->block >= 0) {
@@ -246,12 +258,17 @@ std::string Shape(const std::vector<PlanBranch>& bs) {
   std::string s = range(&PlanBranch::items) + " items";
   if (bs[0].waves > 0)
     s += " in " + range(&PlanBranch::waves) + " waves of " + range(&PlanBranch::batch);
+  if (bs[0].window >= 0) s += ", window " + range(&PlanBranch::window);
+  if (bs[0].floor >= 0) s += ", keep " + range(&PlanBranch::floor) + " serving";
   return s;
 }
 
 bool SameShape(const std::vector<PlanBranch>& bs) {
   for (const PlanBranch& b : bs) {
-    if (b.items != bs[0].items || b.waves != bs[0].waves || b.batch != bs[0].batch) return false;
+    if (b.items != bs[0].items || b.waves != bs[0].waves || b.batch != bs[0].batch ||
+        b.window != bs[0].window || b.floor != bs[0].floor) {
+      return false;
+    }
   }
   return true;
 }
@@ -301,6 +318,12 @@ void Text(const PlanNode& n, int depth, std::string* out) {
     }
   }
   for (const PlanNode& c : n.children) Text(c, depth + 1, out);
+}
+
+// A rolling branch's window and floor, for --json.
+void RollingFields(const PlanBranch& b, Value::Record* r) {
+  if (b.window >= 0) r->emplace_back("window", Value::Int(b.window));
+  if (b.floor >= 0) r->emplace_back("keep_serving", Value::Int(b.floor));
 }
 
 }  // namespace
@@ -359,6 +382,7 @@ Value PlanValue(const PlanNode& n) {
     if (n.scope.empty() && n.branches.size() == 1 && n.branches[0].batch > 0) {
       r.emplace_back("batch", Value::Int(n.branches[0].batch));
     }
+    if (n.scope.empty() && n.branches.size() == 1) RollingFields(n.branches[0], &r);
     if (!n.scope.empty() && !n.branches.empty()) {
       // Inside another loop: one entry per instance (e.g. per zone), not summed.
       Value::List per;
@@ -368,6 +392,7 @@ Value PlanValue(const PlanNode& n) {
           br.emplace_back("waves", Value::Int(b.waves));
           br.emplace_back("batch", Value::Int(b.batch));
         }
+        RollingFields(b, &br);
         br.emplace_back("predicted_ms", Value::Int(b.duration_ms));
         per.push_back(Value::MakeRecord(std::move(br)));
       }

@@ -24,8 +24,10 @@ bool PlanMayRun(const std::string& op);
 struct PlanBranch {
   std::string label;  // the enclosing loop's item (its name/id, the value, or #N); "" at top
   int64_t items = 0;
-  int64_t waves = 0;  // rolling
-  int64_t batch = 0;  // rolling: items per wave
+  int64_t waves = 0;    // rolling
+  int64_t batch = 0;    // rolling: items per wave
+  int64_t window = -1;  // rolling `window`: items in flight at once (after the floor); -1 none
+  int64_t floor = -1;   // rolling `keep ... serving`: items that stay serving; -1 none
   int64_t duration_ms = 0;
 };
 

@@ -1,5 +1,6 @@
 // Block runs: foreach / fanout / rolling / group over their items (or attempts), with
-// their parallel pools, waves, failure budgets and group retries.
+// their parallel pools, waves, sliding windows and capacity floors (RollingLimit),
+// failure budgets and group retries.
 #include "engine/block_rules.h"
 #include "engine/retry.h"
 #include "engine/scheduler_impl.h"
@@ -44,6 +45,7 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
   run->budget = FailureBudget(b, n);
   int parallel = b.kind() == v1::GROUP ? 1 : b.parallel();
   run->parallel = std::make_unique<Pool>(ps.name + inst->path, parallel);
+  run->limit = RollingLimit(b, n);
   for (int s : ps.body) {
     if (prog->states[s].kind == v1::TASK) progress[s].total += n;
   }
@@ -67,7 +69,7 @@ void Scheduler::Impl::Pump(BlockRun* run) {
   } else if (!stop) {
     size_t n = run->items.size();
     while (run->next < n) {
-      if (b.kind() == v1::ROLLING && run->next >= run->wave_end) {
+      if (b.kind() == v1::ROLLING && !IsWindow(b) && run->next >= run->wave_end) {
         if (run->running > 0) break;
         int64_t size = WaveSize(b, static_cast<int64_t>(n));
         run->wave_end = std::min(n, run->next + static_cast<size_t>(size));
@@ -76,7 +78,9 @@ void Scheduler::Impl::Pump(BlockRun* run) {
                  "items " + std::to_string(run->next + 1) + ".." + std::to_string(run->wave_end) +
                      " of " + std::to_string(n));
       }
+      if (b.kind() == v1::ROLLING && !run->limit.MayStart()) break;
       if (!run->parallel->TryAcquire()) break;
+      if (b.kind() == v1::ROLLING) run->limit.Started();
       size_t i = run->next++;
       run->running += 1;
       run->insts.push_back(MakeInst(owner, run, run->state, static_cast<int>(i), run->items[i],
@@ -87,8 +91,21 @@ void Scheduler::Impl::Pump(BlockRun* run) {
   bool waiting_retry = run->timer_id != 0;
   if (run->running > 0 || waiting_retry) return;
   bool all = b.kind() == v1::GROUP ? !run->insts.empty() : run->next >= run->items.size();
-  if (!all && !stop) return;
   int slot = ps.slot;
+  if (!all && !stop && b.kind() == v1::ROLLING && run->limit.Stuck()) {
+    // The capacity floor holds the rest back for good: fail, naming the rule.
+    std::string msg = StateWhere(ps) + ": " + run->limit.Why() + "; " +
+                      std::to_string(run->items.size() - run->next) + " items not started";
+    if (run->failed > 0)
+      msg += "; first failure: " + run->error_stage + ": " + run->error.message();
+    AddEvent("capacity.floor", ps.name + owner->path, 0, run->limit.Why());
+    SlotDone(owner, slot, SlotState::kFailed, Value(),
+             Status(run->failed > 0 ? run->error.code() : Code::kPermanent, msg),
+             run->failed > 0 ? run->error_stage : ps.name,
+             run->failed > 0 ? run->error_loc : ps.loc);
+    return;
+  }
+  if (!all && !stop) return;
   if (b.kind() == v1::GROUP) {
     Inst* last = run->insts.empty() ? nullptr : run->insts.back().get();
     if (run->failed > 0 && last == nullptr) {
@@ -123,6 +140,13 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
   const ProgramState& ps = prog->states[run->state];
   run->running -= 1;
   run->parallel->Release();
+  if (ps.block.kind() == v1::ROLLING) {
+    if (inst->failed || inst->cancelled) {
+      run->limit.Failed();
+    } else {
+      run->limit.Succeeded();
+    }
+  }
   if (inst->failed) {
     run->failed += 1;
     if (run->error.ok()) {

@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "engine/rolling_limit.h"
 #include "engine/scheduler.h"
 
 namespace dandori::engine {
@@ -83,6 +84,7 @@ struct BlockRun {
   int group_attempt = 0;
   uint64_t timer_id = 0;  // group retry wait
   std::unique_ptr<Pool> parallel;
+  RollingLimit limit;  // rolling: window and capacity floor (no cap for other blocks)
   Status error;
   std::string error_stage, error_loc;
 };

@@ -75,8 +75,12 @@ fanoutStmt
   : FANOUT name IN expr (PARALLEL parallelValue)? (TOLERATE expr)? block policyBlock?
   ;
 parallelValue : ALL | expr ;
+// `batch`: waves (a wave starts when the previous one ended); `window`: a sliding
+// window (a finished item hands its slot to the next at once). `keep N|P% serving`: a
+// capacity floor, items out (running, or failed) never exceed len - floor.
 rollingStmt
-  : ROLLING name IN expr BATCH expr (TOLERATE expr)? block policyBlock?
+  : ROLLING name IN expr (BATCH expr | WINDOW expr) (KEEP expr SERVING)? (TOLERATE expr)?
+    block policyBlock?
   ;
 groupStmt   : GROUP name block policyBlock? ;
 approveStmt : APPROVE name expr afterClause? whenClause? ;
@@ -124,7 +128,8 @@ recordField : (fieldName | STRING) ':' expr ;
 // Words that are keywords only where the grammar expects them; elsewhere they are
 // ordinary names (argument names such as `timeout:`, error classes, fields).
 name
-  : ID | FAILURE | SUCCESS | ALL | PARALLEL | BATCH | TOLERATE | AFTER | WHEN
+  : ID | FAILURE | SUCCESS | ALL | PARALLEL | BATCH | WINDOW | KEEP | SERVING | TOLERATE
+  | AFTER | WHEN
   | RETRY | BACKOFF | JITTER | TIMEOUT | HEARTBEAT | POOL | DEFAULTS
   ;
 
@@ -158,6 +163,9 @@ SUCCESS  : 'success' ;
 ALL      : 'all' ;
 PARALLEL : 'parallel' ;
 BATCH    : 'batch' ;
+WINDOW   : 'window' ;
+KEEP     : 'keep' ;
+SERVING  : 'serving' ;
 TOLERATE : 'tolerate' ;
 AFTER    : 'after' ;
 WHEN     : 'when' ;

@@ -21,10 +21,11 @@ constexpr int kMethod = 2, kFunction = 3, kField = 5, kVariable = 6, kModule = 9
               kKeyword = 14, kConstant = 21;
 
 const char* const kKeywords[] = {
-    "stage",    "foreach",   "fanout", "rolling",  "group",      "approve",    "after",   "when",
-    "in",       "parallel",  "all",    "batch",    "tolerate",   "retry",      "backoff", "jitter",
-    "timeout",  "heartbeat", "pool",   "defaults", "on failure", "on success", "import",  "const",
-    "workflow", "true",      "false",  "null",     "and",        "or",         "not"};
+    "stage",   "foreach",  "fanout",     "rolling",    "group",  "approve", "after",
+    "when",    "in",       "parallel",   "all",        "batch",  "window",  "keep",
+    "serving", "tolerate", "retry",      "backoff",    "jitter", "timeout", "heartbeat",
+    "pool",    "defaults", "on failure", "on success", "import", "const",   "workflow",
+    "true",    "false",    "null",       "and",        "or",     "not"};
 
 nlohmann::json Item(std::string label, int kind, std::string detail = "", std::string insert = "") {
   nlohmann::json j = {{"label", label}, {"kind", kind}};

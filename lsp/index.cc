@@ -148,6 +148,8 @@ void Index::UsesInStmt(const Stmt& s) {
   UsesInExpr(s.items.get());
   UsesInExpr(s.parallel.get());
   UsesInExpr(s.batch.get());
+  UsesInExpr(s.window.get());
+  UsesInExpr(s.keep.get());
   UsesInExpr(s.tolerate.get());
   UsesInExpr(s.message.get());
   UsesInPolicy(s.policy);

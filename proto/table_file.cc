@@ -80,9 +80,10 @@ Result<Table> DecodeTableFile(std::string_view bytes, const std::string& name) {
                             kRecompile);
   }
   uint32_t version = static_cast<uint32_t>(std::stoul(std::string(digits)));
-  if (version != kTableFormatVersion) {
+  if (version < kOldestTableFormatVersion || version > kTableFormatVersion) {
     return Refuse(name, "this table has format version " + std::to_string(version) +
-                            " but this dandori reads version " +
+                            " but this dandori reads versions " +
+                            std::to_string(kOldestTableFormatVersion) + " to " +
                             std::to_string(kTableFormatVersion) +
                             (version > kTableFormatVersion ? "; upgrade dandori" : kRecompile));
   }

@@ -184,6 +184,17 @@ void Verifier::CheckState(const State& s) {
          (b.kind() == ON_FAILURE ? t_.on_failure() != b.begin() : t_.on_success() != b.begin()))) {
       Problem(fmt::format("state {}: a handler block that the table does not name", i));
     }
+    bool window = b.window() > 0 || b.window_percent() > 0;
+    bool keep = b.has_keep() || b.keep() != 0 || b.keep_percent() != 0;
+    if ((window || keep) && (b.kind() != ROLLING || t_.format_version() < 3)) {
+      Problem(fmt::format("state {}: window / keep on a block that is not a format-3 rolling", i));
+    }
+    if (window && (b.batch() > 0 || b.batch_percent() > 0)) {
+      Problem(fmt::format("state {}: a rolling block with both batch and window", i));
+    }
+    if (b.keep() < 0 || b.keep_percent() < 0 || b.keep_percent() >= 100) {
+      Problem(fmt::format("state {}: keep out of range", i));
+    }
   }
   CheckOk(s);
   CheckFailure(s);

@@ -1,14 +1,17 @@
 // The version of the Table format (proto/dandori/v1/table.proto) and the bounds every
-// Table obeys. The compiler writes kTableFormatVersion; the engine reads exactly that
-// version and refuses others, naming both. Bump it on any change an older engine would
-// misread; docs/table.md keeps the history.
+// Table obeys. The compiler writes the oldest version that expresses the table (format 3
+// only when a rolling block has a `window` or `keep`); the engine reads
+// kOldestTableFormatVersion..kTableFormatVersion and refuses others, naming them. Bump
+// kTableFormatVersion on any change an older engine would misread; docs/table.md keeps
+// the history.
 #pragma once
 
 #include <cstdint>
 
 namespace dandori::v1 {
 
-constexpr uint32_t kTableFormatVersion = 2;
+constexpr uint32_t kTableFormatVersion = 3;        // 3: rolling window / keep (Block 14-18)
+constexpr uint32_t kOldestTableFormatVersion = 2;  // 2 means the same under this engine
 constexpr const char* kDandoriVersion = "dandori 0.2.0";
 
 constexpr int kMaxStates = 100'000;  // states in one Table

@@ -81,6 +81,21 @@ TEST_CASE("a careful server step moves every camera and drops none") {
   CHECK(r["makespan"]["lower_bound_s"].get<double>() >= 20.0);  // at least the restart
 }
 
+TEST_CASE("register_fails: the registry refuses N registrations, the server stays out") {
+  Faults f;
+  REQUIRE(f.AddFromFlag("register_fails", "z01-s002:2").empty());
+  Fleet fleet(Small(), f);
+  REQUIRE(fleet.SetRegistered("z01", "z01-s002", false).status == 200);
+  CHECK(fleet.SetRegistered("z01", "z01-s002", true).status == 503);
+  CHECK(fleet.SetRegistered("z01", "z01-s002", true).status == 503);
+  CHECK(fleet.Registered("z01", "z01-s002").status == 404);
+  CHECK(fleet.SetRegistered("z01", "z01-s002", true).status == 200);  // the third goes through
+  json r = fleet.Report();
+  CHECK(r["per_server"]["z01-s002"]["registers"] == 1);
+  CHECK(r["zone_detail"][0]["lowest_serving_percent"].get<double>() == Approx(66.67));
+  CHECK(r["lowest_serving_percent"].get<double>() == Approx(66.67));  // over all zones
+}
+
 TEST_CASE("a careless restart drops cameras and is counted unsafe") {
   Fleet fleet(Small(), Faults{});
   REQUIRE(fleet.Restart("z02-s002", "2.0").status == 202);

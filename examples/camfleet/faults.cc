@@ -44,6 +44,8 @@ std::string Faults::AddFromFlag(const std::string& kind, const std::string& list
     return ParseCounted(list, &slow_copy_ms);
   } else if (kind == "broken_restarts") {
     return ParseCounted(list, &broken_restarts);
+  } else if (kind == "register_fails") {
+    return ParseCounted(list, &register_fails);
   } else {
     return "unknown fault kind '" + kind + "'";
   }
@@ -62,6 +64,7 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
         if (kind == "stuck") stuck.clear();
         if (kind == "slow_copy") slow_copy_ms.clear();
         if (kind == "broken_restarts") broken_restarts.clear();
+        if (kind == "register_fails") register_fails.clear();
       }
     }
     for (const char* kind : {"unreachable", "broken", "flapping"}) {
@@ -77,6 +80,9 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
     if (j.contains("broken_restarts")) {
       for (auto& [id, n] : j["broken_restarts"].items()) broken_restarts[id] = n.get<int>();
     }
+    if (j.contains("register_fails")) {
+      for (auto& [id, n] : j["register_fails"].items()) register_fails[id] = n.get<int>();
+    }
     if (j.contains("slow_copy")) {
       for (auto& [id, ms] : j["slow_copy"].items()) slow_copy_ms[id] = ms.get<int>();
     }
@@ -87,9 +93,9 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json Faults::ToJson() const {
-  return {{"unreachable", unreachable}, {"stuck", stuck},
-          {"broken", broken},           {"broken_restarts", broken_restarts},
-          {"flapping", flapping},       {"slow_copy", slow_copy_ms}};
+  return {{"unreachable", unreachable},         {"stuck", stuck},       {"broken", broken},
+          {"broken_restarts", broken_restarts}, {"flapping", flapping}, {"slow_copy", slow_copy_ms},
+          {"register_fails", register_fails}};
 }
 
 }  // namespace camfleet

@@ -8,6 +8,8 @@
 //                restart after them is healthy: what a retried restart group needs)
 //   flapping     camera_server_up alternates 1/0 on every scrape
 //   slow_copy    ID:MS - an artifact upload to that server takes MS extra real milliseconds
+//   register_fails ID:N - the next N registrations (PUT) of that server answer 503; the
+//                server stays out of the registry (what a floor must count)
 #pragma once
 
 #include <map>
@@ -25,13 +27,14 @@ struct Faults {
   std::map<std::string, int> broken_restarts;
   std::set<std::string> flapping;
   std::map<std::string, int> slow_copy_ms;
+  std::map<std::string, int> register_fails;
 
   // Merges "a,b,c" (or "a:3,b:5" for the counted kinds) into the named kind.
   // Returns an error message, empty on success.
   std::string AddFromFlag(const std::string& kind, const std::string& list);
   // Merges {"unreachable": [...], "stuck": {"id": n}, "broken": [...], "broken_restarts":
-  // {"id": n}, "flapping": [...], "slow_copy": {"id": ms}, "clear": ["unreachable", ...]}; an error
-  // message or "".
+  // {"id": n}, "flapping": [...], "slow_copy": {"id": ms}, "register_fails": {"id": n}, "clear":
+  // ["unreachable", ...]}; an error message or "".
   std::string AddFromJson(const nlohmann::json& j);
   nlohmann::json ToJson() const;
 };

@@ -310,6 +310,11 @@ Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool 
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s || zone_names_[s->zone] != zone) return Error(404, "no server " + id + " in zone " + zone);
+  if (auto f = faults_.register_fails.find(id);
+      on && f != faults_.register_fails.end() && f->second > 0) {
+    --f->second;  // the registry refuses it; nothing changes
+    return Error(503, "registry refused to register " + id + " (fault register_fails)");
+  }
   MarkAction(now_ms_, on);
   if (on) {
     ++s->actions.registers;

@@ -34,6 +34,7 @@ const char* kUsage = R"(usage: camfleet [options]
   --report PATH             write the report (JSON) on exit
   --unreachable IDS  --broken IDS  --flapping IDS  --stuck ID:N,..  --slow-copy ID:MS,..
   --broken-restarts ID:N,..  only the next N restarts of that server come up broken
+  --register-fails ID:N,..   the next N registrations of that server answer 503
 )";
 
 [[noreturn]] void Die(const std::string& message) {
@@ -67,8 +68,8 @@ int main(int argc, char** argv) {
       {"--inventory", [&](auto v) { inventory = v; }},
       {"--report", [&](auto v) { report = v; }},
   };
-  for (const char* kind :
-       {"unreachable", "broken", "flapping", "stuck", "slow-copy", "broken-restarts"}) {
+  for (const char* kind : {"unreachable", "broken", "flapping", "stuck", "slow-copy",
+                           "broken-restarts", "register-fails"}) {
     std::string name = kind;
     std::string fault = name;
     for (char& c : fault) c = c == '-' ? '_' : c;

@@ -137,6 +137,10 @@ json Fleet::Report() {
                      {"below_floor", below},
                      {"lower_bound_s", zone_bound / 1000.0}});
   }
+  double lowest_all = 100.0;
+  for (size_t z = 0; z < zones_.size(); ++z)
+    lowest_all = std::min(lowest_all, zone_min_fraction_[z] * 100.0);
+  report["lowest_serving_percent"] = std::round(lowest_all * 100) / 100;  // over all zones
   report["capacity_floor_percent"] = config_.floor_percent;
   report["below_floor"] = any_below;
   report["zone_detail"] = zones;

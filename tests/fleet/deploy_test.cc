@@ -81,6 +81,45 @@ TEST_CASE("broken restarts stop their zone over budget while other zones finish"
   CHECK(r["cameras_dropped"] == 0);
 }
 
+TEST_CASE(
+    "a sliding window with a floor: a server whose register fails never takes the zone "
+    "below it") {
+  camfleet::Config c = TestFleet();
+  c.zones = 2;
+  c.servers_per_zone = 10;
+  c.floor_percent = 80;  // the plan's keep 80% serving: 2 of 10 out at most
+  c.batch = 2;
+  camfleet::Faults f;
+  // Its 3 register attempts (1 try + 2 retries) fail: the item fails (tolerate 1) and the
+  // server stays out of the registry until the zone's sweep puts it back (the 4th
+  // register goes through); meanwhile it counts against the floor.
+  REQUIRE(f.AddFromFlag("register_fails", "z01-s002:3").empty());
+  Deploy d(f, c);
+  int rc = d.Run("deploy_window_floor");
+  json r = d.Report();
+  INFO(r["zone_detail"].dump());
+  // The floor held: at most 2 of 10 out (80%) at any instant, the failed one included.
+  CHECK(r["zone_detail"][0]["lowest_serving_percent"].get<double>() >= 80.0);
+  CHECK(r["zone_detail"][1]["lowest_serving_percent"].get<double>() >= 80.0);
+  CHECK(r["below_floor"] == false);
+  // The window was used: 2 out at once in the zone without failures.
+  CHECK(r["zone_detail"][1]["lowest_serving_percent"].get<double>() == Approx(80.0));
+  // The sweep put it back in service (restarted on 1.0, registered: its 4th register).
+  CHECK(r["per_server"]["z01-s002"]["version"] == "1.0");
+  CHECK(r["per_server"]["z01-s002"]["registered"] == true);
+  CHECK(r["per_server"]["z01-s002"]["registers"] == 1);
+  for (int z = 1; z <= 2; ++z) {
+    for (int s = 1; s <= 10; ++s) {
+      if (z == 1 && s == 2) continue;
+      CHECK(r["per_server"][fmt::format("z{:02}-s{:03}", z, s)]["version"] == "2.0");
+    }
+  }
+  CHECK(r["cameras_dropped"] == 0);
+  CHECK(r["unsafe_actions"] == 0);
+  CHECK(rc == 1);  // the zone's sweep names the server not upgraded
+  CHECK(d.Output().find("z01-s002 (was serving and deregistered") != std::string::npos);
+}
+
 TEST_CASE("killing the engine mid-rollout and resuming never redoes a finished server") {
   Deploy d;
   pid_t pid = d.Start("deploy_fast", "resume-key");
