@@ -184,7 +184,10 @@ std::string Value::ToString() const {
   return out;
 }
 
-std::string Value::ToJson(int indent) const { return ToJsonTree(*this).dump(indent); }
+// Strings that are not valid UTF-8 (a subprocess's bytes) print with U+FFFD for bad bytes.
+std::string Value::ToJson(int indent) const {
+  return ToJsonTree(*this).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Result<Value> Value::FromJson(std::string_view text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "base/read_file.h"
 #include "cli/driver.h"
@@ -124,6 +126,7 @@ engine::JobStatus StatusOf(const json& j) {
     t.stage = Str(f, "stage");
     t.attempts = f.value("attempts", 0);
     t.error = Str(f, "error");
+    t.label = Str(f, "label");
     for (int c = 0; c <= static_cast<int>(Code::kInternal); ++c) {
       if (CodeName(static_cast<Code>(c)) == Str(f, "errorClass"))
         t.error_class = static_cast<Code>(c);
@@ -168,6 +171,17 @@ std::string Base64(const std::string& s) {
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                       reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+// Task key -> label of the job's tasks (GET .../tasks).
+std::map<std::string, std::string> LabelsOf(Client& c, const std::string& job) {
+  std::map<std::string, std::string> out;
+  auto r = Call(c, "GET", "/v1/jobs/" + job + "/tasks");
+  if (!r.ok()) return out;
+  for (const json& t : (*r)["tasks"]) {
+    if (!Str(t, "label").empty()) out[Str(t, "key")] = Str(t, "label");
+  }
   return out;
 }
 
@@ -240,6 +254,8 @@ int RemoteEvents(const ApiTarget& t, const std::string& job, bool json_out, bool
   auto c = Connect(t);
   if (!c.ok()) return Fail("events", c.status());
   int64_t after = 0;
+  std::map<std::string, std::string> labels;
+  bool labels_stale = true;
   while (true) {
     // The state first: events committed with (or before) the end are read below.
     auto state = Call(*c, "GET", "/v1/jobs/" + job);
@@ -250,13 +266,60 @@ int RemoteEvents(const ApiTarget& t, const std::string& job, bool json_out, bool
                     "/v1/jobs/" + job + "/events?limit=1000&afterSeq=" + std::to_string(after));
       if (!r.ok()) return Fail("events", r.status());
       const json& ev = (*r)["events"];
-      for (const json& e : ev) PrintEvent(EventOf(e), json_out);
+      for (const json& e : ev) {
+        engine::Event event = EventOf(e);
+        // Names: read once per poll at most, when an event names a task not known yet.
+        if (!event.task.empty() && !labels.count(event.task) && labels_stale) {
+          labels = LabelsOf(*c, job);
+          labels_stale = false;
+        }
+        auto it = labels.find(event.task);
+        PrintEvent(event, json_out, it == labels.end() ? "" : it->second);
+      }
+      labels_stale = true;
       after = I64(*r, "nextAfterSeq");
       if (ev.size() < 1000) break;
     }
     if (!follow || ended) return kExitOk;
     Sleep();
   }
+}
+
+int RemoteLogs(const ApiTarget& t, const std::string& job, const std::string& task, int attempt,
+               bool json_out, bool follow) {
+  if (!ParseJobId(job).ok()) return Fail("logs", ParseJobId(job).status());
+  auto c = Connect(t);
+  if (!c.ok()) return Fail("logs", c.status());
+  std::string path = "/v1/jobs/" + job + "/logs?attempt=" + std::to_string(attempt);
+  if (!task.empty()) path += "&task=" + httplib::detail::encode_query_param(task);
+  std::set<std::tuple<std::string, int, std::string>> shown;
+  while (true) {
+    auto state = Call(*c, "GET", "/v1/jobs/" + job);
+    if (!state.ok()) return Fail("logs", state.status());
+    bool ended = JobOf(*state).state != engine::JobState::kRunning;
+    auto r = Call(*c, "GET", path);
+    if (!r.ok()) return Fail("logs", r.status());
+    for (const json& l : (*r)["logs"]) {
+      engine::TaskLog log;
+      log.chunk.task = Str(l, "task");
+      log.label = Str(l, "label");
+      log.chunk.attempt = l.value("attempt", 0);
+      log.chunk.stream = Str(l, "stream");
+      log.chunk.text = Str(l, "text");
+      log.chunk.truncated = l.value("truncated", false);
+      log.chunk.at_ms = I64(l, "atMs");
+      if (shown.insert({log.chunk.task, log.chunk.attempt, log.chunk.stream}).second) {
+        PrintLog(log, json_out);
+      }
+    }
+    if (!follow || ended) break;
+    Sleep();
+  }
+  if (shown.empty() && !json_out) {
+    std::fprintf(stderr, "dandori logs: job %s%s has no logs\n", job.c_str(),
+                 task.empty() ? "" : (" task " + task).c_str());
+  }
+  return kExitOk;
 }
 
 int RemoteAction(const ApiTarget& t, const std::string& job, const std::string& action,

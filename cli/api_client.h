@@ -25,6 +25,9 @@ int RemoteSubmit(const ApiTarget& t, const std::string& file,
 // job empty: list jobs.
 int RemoteStatus(const ApiTarget& t, const std::string& job, bool json);
 int RemoteEvents(const ApiTarget& t, const std::string& job, bool json, bool follow);
+// `logs` (cli/cmd_logs.cc): task is a key or a label, attempt 0 every attempt.
+int RemoteLogs(const ApiTarget& t, const std::string& job, const std::string& task, int attempt,
+               bool json, bool follow);
 // action: approve (gate required), cancel, resume, retry.
 int RemoteAction(const ApiTarget& t, const std::string& job, const std::string& action,
                  const std::string& gate);

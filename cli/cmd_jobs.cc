@@ -5,6 +5,8 @@
 // parses, calls it and prints (cli/job_view.h). A missing store, an unknown job or gate,
 // or a verb the job's state refuses is bad input (exit 2) and writes nothing.
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <map>
 
 #include "cli/api_client.h"
 #include "cli/driver.h"
@@ -60,9 +62,24 @@ int Status_(const JobArgs& a) {
 int Events(const JobArgs& a) {
   auto o = Open(a);
   if (!o.ok()) return Fail("events", o.status());
+  // Task names: read once, and again (at most once a second) when an event names a task
+  // stored since.
+  std::map<std::string, std::string> labels;
+  auto read_at = std::chrono::steady_clock::now() - std::chrono::seconds(2);
+  auto label_of = [&](const std::string& key) -> std::string {
+    if (key.empty()) return "";
+    auto it = labels.find(key);
+    auto now = std::chrono::steady_clock::now();
+    if (it == labels.end() && now - read_at >= std::chrono::seconds(1)) {
+      read_at = now;
+      if (auto l = engine::TaskLabels(*o->store, o->job); l.ok()) labels = std::move(*l);
+      it = labels.find(key);
+    }
+    return it == labels.end() ? "" : it->second;
+  };
   Status st =
       engine::StreamEvents(*o->store, o->job, 0, {.follow = a.follow}, [&](const engine::Event& e) {
-        PrintEvent(e, a.json);
+        PrintEvent(e, a.json, label_of(e.task));
         return true;
       });
   if (!st.ok()) return Fail("events", st);

@@ -6,10 +6,12 @@
 #include <ctime>
 
 #include "base/value.h"
+#include "engine/task_label.h"
 
 namespace dandori::cli {
 namespace {
 
+using engine::ShownName;
 using engine::TaskState;
 
 std::string Format(int64_t ms, bool utc, const char* fmt, const char* suffix) {
@@ -71,6 +73,7 @@ void PrintStatusJson(const engine::JobStatus& s) {
   for (const auto& t : s.failed) {
     failed.push_back(
         Value::MakeRecord({{"task", Str(t.key)},
+                           {"label", Str(t.label)},
                            {"stage", Str(t.stage)},
                            {"attempts", Value::Int(t.attempts)},
                            {"error", Str(t.error)},
@@ -105,7 +108,7 @@ std::string CliWho() {
   return std::string("cli ") + (user ? user : "?");
 }
 
-void PrintEvent(const engine::Event& e, bool json) {
+void PrintEvent(const engine::Event& e, bool json, const std::string& label) {
   if (json) {
     return PrintJson(Value::MakeRecord({{"seq", Value::Int(e.seq)},
                                         {"job", Value::Int(e.job)},
@@ -113,13 +116,33 @@ void PrintEvent(const engine::Event& e, bool json) {
                                         {"time", Str(TimeIso(e.at_ms))},
                                         {"what", Str(e.what)},
                                         {"task", Str(e.task)},
+                                        {"label", Str(label)},
                                         {"attempt", Value::Int(e.attempt)},
                                         {"who", Str(e.who)},
                                         {"detail", Str(e.detail)}}));
   }
   std::string attempt = e.attempt ? "#" + std::to_string(e.attempt) : "";
   std::printf("%s  %-16s %-14s %-3s %s\n", TimeText(e.at_ms).c_str(), e.what.c_str(),
-              e.task.c_str(), attempt.c_str(), e.detail.c_str());
+              ShownName(label, e.task).c_str(), attempt.c_str(), e.detail.c_str());
+  std::fflush(stdout);
+}
+
+void PrintLog(const engine::TaskLog& l, bool json) {
+  const engine::LogChunk& c = l.chunk;
+  if (json) {
+    return PrintJson(Value::MakeRecord({{"task", Str(c.task)},
+                                        {"label", Str(l.label)},
+                                        {"attempt", Value::Int(c.attempt)},
+                                        {"stream", Str(c.stream)},
+                                        {"at_ms", Value::Int(c.at_ms)},
+                                        {"truncated", Value::Bool(c.truncated)},
+                                        {"text", Str(c.text)}}));
+  }
+  std::string name = l.label.empty() ? c.task : l.label + " (" + c.task + ")";
+  std::printf("== %s attempt %d, %s%s ==\n", name.c_str(), c.attempt, c.stream.c_str(),
+              c.truncated ? ", its last part only" : "");
+  std::fputs(c.text.c_str(), stdout);
+  if (!c.text.empty() && c.text.back() != '\n') std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
@@ -155,8 +178,9 @@ void PrintStatus(const engine::JobStatus& s, bool json) {
                 n(TaskState::kFailed), n(TaskState::kCancelled), n(TaskState::kSkipped));
   }
   for (size_t i = 0; i < s.failed.size() && i < 10; ++i) {
-    std::printf("failed %s (attempt %d): %s\n", s.failed[i].key.c_str(), s.failed[i].attempts,
-                s.failed[i].error.c_str());
+    const engine::TaskRow& t = s.failed[i];
+    std::printf("failed %s (attempt %d): %s\n", ShownName(t.label, t.key).c_str(), t.attempts,
+                t.error.c_str());
   }
   if (s.failed.size() > 10) std::printf("... and %zu more failed\n", s.failed.size() - 10);
   for (const auto& g : s.waiting) {

@@ -16,7 +16,10 @@ std::string TimeText(int64_t ms);
 // UTC, ISO 8601 with milliseconds, "2026-12-02T14:42:54.123Z" (JSON).
 std::string TimeIso(int64_t ms);
 
-void PrintEvent(const engine::Event& e, bool json);
+// `label`: the event's task's label (engine::TaskLabels), shown instead of its key.
+void PrintEvent(const engine::Event& e, bool json, const std::string& label = "");
+// `logs`: a header line naming the task, attempt and stream, then the text.
+void PrintLog(const engine::TaskLog& l, bool json);
 // `status` without a job: a table header (text only), then one line per job.
 void PrintJobListHeader(bool json);
 void PrintJobLine(const engine::JobInfo& j, bool json);

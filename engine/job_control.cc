@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "base/utf8.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
 
@@ -101,6 +102,50 @@ Result<JobStatus> Describe(Store& store, const JobInfo& job) {
     st.waiting = WaitingGates(job, all);
   }
   return st;
+}
+
+Result<std::map<std::string, std::string>> TaskLabels(Store& store, int64_t job) {
+  auto tasks = store.LoadTasks(job);
+  if (!tasks.ok()) return tasks.status();
+  std::map<std::string, std::string> out;
+  for (const TaskRow& t : *tasks) {
+    if (!t.label.empty()) out[t.key] = t.label;
+  }
+  return out;
+}
+
+Result<std::vector<TaskLog>> ReadLogs(Store& store, int64_t job, const std::string& task,
+                                      int attempt) {
+  auto info = store.GetJob(job);
+  if (!info.ok()) return info.status();
+  auto tasks = store.LoadTasks(job);
+  if (!tasks.ok()) return tasks.status();
+  std::map<std::string, std::string> labels;  // the named tasks: key -> label
+  auto pick = [&](auto&& match) {
+    for (const TaskRow& t : *tasks) {
+      if (match(t)) labels[t.key] = t.label;
+    }
+    return !labels.empty();
+  };
+  if (task.empty()) {
+    pick([](const TaskRow&) { return true; });
+  } else if (!pick([&](const TaskRow& t) { return t.key == task; }) &&
+             !pick([&](const TaskRow& t) { return t.label == task; }) &&
+             !pick([&](const TaskRow& t) { return t.stage == task; })) {
+    return Status::NotFound("job " + std::to_string(job) + " has no task " + task +
+                            " (name a task key like s3/2, a label like encode[i=2] or a stage)");
+  }
+  std::string key = labels.size() == 1 && !task.empty() ? labels.begin()->first : "";
+  auto chunks = store.ListLogs(job, key, attempt);
+  if (!chunks.ok()) return chunks.status();
+  std::vector<TaskLog> out;
+  for (LogChunk& c : *chunks) {
+    auto it = labels.find(c.task);
+    if (it == labels.end()) continue;
+    c.text = ValidUtf8(c.text);
+    out.push_back({std::move(c), it->second});
+  }
+  return out;
 }
 
 Result<JobStatus> GetStatus(Store& store, int64_t job) {

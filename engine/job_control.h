@@ -110,6 +110,24 @@ Status StreamEvents(Store& store, int64_t job, int64_t after_seq, const FollowOp
 // Waits until `job` has ended (polling every poll_ms); returns it as it ended.
 Result<JobInfo> WaitForEnd(Store& store, int64_t job, int poll_ms = 250);
 
+// ---- names and logs ----
+
+// Task key -> label ("drain[zone=z03, server=z03-s040]") of `job`'s stored tasks, for
+// printing events and logs with names instead of keys.
+Result<std::map<std::string, std::string>> TaskLabels(Store& store, int64_t job);
+
+struct TaskLog {
+  LogChunk chunk;
+  std::string label;  // the task's label ("" when it has none)
+};
+// The logs of `job`, in task, attempt and stream order: of the tasks `task` names (a
+// task key "s3/2", else a label "encode[i=2]", else a stage name: all its tasks; empty:
+// every task) and of one attempt (0: every attempt). kNotFound for an unknown job, or a
+// `task` naming none (the error shows how to name one). The text is valid UTF-8 (base/utf8.h: bad
+// bytes read U+FFFD).
+Result<std::vector<TaskLog>> ReadLogs(Store& store, int64_t job, const std::string& task,
+                                      int attempt);
+
 // ---- steering ----
 
 Result<JobInfo> Approve(Store& store, int64_t job, const std::string& gate, const std::string& who,

@@ -78,6 +78,57 @@ void RunStoreContract(const StoreFactory& make, const StoreFactory& reopen) {
     CHECK(missing.status().code() == Code::kNotFound);
   }
 
+  SECTION("labels and logs: kept per task, attempt and stream; any bytes") {
+    auto s = make();
+    int64_t job = NewJob(*s);
+    TaskRow start = StartRow("s1/0", 1, 1, "A", 5000);
+    start.label = "say[g=hi]";
+    Batch b;
+    b.Start(job, start);
+    b.Start(job, StartRow("s2", 1, 1, "A", 5000));  // no label: a store from before labels
+    std::vector<bool> acc;
+    REQUIRE(s->Commit(b, &acc).ok());
+    const std::string bytes("a\0b\xFF\n", 5);
+    Batch end;
+    end.Finish(job, FinishRow("s1/0", 1, TaskState::kSucceeded, "o"));  // no label: kept
+    end.AddLog(job, {"s1/0", 1, "stdout", "hi\n", false, 1100});
+    end.AddLog(job, {"s1/0", 1, "stderr", bytes, true, 1100});
+    end.AddLog(job, {"s2", 1, "progress", "+0.0s 1/2 items\n", false, 1200});
+    REQUIRE(s->Commit(end, &acc).ok());
+    Batch again;  // the same attempt's stream written twice (a retried commit): one row
+    again.AddLog(job, {"s1/0", 1, "stdout", "hi again\n", false, 1300});
+    again.AddLog(job, {"s1/0", 2, "stdout", "second\n", false, 1400});
+    REQUIRE(s->Commit(again, &acc).ok());
+
+    auto t = s->GetTask(job, "s1/0");
+    REQUIRE(t.ok());
+    CHECK(t->label == "say[g=hi]");
+    auto tasks = s->LoadTasks(job);
+    REQUIRE(tasks.ok());
+    REQUIRE(tasks->size() == 2);
+    for (const TaskRow& r : *tasks) CHECK(r.label == (r.key == "s1/0" ? "say[g=hi]" : ""));
+
+    auto all = s->ListLogs(job, "", 0);
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 4);
+    CHECK((*all)[0].task == "s1/0");
+    CHECK((*all)[0].attempt == 1);
+    CHECK((*all)[0].stream == "stderr");
+    CHECK((*all)[0].text == bytes);
+    CHECK((*all)[0].truncated);
+    CHECK((*all)[1].text == "hi again\n");
+    CHECK((*all)[1].at_ms == 1300);
+    CHECK((*all)[2].attempt == 2);
+    CHECK((*all)[3].task == "s2");
+    auto one = s->ListLogs(job, "s1/0", 2);
+    REQUIRE(one.ok());
+    REQUIRE(one->size() == 1);
+    CHECK(one->front().text == "second\n");
+    auto none = s->ListLogs(job + 1, "", 0);
+    REQUIRE(none.ok());
+    CHECK(none->empty());
+  }
+
   SECTION("batch: start, finish, fencing refuses stale tokens") {
     auto s = make();
     int64_t job = NewJob(*s);

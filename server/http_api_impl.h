@@ -142,6 +142,7 @@ inline v1::Job JobOf(const engine::JobStatus& s) {
     f->set_attempts(t.attempts);
     f->set_error(t.error);
     f->set_error_class(std::string(CodeName(t.error_class)));
+    f->set_label(t.label);
   }
   for (const auto& g : s.waiting) {
     m.add_pending_gates(g.task);
@@ -251,6 +252,7 @@ struct ApiServer::Impl {
   void ViewRoutes();
   void Graph(const http::Request& req, http::Response& res);
   void Tasks(const http::Request& req, http::Response& res);
+  void Logs(const http::Request& req, http::Response& res);
 };
 
 }  // namespace dandori::server

@@ -87,6 +87,7 @@ void ApiServer::Impl::Routes() {
   server->Route("POST", R"(/v1/jobs/([^/]+)/(approve|cancel|resume|retry))", guard(&Impl::Action));
   server->Route("GET", R"(/v1/jobs/([^/]+)/graph)", guard(&Impl::Graph));
   server->Route("GET", R"(/v1/jobs/([^/]+)/tasks)", guard(&Impl::Tasks));
+  server->Route("GET", R"(/v1/jobs/([^/]+)/logs)", guard(&Impl::Logs));
   server->Route("GET", "/metrics", guard(&Impl::Metrics));
   ViewRoutes();  // the web view's static pages: public, no data
   // Unknown routes, framing errors and handler exceptions get JSON bodies from the
@@ -253,6 +254,31 @@ void ApiServer::Impl::Action(const http::Request& req, http::Response& res) {
   auto m = JobMessage(store, *fresh);
   if (!m.ok()) return SendStatus(res, m.status());
   SendJson(res, 200, *m);
+}
+
+// A task's (or every task's) attempt logs; `task` is a key or a label (FindTask).
+void ApiServer::Impl::Logs(const http::Request& req, http::Response& res) {
+  auto id = JobId(req.matches[1]);
+  if (!id.ok()) return SendStatus(res, id.status());
+  Status bad;
+  int attempt = QueryInt(req, "attempt", 0, 0, 1 << 20, &bad);
+  if (!bad.ok()) return SendStatus(res, bad);
+  auto lease = Borrow();
+  if (!lease.ok()) return SendStatus(res, lease.status());
+  auto logs = ReadLogs(*(*lease)->store, *id, req.Param("task"), attempt);
+  if (!logs.ok()) return SendStatus(res, logs.status());
+  v1::ListLogsResponse out;
+  for (const TaskLog& l : *logs) {
+    v1::TaskLog* m = out.add_logs();
+    m->set_task(l.chunk.task);
+    m->set_label(l.label);
+    m->set_attempt(l.chunk.attempt);
+    m->set_stream(l.chunk.stream);
+    m->set_text(l.chunk.text);
+    m->set_truncated(l.chunk.truncated);
+    m->set_at_ms(l.chunk.at_ms);
+  }
+  SendJson(res, 200, out);
 }
 
 void ApiServer::Impl::Metrics(const http::Request&, http::Response& res) {

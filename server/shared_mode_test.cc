@@ -66,6 +66,7 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
   reg.Register("noop", MakeOperator([&](OperatorContext& ctx) -> Result<Value> {
                  std::lock_guard<std::mutex> lock(counter.mu);
                  counter.runs[ctx.task_id]++;
+                 ctx.Log("log", "ran " + ctx.task_id + "\n");
                  return Value::MakeRecord({{"value", ctx.args.Get("value")}});
                }));
   v1::Table table = Compile(
@@ -103,9 +104,18 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
 
   auto rows = (*store)->LoadTasks(job);
   REQUIRE(rows.ok());
-  int succeeded = 0;
-  for (auto& r : *rows) succeeded += r.state == TaskState::kSucceeded;
+  int succeeded = 0, labelled = 0;
+  for (auto& r : *rows) {
+    succeeded += r.state == TaskState::kSucceeded;
+    labelled += r.label.rfind("t[i=", 0) == 0;
+  }
   CHECK(succeeded >= 300);
+  CHECK(labelled == 300);  // "t[i=17]": the executors' reports keep the engine's labels
+  // Each attempt's log line came back with the executor's report.
+  auto logs = (*store)->ListLogs(job, "", 0);
+  REQUIRE(logs.ok());
+  CHECK(logs->size() == 300);
+  for (const LogChunk& l : *logs) CHECK(l.text == "ran " + l.task + "\n");
   std::lock_guard<std::mutex> lock(counter.mu);
   int twice = 0, ran = 0;
   for (auto& [k, n] : counter.runs) {

@@ -115,6 +115,7 @@ v1::TaskSummary TaskSummaryOf(const engine::TaskRow& row) {
   m.set_error(row.error);
   if (row.error_class != Code::kOk) m.set_error_class(std::string(CodeName(row.error_class)));
   m.set_updated_ms(row.updated_ms);
+  m.set_label(row.label);
   return m;
 }
 

@@ -13,6 +13,7 @@
 #include "base/capped_log.h"
 #include "base/clock.h"
 #include "base/subprocess.h"
+#include "base/utf8.h"
 
 namespace dandori {
 namespace {
@@ -127,7 +128,7 @@ Result<Value> RunExec(OperatorContext& ctx) {
   }
   const SubprocessResult& r = *run;
   auto with_stderr = [&](std::string msg) {
-    std::string tail = Tail(opts->stderr_path, kStderrTail);
+    std::string tail = ValidUtf8(Tail(opts->stderr_path, kStderrTail));  // errors are text
     return tail.empty() ? msg : msg + "; stderr: " + tail;
   };
   if (r.cancelled) return Status::Cancelled(fmt::format("exec: '{}' cancelled", prog));

@@ -151,6 +151,25 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   INFO(imp.out + Read(dir / "serve.log"));
   CHECK(imp.out == "submitted job 5\n");
   CHECK(WaitStatus(with({"status", "5"}), dir, "imp  succeeded"));
+  // Logs and names through the API: the serve's attempt kept its subprocess's output.
+  std::ofstream(dir / "say.flow") << "workflow say() {\n  foreach w in [\"a\", \"b\"] {\n"
+                                     "    stage echo = exec([\"echo\", \"said ${w}\"])\n  }\n}\n";
+  CliRun said = Dandori(with({"submit", "say.flow", "--wait"}), dir);
+  INFO(said.out + Read(dir / "serve.log"));
+  CHECK(said.code == 0);
+  CHECK(Dandori(with({"logs", "6", "echo[w=b]"}), dir).out ==
+        "== echo[w=b] (s1/1) attempt 1, stdout ==\nsaid b\n");
+  CHECK(Dandori(with({"logs", "6", "echo", "--json"}), dir).out.find("\"text\":\"said a\\n\"") !=
+        std::string::npos);
+  CliRun no_task = Dandori(with({"logs", "6", "echo[w=c]"}), dir);
+  CHECK(no_task.code == 2);
+  CHECK(no_task.out.find("job 6 has no task echo[w=c]") != std::string::npos);
+  CHECK(Dandori(with({"events", "6"}), dir).out.find("task.succeeded   echo[w=a]") !=
+        std::string::npos);
+  // The same logs on the store itself.
+  CHECK(Dandori({"logs", "6", "echo[w=a]", "--store", url}, dir).out ==
+        "== echo[w=a] (s1/0) attempt 1, stdout ==\nsaid a\n");
+
   CliRun no_token = Dandori({"status", "2", "--server", server}, dir);
   CHECK(no_token.code == 2);
   CHECK(no_token.out.find("no API token") != std::string::npos);

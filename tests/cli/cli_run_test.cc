@@ -42,7 +42,7 @@ TEST_CASE("a failed task names its stage's place in the .flow source") {
   CliRun status = Dandori({"status", "1"}, dir.path);
   INFO(status.out);
   CHECK(status.out.find("error: " + want + "\n") != std::string::npos);
-  CHECK(status.out.find("failed s1 (attempt 1): " + want + "\n") != std::string::npos);
+  CHECK(status.out.find("failed probe (attempt 1): " + want + "\n") != std::string::npos);
   CliRun events = Dandori({"events", "1"}, dir.path);
   INFO(events.out);
   CHECK(events.out.find("task.failed") != std::string::npos);

@@ -94,7 +94,21 @@ try {
   await page.evaluate(`(document.querySelector(".timeline rect.att").dispatchEvent(new MouseEvent("click", { bubbles: true })), true)`);
   const logText = await page.waitFor(`(() => { const t = document.querySelector("#log-output").textContent;
     return t && t !== "loading…" ? t : null; })()`, "the attempt's logs", 15000);
-  check(!/^logs: /.test(logText), `clicking an attempt shows its logs (${logText.slice(0, 60)})`);
+  check(!/^logs: |keeps no task logs/.test(logText), `clicking an attempt shows its logs (${logText.slice(0, 60)})`);
+  check(!/object HTML/.test(logText), `the logs are shown as text (${logText.slice(0, 60)})`);
+  // The task picker names tasks by label; a drain's log has its progress lines.
+  const drain = await page.evaluate(`(() => { const o = [...document.querySelectorAll("#log-task option")]
+    .find((o) => /^drain2\\[i=2, server=z03-s\\d{3}\\]$/.test(o.textContent)); return o ? o.value : null; })()`);
+  const names = await page.evaluate(`[...document.querySelectorAll("#log-task option")].slice(0, 8).map((o) => o.textContent).join(" | ")`);
+  check(drain !== null, `the task picker names a drain by its loop variables (${drain}; ${names})`);
+  if (drain) {
+    await page.evaluate(`(() => { const s = document.querySelector("#log-task"); s.value = ${JSON.stringify(drain)};
+      document.querySelector("#log-attempt").value = 0; document.querySelector("#log-show").click(); return true; })()`);
+    const drainLog = await page.waitFor(`(() => { const t = document.querySelector("#log-output").textContent;
+      return /progress/.test(t) ? t : null; })()`, "the drain's progress log", 15000);
+    check(/drain2\[i=2, server=z03-s\d{3}\] · attempt 1 · progress/.test(drainLog) && /cameras/.test(drainLog),
+      `a drain's log shows its progress lines (${(drainLog || "").slice(0, 90)})`);
+  }
   await page.screenshot(`${out}/05-job-succeeded.png`);
 } catch (e) {
   console.log("FAIL", e.message);

@@ -17,9 +17,10 @@ export function logsPanel(id) {
       const q = `task=${encodeURIComponent(select.value)}&attempt=${Number(attempt.value) || 0}`;
       const data = await api(`/v1/jobs/${encodeURIComponent(id)}/logs?${q}`);
       const logs = data.logs || [];
-      clear(out).append(logs.length ? logs.map((l) => h("div", { class: "log" },
+      const shown = logs.map((l) => h("div", { class: "log" },
         h("h3", {}, `${taskName(l.label, l.task)} · attempt ${l.attempt} · ${l.stream}${l.truncated ? " (last 1 MiB)" : ""}`),
-        h("pre", {}, l.text || "(empty)"))) : h("p", { class: "muted" }, "No logs for this task."));
+        h("pre", {}, l.text || "(empty)")));
+      clear(out).append(...(shown.length ? shown : [h("p", { class: "muted" }, "No logs for this task.")]));
     } catch (e) {
       clear(out).append(h("p", { class: "muted" }, e.status === 404 && /no such|route|not found/i.test(e.message) && !/job/i.test(e.message)
         ? "This server keeps no task logs." : `logs: ${e.message}`));
@@ -31,7 +32,7 @@ export function logsPanel(id) {
     if (sig === known) return;
     known = sig;
     const keep = select.value;
-    clear(select).append(tasks.map((t) => h("option", { value: t.key }, taskName(t.label, t.key, t.stage))));
+    clear(select).append(...tasks.map((t) => h("option", { value: t.key }, taskName(t.label, t.key, t.stage))));
     if (keep) select.value = keep;
   };
   const el = h("div", { class: "logs-panel" },
