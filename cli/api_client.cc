@@ -226,8 +226,8 @@ int RemoteSubmit(const ApiTarget& t, const std::string& file,
   while (true) {
     auto j = Call(*c, "GET", "/v1/jobs/" + id);
     if (!j.ok()) return Fail("submit", j.status());
-    engine::JobInfo info = JobOf(*j);
-    if (info.state != engine::JobState::kRunning) return PrintEnd(info);
+    engine::JobStatus st = StatusOf(*j);
+    if (st.job.state != engine::JobState::kRunning) return PrintEnd(st.job, &st.failed);
     Sleep();
   }
 }

@@ -42,7 +42,8 @@ int Submit(const SubmitArgs& a) {
   if (!a.wait) return kExitOk;
   auto end = engine::WaitForEnd(**store, sub->job.id);
   if (!end.ok()) return Fail("submit", end.status());
-  return PrintEnd(*end);
+  auto st = engine::Describe(**store, *end);
+  return PrintEnd(*end, st.ok() ? &st->failed : nullptr);
 }
 
 }  // namespace

@@ -200,7 +200,7 @@ void PrintStatus(const engine::JobStatus& s, bool json) {
   }
 }
 
-int PrintEnd(const engine::JobInfo& j) {
+int PrintEnd(const engine::JobInfo& j, const std::vector<engine::TaskRow>* failed) {
   auto id = static_cast<long long>(j.id);
   switch (j.state) {
     case engine::JobState::kSucceeded:
@@ -211,8 +211,20 @@ int PrintEnd(const engine::JobInfo& j) {
       return 1;
     case engine::JobState::kFailed:
       std::printf("job %lld failed: %s\n", id, j.error.c_str());
-      std::printf("  see: dandori events %lld; run again the failed tasks: dandori retry %lld\n",
-                  id, id);
+      if (failed) {  // every failed task by name (its error names the .flow location)
+        for (size_t i = 0; i < failed->size() && i < 10; ++i) {
+          const engine::TaskRow& t = (*failed)[i];
+          std::printf("  failed %s (attempt %d): %s\n", ShownName(t.label, t.key).c_str(),
+                      t.attempts, t.error.c_str());
+        }
+        if (failed->size() > 10) {
+          std::printf("  ... and %zu more failed (dandori status %lld)\n", failed->size() - 10, id);
+        }
+      }
+      std::printf(
+          "  see: dandori logs %lld; dandori events %lld; run again the failed tasks: "
+          "dandori retry %lld\n",
+          id, id, id);
       return 1;
     default:
       std::printf("job %lld is running\n", id);

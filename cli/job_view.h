@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/job_control.h"
 
@@ -25,9 +26,10 @@ void PrintJobListHeader(bool json);
 void PrintJobLine(const engine::JobInfo& j, bool json);
 // `status JOB`.
 void PrintStatus(const engine::JobStatus& s, bool json);
-// "job N succeeded" / "job N failed: ERROR" / "job N cancelled" (--wait); returns the
-// exit code of the job: 0 succeeded, 1 failed or cancelled.
-int PrintEnd(const engine::JobInfo& j);
+// "job N succeeded" / "job N failed: ERROR" / "job N cancelled" (run, --wait), with
+// the failed tasks by name when `failed` is given (the first 10); returns the exit code
+// of the job: 0 succeeded, 1 failed or cancelled.
+int PrintEnd(const engine::JobInfo& j, const std::vector<engine::TaskRow>* failed = nullptr);
 
 // The name a person approves as, "cli $USER".
 std::string CliWho();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/driver.h"
+#include "cli/job_view.h"
 #include "engine/job_runner.h"
 #include "engine/plan.h"
 #include "engine/progress.h"
@@ -101,22 +102,13 @@ bool ReadsBackSucceeded(const std::string& cmd, const std::string& store_spec, i
 }
 
 int FinalLine(engine::Store& store, int64_t job, engine::RunOutcome outcome) {
+  auto st = engine::GetStatus(store, job);
+  if (st.ok()) return PrintEnd(st->job, &st->failed);
   auto id = static_cast<long long>(job);
-  switch (outcome) {
-    case engine::RunOutcome::kSucceeded:
-      std::printf("job %lld succeeded\n", id);
-      return kExitOk;
-    case engine::RunOutcome::kCancelled:
-      std::printf("job %lld cancelled\n", id);
-      return kExitFailed;
-    default: {
-      auto info = store.GetJob(job);
-      std::printf("job %lld failed: %s\n", id, info.ok() ? info->error.c_str() : "");
-      std::printf("  see: dandori events %lld; run again the failed tasks: dandori retry %lld\n",
-                  id, id);
-      return kExitFailed;
-    }
-  }
+  std::printf("job %lld %s (its final state cannot be read: %s)\n", id,
+              outcome == engine::RunOutcome::kSucceeded ? "succeeded" : "ended",
+              st.status().ToString().c_str());
+  return outcome == engine::RunOutcome::kSucceeded ? kExitOk : kExitFailed;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "engine/block_rules.h"
 #include "engine/retry.h"
 #include "engine/scheduler_impl.h"
+#include "engine/task_label.h"
 
 namespace dandori::engine {
 namespace {
@@ -125,7 +126,7 @@ void Scheduler::Impl::Pump(BlockRun* run) {
   if (over) {
     std::string msg = std::to_string(run->failed) + " of " + std::to_string(run->items.size()) +
                       " items failed (" + std::to_string(run->budget) +
-                      " tolerated); first: " + run->error_stage + ": " + run->error.message();
+                      " tolerated); first: " + run->error_name + ": " + run->error.message();
     SlotDone(owner, slot, SlotState::kFailed, Value(), Status(run->error.code(), msg),
              run->error_stage, run->error_loc);
   } else if (!all) {
@@ -153,6 +154,7 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
       run->error = inst->error;
       run->error_stage = inst->error_stage;
       run->error_loc = inst->error_loc;
+      run->error_name = TaskLabel(inst->error_stage, inst->label);
     }
   } else if (!inst->cancelled) {
     run->ok += 1;

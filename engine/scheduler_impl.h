@@ -87,6 +87,7 @@ struct BlockRun {
   RollingLimit limit;  // rolling: window and capacity floor (no cap for other blocks)
   Status error;
   std::string error_stage, error_loc;
+  std::string error_name;  // the first failure's label, "up[zone=z03, server=z03-s002]"
 };
 
 struct TaskRun {
