@@ -152,7 +152,7 @@ int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::s
   bool shown = false;
   opt.on_progress = [&] {
     if (!sched) return;
-    last = {sched->Progress(), sched->WaitingGates(), MonotonicMs() - t0};
+    last = {sched->Progress(), sched->WaitingGates(), MonotonicMs() - t0, sched->Branches()};
     shown = true;
     view.Update(last, false);
   };
@@ -167,6 +167,7 @@ int DriveWithProgress(const std::string& cmd, engine::Store& store, const std::s
   sched = nullptr;
   if (shown) {
     last.gates.clear();
+    last.branches.clear();  // as of the last redraw; the stage lines have the end
     last.elapsed_ms = MonotonicMs() - t0;
     view.Update(last, true);
   }

@@ -5,6 +5,52 @@
 #include "base/value.h"
 
 namespace dandori::engine {
+namespace {
+
+std::string_view BranchState(const BranchProgress& b) {
+  if (b.ended) return b.item_failed ? "failed" : "done";
+  return b.running > 0 || b.done > 0 || b.failed > 0 ? "running" : "waiting";
+}
+
+// The items [begin, end) of one fan-out: a line each, or one line past kBranchLines
+// ("zone: 12 done, 2 running (z04 61 done, z05 3 done), 1 failed (z09), 0 waiting").
+void BranchLines(const BranchProgress* begin, const BranchProgress* end,
+                 std::vector<std::string>* out) {
+  size_t n = static_cast<size_t>(end - begin);
+  if (n <= kBranchLines) {
+    size_t width = 0;
+    for (auto* b = begin; b != end; ++b) width = std::max(width, b->item.size());
+    for (auto* b = begin; b != end; ++b) {
+      out->push_back(fmt::format("  {}={:<{}}  {:>7} done  {:>5} running  {:>5} failed  {}",
+                                 b->block, b->item, width, b->done, b->running, b->failed,
+                                 BranchState(*b)));
+    }
+    return;
+  }
+  int done = 0, waiting = 0;
+  std::vector<std::string> running, failed;
+  for (auto* b = begin; b != end; ++b) {
+    std::string_view st = BranchState(*b);
+    if (st == "done") done += 1;
+    if (st == "waiting") waiting += 1;
+    if (st == "failed") failed.push_back(b->item);
+    if (st == "running") {
+      running.push_back(fmt::format("{} {} done{}", b->item, b->done,
+                                    b->failed ? fmt::format(" {} failed", b->failed) : ""));
+    }
+  }
+  auto some = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size() && i < 4; ++i) s += (i ? ", " : "") + v[i];
+    if (v.size() > 4) s += ", …";
+    return v.empty() ? std::string() : " (" + s + ")";
+  };
+  out->push_back(fmt::format("  {}: {} done, {} running{}, {} failed{}, {} waiting", begin->block,
+                             done, running.size(), some(running), failed.size(), some(failed),
+                             waiting));
+}
+
+}  // namespace
 
 std::vector<std::string> ProgressView::Lines(const ProgressSnapshot& snap,
                                              const std::string& approve_command) {
@@ -19,6 +65,12 @@ std::vector<std::string> ProgressView::Lines(const ProgressSnapshot& snap,
     if (s.total == 0 && s.done == 0 && s.running == 0) continue;
     out.push_back(fmt::format("  {:<{}}  {:>7} done  {:>5} running  {:>5} failed  / {}", s.name,
                               width, s.done, s.running, s.failed, s.total));
+  }
+  for (size_t i = 0; i < snap.branches.size();) {
+    size_t j = i;
+    while (j < snap.branches.size() && snap.branches[j].block == snap.branches[i].block) ++j;
+    BranchLines(snap.branches.data() + i, snap.branches.data() + j, &out);
+    i = j;
   }
   for (const WaitingGate& g : snap.gates) {
     std::string text = g.message.empty() ? "" : " (" + g.message + ")";

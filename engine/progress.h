@@ -1,7 +1,8 @@
 // ProgressView: renders the scheduler's per-stage counts for `dandori run`. On a
 // terminal it redraws a small table in place (done / running / failed / total per
-// stage, elapsed, a rounded ETA, and every approval gate the job waits at with the
-// command that passes it); otherwise it prints a plain log line whenever the counts of
+// stage, a line per item of an outermost fan-out — collapsed to one line past
+// kBranchLines items — elapsed, a rounded ETA, and every approval gate the job waits at
+// with the command that passes it); otherwise it prints a plain log line whenever the counts of
 // a stage or the waiting gates change, at most every few seconds, plus a final summary.
 #pragma once
 
@@ -14,10 +15,13 @@
 
 namespace dandori::engine {
 
+inline constexpr size_t kBranchLines = 8;  // more items of a fan-out: one summary line
+
 struct ProgressSnapshot {
   std::vector<StageProgress> stages;
   std::vector<WaitingGate> gates;
   int64_t elapsed_ms = 0;
+  std::vector<BranchProgress> branches;  // the outermost fan-outs' items
 };
 
 class ProgressView {

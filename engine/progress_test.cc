@@ -35,4 +35,32 @@ TEST_CASE("progress lines show waiting gates and no ETA while a gate waits") {
   CHECK(ProgressView::Lines(snap, "")[0] == "elapsed 20.0s  tasks 232/232  failed 0  ETA -");
 }
 
+TEST_CASE("progress lines show a line per zone of a fan-out, one line for many") {
+  ProgressSnapshot snap;
+  snap.stages = {{1, "drain", 30, 12, 2, 1}};
+  snap.elapsed_ms = 5'000;
+  BranchProgress z1{"zone", "z01", 10, 0, 0, true, false};
+  BranchProgress z2{"zone", "z02", 2, 2, 1, false, false};
+  BranchProgress z3{"zone", "z03", 0, 0, 0, false, false};
+  snap.branches = {z1, z2, z3};
+  auto lines = ProgressView::Lines(snap, "");
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[2] == "  zone=z01       10 done      0 running      0 failed  done");
+  CHECK(lines[3] == "  zone=z02        2 done      2 running      1 failed  running");
+  CHECK(lines[4] == "  zone=z03        0 done      0 running      0 failed  waiting");
+
+  snap.branches.clear();
+  for (int i = 1; i <= 15; ++i) {
+    BranchProgress b{"zone", "z" + std::to_string(i), 0, 0, 0, false, false};
+    if (i <= 10) b = {"zone", b.item, 5, 0, 0, true, false};
+    if (i == 11) b = {"zone", b.item, 3, 1, 1, true, true};
+    if (i == 12 || i == 13) b = {"zone", b.item, 61, 2, 0, false, false};
+    snap.branches.push_back(b);
+  }
+  lines = ProgressView::Lines(snap, "");
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[2] ==
+        "  zone: 10 done, 2 running (z12 61 done, z13 61 done), 1 failed (z11), 2 waiting");
+}
+
 }  // namespace dandori::engine

@@ -107,6 +107,30 @@ std::vector<WaitingGate> Scheduler::WaitingGates() const {
   return out;
 }
 
+namespace {
+
+// Appends the branches of the outermost fan-outs at or below `inst`.
+void CollectBranches(const Inst* inst, std::vector<BranchProgress>* out) {
+  for (const Slot& s : inst->slots) {
+    if (!s.block) continue;
+    if (!s.block->branches.empty()) {
+      out->insert(out->end(), s.block->branches.begin(), s.block->branches.end());
+      continue;
+    }
+    for (const auto& child : s.block->insts) {
+      if (child) CollectBranches(child.get(), out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<BranchProgress> Scheduler::Branches() const {
+  std::vector<BranchProgress> out;
+  if (impl_->root) CollectBranches(impl_->root.get(), &out);
+  return out;
+}
+
 void Scheduler::SetPlannedTotals(std::vector<int64_t> planned) {
   impl_->planned_totals = std::move(planned);
 }

@@ -69,6 +69,16 @@ struct StageProgress {
   int64_t failed = 0;
 };
 
+// One item of an outermost fan-out (a zone of a deploy): its tasks so far, all levels
+// below it counted.
+struct BranchProgress {
+  std::string block;  // the fan-out's variable, "zone"
+  std::string item;   // the item as a label reads it, "z03"
+  int64_t done = 0, running = 0, failed = 0;
+  bool ended = false;  // its body instance has ended
+  bool item_failed = false;
+};
+
 class Scheduler {
  public:
   Scheduler(std::shared_ptr<const Program> program, Store* store, Runner* runner, Clock* clock,
@@ -94,6 +104,8 @@ class Scheduler {
   // the total set by SetPlannedTotals (what `plan` knew before the run).
   std::vector<StageProgress> Progress() const;
   std::vector<WaitingGate> WaitingGates() const;
+  // The items of the fan-outs not inside another fan-out, while those blocks run.
+  std::vector<BranchProgress> Branches() const;
   // planned[state] = the tasks `plan` predicts for that state (0: unknown).
   void SetPlannedTotals(std::vector<int64_t> planned);
   const Program& program() const;

@@ -50,6 +50,13 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
   for (int s : ps.body) {
     if (prog->states[s].kind == v1::TASK) progress[s].total += n;
   }
+  if (b.kind() == v1::FANOUT) {
+    run->branches.resize(run->items.size());
+    for (size_t i = 0; i < run->items.size(); ++i) {
+      run->branches[i].block = b.var();
+      run->branches[i].item = ItemLabel(run->items[i], static_cast<int>(i));
+    }
+  }
   BlockRun* raw = run.get();
   inst->slots[slot].block = std::move(run);
   Pump(raw);
@@ -147,6 +154,10 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
     } else {
       run->limit.Succeeded();
     }
+  }
+  if (static_cast<size_t>(inst->item) < run->branches.size()) {
+    run->branches[static_cast<size_t>(inst->item)].ended = true;
+    run->branches[static_cast<size_t>(inst->item)].item_failed = inst->failed;
   }
   if (inst->failed) {
     run->failed += 1;

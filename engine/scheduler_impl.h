@@ -85,6 +85,7 @@ struct BlockRun {
   uint64_t timer_id = 0;  // group retry wait
   std::unique_ptr<Pool> parallel;
   RollingLimit limit;  // rolling: window and capacity floor (no cap for other blocks)
+  std::vector<BranchProgress> branches;  // fan-out: by item (the live display)
   Status error;
   std::string error_stage, error_loc;
   std::string error_name;  // the first failure's label, "up[zone=z03, server=z03-s002]"
@@ -245,6 +246,8 @@ struct Scheduler::Impl {
   void TaskDue(uint64_t id);
   void AttemptTimer(const Timer& tm);
   void PumpPool(Pool* pool);
+  // Adds a task's change to the branch counts of every fan-out `inst` is inside.
+  static void CountBranch(Inst* inst, int done, int running, int failed);
   // scheduler_insts.cc
   std::unique_ptr<Inst> MakeInst(Inst* parent, BlockRun* run, int block, int item, Value var,
                                  std::string path);

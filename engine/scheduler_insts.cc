@@ -110,6 +110,8 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
   if (prog->states[idx].kind == v1::TASK) {
     if (st == SlotState::kOk || st == SlotState::kSkipped) progress[idx].done += 1;
     if (st == SlotState::kFailed) progress[idx].failed += 1;
+    CountBranch(inst, st == SlotState::kOk || st == SlotState::kSkipped, 0,
+                st == SlotState::kFailed);
     s.output = std::move(output);
   }
   const ProgramState& ps = prog->states[idx];

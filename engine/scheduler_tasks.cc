@@ -169,6 +169,7 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
   turn.batch.Start(job, std::move(row));
   AddEvent("task.started", t->key, t->attempts, "");
   progress[t->state].running += 1;
+  CountBranch(t->inst, 0, 1, 0);
 
   t->link = std::make_shared<AttemptLink>();
   t->link->last_beat_ms = now;
@@ -256,6 +257,17 @@ void Scheduler::Impl::PumpPool(Pool* pool) {
   }
 }
 
+void Scheduler::Impl::CountBranch(Inst* inst, int done, int running, int failed) {
+  for (Inst* i = inst; i != nullptr; i = i->parent) {
+    BlockRun* run = i->run;
+    if (run == nullptr || static_cast<size_t>(i->item) >= run->branches.size()) continue;
+    BranchProgress& b = run->branches[static_cast<size_t>(i->item)];
+    b.done += done;
+    b.running += running;
+    b.failed += failed;
+  }
+}
+
 // Ends the current attempt of `t` (or a task that never got to run, when !t->running).
 void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   const ProgramState& ps = prog->states[t->state];
@@ -263,6 +275,7 @@ void Scheduler::Impl::EndAttempt(TaskRun* t, Result<Value> result) {
   if (was_running) {
     t->running = false;
     progress[t->state].running -= 1;
+    CountBranch(t->inst, 0, -1, 0);
     t->pool->Release();
   }
   TaskRow row;
