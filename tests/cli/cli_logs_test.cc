@@ -7,12 +7,17 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+
+#include "base/subprocess.h"
 
 #include "tests/cli/cli_runner.h"
 
 namespace {
 
 using dandori::testing::CliRun;
+using dandori::testing::DandoriBinary;
+using dandori::testing::ReadFile;
 using dandori::testing::RunDandori;
 using dandori::testing::TempDir;
 using json = nlohmann::json;
@@ -91,4 +96,32 @@ TEST_CASE(
       status.out.find(
           "failed bad (attempt 3): logged.flow:5:9: stage bad (exec): transient: exec: 'sh' exited "
           "with code 3; stderr: oops\xEF\xBF\xBD") != std::string::npos);
+}
+
+TEST_CASE("logs --follow prints each attempt's log as it ends and exits when the job ends") {
+  TempDir dir("dandori-cli-logs-follow");
+  dir.Write("slow.flow",
+            "workflow slow() {\n"
+            "  stage first = exec([\"echo\", \"one\"])\n"
+            "  stage nap = sleep(duration: 700ms)\n"
+            "  stage last = exec([\"echo\", \"two\"])\n"
+            "}\n");
+  REQUIRE(RunDandori({"submit", "slow.flow"}, dir.path).code == 0);  // nobody drives it yet
+  dandori::SubprocessOptions o;
+  o.argv = {DandoriBinary(), "logs", "1", "--follow"};
+  o.cwd = dir.path.string();
+  o.stdout_path = (dir.path / "follow.out").string();
+  o.stderr_path = (dir.path / "follow.err").string();
+  o.timeout_ms = 60000;
+  int code = -1;
+  std::thread follow([&] {
+    auto r = dandori::RunSubprocess(o);
+    if (r.ok()) code = r->exit_code;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // following, nothing yet
+  CHECK(RunDandori({"resume", "1"}, dir.path).code == 0);
+  follow.join();
+  CHECK(code == 0);
+  CHECK(ReadFile(dir.path / "follow.out") ==
+        "== first (s0) attempt 1, stdout ==\none\n== last (s2) attempt 1, stdout ==\ntwo\n");
 }
