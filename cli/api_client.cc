@@ -2,7 +2,9 @@
 #include "cli/api_client.h"
 
 #include <httplib.h>
+
 #include <openssl/evp.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -188,6 +190,15 @@ std::map<std::string, std::string> LabelsOf(Client& c, const std::string& job) {
 void Sleep() { std::this_thread::sleep_for(std::chrono::milliseconds(250)); }
 
 }  // namespace
+
+void AddStoreOrServer(CLI::App* sub, std::string* store, ApiTarget* target) {
+  auto* s = sub->add_option("--store", *store,
+                            "postgres:// URL or store file (default .dandori/state.db)");
+  sub->add_option("--server", target->server,
+                  "work through `dandori serve`'s API (http://HOST:PORT)")
+      ->excludes(s);
+  sub->add_option("--token-file", target->token_file, "the API token (default $DANDORI_TOKEN)");
+}
 
 int RemoteSubmit(const ApiTarget& t, const std::string& file,
                  const std::map<std::string, std::string>& params, const std::string& key,

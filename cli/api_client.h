@@ -10,12 +10,20 @@
 #include <map>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace dandori::cli {
 
 struct ApiTarget {
   std::string server;      // http://HOST:PORT
   std::string token_file;  // empty: $DANDORI_TOKEN
 };
+
+// Declares a job command's --store, or --server with --token-file (they exclude each
+// other), on `sub`.
+void AddStoreOrServer(CLI::App* sub, std::string* store, ApiTarget* target);
 
 // FILE is a .flow (sent as source, compiled by the server) or a .flowc (sent as bytes).
 // wait: then waits for the job to end and returns its exit code (PrintEnd).

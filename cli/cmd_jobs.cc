@@ -148,12 +148,7 @@ CommandMain Setup(CLI::App* sub, int (*fn)(const JobArgs&), int flags) {
   if (flags & kFollow) {
     sub->add_flag("-f,--follow", a->follow, "keep printing new events until the job ends");
   }
-  auto* store = sub->add_option("--store", a->store,
-                                "postgres:// URL or store file (default .dandori/state.db)");
-  sub->add_option("--server", a->target.server,
-                  "work through `dandori serve`'s API (http://HOST:PORT)")
-      ->excludes(store);
-  sub->add_option("--token-file", a->target.token_file, "the API token (default $DANDORI_TOKEN)");
+  AddStoreOrServer(sub, &a->store, &a->target);
   std::string name = sub->get_name();
   return [a, fn, name] {
     if (!a->target.server.empty()) return Remote(name, *a);

@@ -66,12 +66,7 @@ CommandMain Setup(CLI::App* sub) {
   sub->add_flag("--json", a->json, "one JSON object per log (docs/cli.md)");
   sub->add_flag("-f,--follow", a->follow,
                 "print each attempt's log as it ends, until the job ends");
-  auto* store = sub->add_option("--store", a->store,
-                                "postgres:// URL or store file (default .dandori/state.db)");
-  sub->add_option("--server", a->target.server,
-                  "work through `dandori serve`'s API (http://HOST:PORT)")
-      ->excludes(store);
-  sub->add_option("--token-file", a->target.token_file, "the API token (default $DANDORI_TOKEN)");
+  AddStoreOrServer(sub, &a->store, &a->target);
   return [a] {
     if (!a->target.server.empty()) {
       return RemoteLogs(a->target, a->job, a->task, a->attempt, a->json, a->follow);
