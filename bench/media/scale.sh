@@ -2,9 +2,11 @@
 # bench/media/scale.sh [BUILD] [W...]: one title's chunks encoded by W `dandori worker`
 # processes sharing a throwaway PostgreSQL store (one `dandori serve --slots 0` drives
 # the job and runs nothing), W = 1 2 by default, each W run twice, interleaved. Prints
-# per run the makespan (submit -> job done, from the job's store timestamps) and the
-# CPU the workers used (their own + every ffmpeg they waited for, from /proc), and the
-# ratio makespan / (CPU / W): 1.0 is perfect scaling, the target is <= 1.1. Each worker
+# per run the makespan (the shell's clock, submit -> the job seen ended), the CPU the
+# workers used (their own + every ffmpeg they waited for, from /proc), the ratio
+# makespan / (CPU / W) (1.0 is perfect scaling, the target is <= 1.1), and from the
+# job's events where its time went: before the first chunk encode (probe, split),
+# the encodes (first start -> last end), after them (merge, package, place). Each worker
 # runs one attempt at a time (--slots 1) and every encoder one thread, so W workers
 # want W idle cores: on a loaded machine the ratio measures the load, not dandori.
 set -euo pipefail
@@ -60,6 +62,13 @@ run_one() {  # $1 = W, $2 = run number
   awk -v w="$w" -v n="$n" -v a="$t0" -v b="$t1" -v c="$cpu" -v s="$state" 'BEGIN {
     m = b - a; printf "W=%d run %d: makespan %6.2f s, worker CPU %6.2f s, ideal CPU/W %6.2f s, ratio %.3f  (%s)\n",
       w, n, m, c, c / w, m / (c / w), s }'
+  "$D" events "$job" --store "$url" --json | python3 -c '
+import json, sys
+ev = [json.loads(l) for l in sys.stdin]
+t0, t1 = ev[0]["at_ms"], ev[-1]["at_ms"]
+enc = [e["at_ms"] for e in ev if e["label"].startswith("encode[") and e["what"] in ("task.started", "task.succeeded")]
+a, b = min(enc), max(enc)
+print("         events: before the encodes %.2f s, encodes %.2f s, after %.2f s" % ((a - t0) / 1e3, (b - a) / 1e3, (t1 - b) / 1e3))'
 }
 
 echo "source: 640x360 25 fps, ${SECONDS_SRC} s, 2 s chunks, x264 medium, one thread per encoder; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
