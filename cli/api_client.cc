@@ -303,12 +303,12 @@ int RemoteLogs(const ApiTarget& t, const std::string& job, const std::string& ta
   if (!c.ok()) return Fail("logs", c.status());
   std::string path = "/v1/jobs/" + job + "/logs?attempt=" + std::to_string(attempt);
   if (!task.empty()) path += "&task=" + httplib::detail::encode_query_param(task);
-  std::set<std::tuple<std::string, int, std::string>> shown;
+  engine::LogCursor cursor;
   while (true) {
     auto state = Call(*c, "GET", "/v1/jobs/" + job);
     if (!state.ok()) return Fail("logs", state.status());
     bool ended = JobOf(*state).state != engine::JobState::kRunning;
-    auto r = Call(*c, "GET", path);
+    auto r = Call(*c, "GET", path + "&sinceMs=" + std::to_string(cursor.since_ms()));
     if (!r.ok()) return Fail("logs", r.status());
     for (const json& l : (*r)["logs"]) {
       engine::TaskLog log;
@@ -319,14 +319,12 @@ int RemoteLogs(const ApiTarget& t, const std::string& job, const std::string& ta
       log.chunk.text = Str(l, "text");
       log.chunk.truncated = l.value("truncated", false);
       log.chunk.at_ms = I64(l, "atMs");
-      if (shown.insert({log.chunk.task, log.chunk.attempt, log.chunk.stream}).second) {
-        PrintLog(log, json_out);
-      }
+      if (cursor.Fresh(log.chunk)) PrintLog(log, json_out);
     }
     if (!follow || ended) break;
     Sleep();
   }
-  if (shown.empty() && !json_out) {
+  if (!cursor.any() && !json_out) {
     std::fprintf(stderr, "dandori logs: job %s%s has no logs\n", job.c_str(),
                  task.empty() ? "" : (" task " + task).c_str());
   }

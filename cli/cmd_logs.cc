@@ -34,21 +34,21 @@ int Logs(const LogsArgs& a) {
   if (!id.ok()) return Fail("logs", id.status());
   auto store = OpenStoreArg(a.store, false);
   if (!store.ok()) return Fail("logs", store.status());
-  std::set<std::tuple<std::string, int, std::string>> shown;
+  engine::LogCursor cursor;
   while (true) {
     // The state first: logs stored with (or before) the job's end are read below.
     auto job = (*store)->GetJob(*id);
     if (!job.ok()) return Fail("logs", job.status());
     bool ended = job->state != engine::JobState::kRunning;
-    auto logs = engine::ReadLogs(**store, *id, a.task, a.attempt);
+    auto logs = engine::ReadLogs(**store, *id, a.task, a.attempt, cursor.since_ms());
     if (!logs.ok()) return Fail("logs", logs.status());
     for (const engine::TaskLog& l : *logs) {
-      if (shown.insert({l.chunk.task, l.chunk.attempt, l.chunk.stream}).second) PrintLog(l, a.json);
+      if (cursor.Fresh(l.chunk)) PrintLog(l, a.json);
     }
     if (!a.follow || ended) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  if (shown.empty() && !a.json) {
+  if (!cursor.any() && !a.json) {
     std::fprintf(stderr, "dandori logs: job %s%s has no logs%s\n", a.job.c_str(),
                  a.task.empty() ? "" : (" task " + a.task).c_str(),
                  a.attempt ? (" for attempt " + std::to_string(a.attempt)).c_str() : "");

@@ -114,8 +114,13 @@ Result<std::map<std::string, std::string>> TaskLabels(Store& store, int64_t job)
   return out;
 }
 
+bool LogCursor::Fresh(const LogChunk& c) {
+  newest_ms_ = std::max(newest_ms_, c.at_ms);
+  return shown_.insert({c.task, c.attempt, c.stream}).second;
+}
+
 Result<std::vector<TaskLog>> ReadLogs(Store& store, int64_t job, const std::string& task,
-                                      int attempt) {
+                                      int attempt, int64_t since_ms) {
   auto info = store.GetJob(job);
   if (!info.ok()) return info.status();
   auto tasks = store.LoadTasks(job);
@@ -136,7 +141,7 @@ Result<std::vector<TaskLog>> ReadLogs(Store& store, int64_t job, const std::stri
                             " (name a task key like s3/2, a label like encode[i=2] or a stage)");
   }
   std::string key = labels.size() == 1 && !task.empty() ? labels.begin()->first : "";
-  auto chunks = store.ListLogs(job, key, attempt);
+  auto chunks = store.ListLogs(job, key, attempt, since_ms);
   if (!chunks.ok()) return chunks.status();
   std::vector<TaskLog> out;
   for (LogChunk& c : *chunks) {

@@ -23,7 +23,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/clock.h"
@@ -124,9 +126,25 @@ struct TaskLog {
 // task key "s3/2", else a label "encode[i=2]", else a stage name: all its tasks; empty:
 // every task) and of one attempt (0: every attempt). kNotFound for an unknown job, or a
 // `task` naming none (the error shows how to name one). The text is valid UTF-8 (base/utf8.h: bad
-// bytes read U+FFFD).
+// bytes read U+FFFD). Only logs stored with at_ms >= since_ms (0: all; see LogCursor).
 Result<std::vector<TaskLog>> ReadLogs(Store& store, int64_t job, const std::string& task,
-                                      int attempt);
+                                      int attempt, int64_t since_ms);
+
+// A follower's place in a job's logs (`dandori logs --follow`, locally or through the
+// API): each read asks for the logs stored since a little before the newest one seen
+// (engines' clocks and commits may lag each other by up to kOverlapMs), and Fresh()
+// passes each (task, attempt, stream) on once.
+class LogCursor {
+ public:
+  static constexpr int64_t kOverlapMs = 30'000;
+  int64_t since_ms() const { return newest_ms_ > kOverlapMs ? newest_ms_ - kOverlapMs : 0; }
+  bool Fresh(const LogChunk& c);
+  bool any() const { return !shown_.empty(); }
+
+ private:
+  int64_t newest_ms_ = 0;
+  std::set<std::tuple<std::string, int, std::string>> shown_;
+};
 
 // ---- steering ----
 

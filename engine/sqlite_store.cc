@@ -389,16 +389,18 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
-                                         int attempt) override {
+  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task, int attempt,
+                                         int64_t since_ms) override {
     Stmt& q = db_.Prepare(
         "SELECT task, attempt, stream, text, truncated, at_ms FROM logs WHERE job = ? AND "
-        "(? = '' OR task = ?) AND (? = 0 OR attempt = ?) ORDER BY task, attempt, stream");
+        "(? = '' OR task = ?) AND (? = 0 OR attempt = ?) AND at_ms >= ? "
+        "ORDER BY task, attempt, stream");
     q.Bind(1, job);
     q.Bind(2, task);
     q.Bind(3, task);
     q.Bind(4, static_cast<int64_t>(attempt));
     q.Bind(5, static_cast<int64_t>(attempt));
+    q.Bind(6, since_ms);
     std::vector<LogChunk> out;
     while (true) {
       auto row = q.Step();

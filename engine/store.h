@@ -250,10 +250,10 @@ class Store {
   // (job, kind, name). Also appends an event.
   virtual Status AddSignal(int64_t job, const Signal& signal) = 0;
   virtual Result<std::vector<Signal>> ListSignals(int64_t job) = 0;
-  // Logs of `job`'s attempts: of one task (empty: all) and one attempt (0: all), in task,
-  // attempt and stream order.
-  virtual Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
-                                                 int attempt) = 0;
+  // Logs of `job`'s attempts: of one task (empty: all) and one attempt (0: all), stored
+  // with at_ms >= since_ms (0: all; a follower's cursor), in task, attempt and stream order.
+  virtual Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task, int attempt,
+                                                 int64_t since_ms) = 0;
   // Removes a signal (retry clears a cancel request).
   virtual Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) = 0;
 };

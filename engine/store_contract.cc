@@ -108,7 +108,7 @@ void RunStoreContract(const StoreFactory& make, const StoreFactory& reopen) {
     REQUIRE(tasks->size() == 2);
     for (const TaskRow& r : *tasks) CHECK(r.label == (r.key == "s1/0" ? "say[g=hi]" : ""));
 
-    auto all = s->ListLogs(job, "", 0);
+    auto all = s->ListLogs(job, "", 0, 0);
     REQUIRE(all.ok());
     REQUIRE(all->size() == 4);
     CHECK((*all)[0].task == "s1/0");
@@ -120,13 +120,18 @@ void RunStoreContract(const StoreFactory& make, const StoreFactory& reopen) {
     CHECK((*all)[1].at_ms == 1300);
     CHECK((*all)[2].attempt == 2);
     CHECK((*all)[3].task == "s2");
-    auto one = s->ListLogs(job, "s1/0", 2);
+    auto one = s->ListLogs(job, "s1/0", 2, 0);
     REQUIRE(one.ok());
     REQUIRE(one->size() == 1);
     CHECK(one->front().text == "second\n");
-    auto none = s->ListLogs(job + 1, "", 0);
+    auto none = s->ListLogs(job + 1, "", 0, 0);
     REQUIRE(none.ok());
     CHECK(none->empty());
+    auto recent = s->ListLogs(job, "", 0, 1300);  // a follower's cursor: stored at >= 1300
+    REQUIRE(recent.ok());
+    REQUIRE(recent->size() == 2);
+    CHECK((*recent)[0].text == "hi again\n");
+    CHECK((*recent)[1].text == "second\n");
   }
 
   SECTION("batch: start, finish, fencing refuses stale tokens") {

@@ -262,10 +262,16 @@ void ApiServer::Impl::Logs(const http::Request& req, http::Response& res) {
   if (!id.ok()) return SendStatus(res, id.status());
   Status bad;
   int attempt = QueryInt(req, "attempt", 0, 0, 1 << 20, &bad);
+  int64_t since = 0;  // a follower's cursor: logs stored at or after it
+  if (req.HasParam("sinceMs")) {
+    auto s = JobId(req.Param("sinceMs"));
+    if (!s.ok()) bad = Status::Invalid("sinceMs must be a whole number of milliseconds");
+    since = s.ok() ? *s : 0;
+  }
   if (!bad.ok()) return SendStatus(res, bad);
   auto lease = Borrow();
   if (!lease.ok()) return SendStatus(res, lease.status());
-  auto logs = ReadLogs(*(*lease)->store, *id, req.Param("task"), attempt);
+  auto logs = ReadLogs(*(*lease)->store, *id, req.Param("task"), attempt, since);
   if (!logs.ok()) return SendStatus(res, logs.status());
   v1::ListLogsResponse out;
   for (const TaskLog& l : *logs) {

@@ -68,9 +68,9 @@ class StoppableStore final : public Store {
   Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) override {
     return s_->ClearSignal(job, kind, name);
   }
-  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
-                                         int attempt) override {
-    return s_->ListLogs(job, task, attempt);
+  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task, int attempt,
+                                         int64_t since_ms) override {
+    return s_->ListLogs(job, task, attempt, since_ms);
   }
 
  private:

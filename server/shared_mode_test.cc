@@ -112,7 +112,7 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
   CHECK(succeeded >= 300);
   CHECK(labelled == 300);  // "t[i=17]": the executors' reports keep the engine's labels
   // Each attempt's log line came back with the executor's report.
-  auto logs = (*store)->ListLogs(job, "", 0);
+  auto logs = (*store)->ListLogs(job, "", 0, 0);
   REQUIRE(logs.ok());
   CHECK(logs->size() == 300);
   for (const LogChunk& l : *logs) CHECK(l.text == "ran " + l.task + "\n");

@@ -206,7 +206,8 @@ inline Params LogParams(int64_t job, const LogChunk& l) {
 inline constexpr Sql kListLogs{
     "list_logs",
     "SELECT task, attempt, stream, text, truncated, at_ms FROM dandori.logs WHERE job = $1 "
-    "AND ($2 = '' OR task = $2) AND ($3 = 0 OR attempt = $3) ORDER BY task, attempt, stream"};
+    "AND ($2 = '' OR task = $2) AND ($3 = 0 OR attempt = $3) AND at_ms >= $4 "
+    "ORDER BY task, attempt, stream"};
 
 inline constexpr Sql kListAlerts{
     "list_alerts",

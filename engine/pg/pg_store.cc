@@ -292,9 +292,9 @@ Result<std::vector<Signal>> PgStoreImpl::ListSignals(int64_t job) {
 }
 
 Result<std::vector<LogChunk>> PgStoreImpl::ListLogs(int64_t job, const std::string& task,
-                                                    int attempt) {
+                                                    int attempt, int64_t since_ms) {
   return Patient([&]() -> Result<std::vector<LogChunk>> {
-    auto r = c_->Run(sql::kListLogs, Params().Int(job).Text(task).Int(attempt));
+    auto r = c_->Run(sql::kListLogs, Params().Int(job).Text(task).Int(attempt).Int(since_ms));
     if (!r.ok()) return r.status();
     std::vector<LogChunk> out;
     for (int i = 0; i < r->rows(); ++i) {

@@ -55,8 +55,8 @@ class PgStoreImpl final : public PgStore {
   Result<std::vector<Event>> ListEvents(int64_t job, int64_t after_seq, int limit) override;
   Status AddSignal(int64_t job, const Signal& s) override;
   Result<std::vector<Signal>> ListSignals(int64_t job) override;
-  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task,
-                                         int attempt) override;
+  Result<std::vector<LogChunk>> ListLogs(int64_t job, const std::string& task, int attempt,
+                                         int64_t since_ms) override;
   Status ClearSignal(int64_t job, const std::string& kind, const std::string& name) override;
   Result<bool> WaitForWork(int timeout_ms) override;
   Result<std::vector<TaskCount>> CountTasks(int64_t job) override;

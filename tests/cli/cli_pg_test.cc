@@ -161,6 +161,11 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
         "== echo[w=b] (s1/1) attempt 1, stdout ==\nsaid b\n");
   CHECK(Dandori(with({"logs", "6", "echo", "--json"}), dir).out.find("\"text\":\"said a\\n\"") !=
         std::string::npos);
+  // --follow through the API reads with a cursor (sinceMs) and ends with the job.
+  CliRun followed = Dandori(with({"logs", "6", "--follow"}), dir);
+  CHECK(followed.code == 0);
+  CHECK(followed.out.find("said a\n") != std::string::npos);
+  CHECK(followed.out.find("said b\n") != std::string::npos);
   CliRun no_task = Dandori(with({"logs", "6", "echo[w=c]"}), dir);
   CHECK(no_task.code == 2);
   CHECK(no_task.out.find("job 6 has no task echo[w=c]") != std::string::npos);
