@@ -21,6 +21,7 @@ struct ServeArgs {
   int slots = 4;
   int stop_grace_s = 10;
   int db_connections = 0;
+  std::string scratch;
 };
 
 Result<std::string> ReadToken(const std::string& path) {
@@ -41,6 +42,7 @@ server::ServeOptions Options(const ServeArgs& a, const OperatorRegistry* reg) {
   o.alert_url = a.alert_url;
   o.slots = a.slots;
   o.db_connections = a.db_connections;
+  o.scratch_root = a.scratch;
   o.ops = a.ops;
   o.stop_grace_ms = static_cast<int64_t>(a.stop_grace_s) * 1000;
   o.registry = reg;
@@ -106,6 +108,10 @@ DANDORI_COMMAND({"serve", "Run the engine daemon on PostgreSQL: HTTP API, /metri
                                    "file holding the API's bearer token");
                    sub->add_option("--alert-url", a->alert_url,
                                    "webhook posted when a job fails (retried with backoff)");
+                   sub->add_option("--scratch", a->scratch,
+                                   "folder for attempts' scratch files (media chunks); every "
+                                   "worker must see it at the same path (default: "
+                                   ".dandori/scratch/ under the working folder)");
                    return [a] { return Serve(*a); };
                  },
                  60});

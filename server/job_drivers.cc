@@ -235,7 +235,10 @@ void JobDrivers::StepJob(Job* j) {
                      .lexically_normal()
                      .string();
     if (so.workdir.size() > 1 && so.workdir.back() == '/') so.workdir.pop_back();
-    so.scratch_root = ScratchRootFor(opt_.url, so.workdir);  // one per database
+    so.scratch_root =
+        opt_.scratch_root.empty()
+            ? ScratchRootFor(opt_.url, so.workdir)  // one per database
+            : std::filesystem::absolute(opt_.scratch_root).lexically_normal().string();
     auto prepared =
         PrepareJob(*j->store, j->id, *opt_.registry, *j->runner, *SystemClock(), j->pools, so);
     if (!prepared.ok()) return EndJob(j->id, prepared.status());

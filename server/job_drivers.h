@@ -49,6 +49,9 @@ struct JobDriversOptions {
   int64_t poll_ms = 500;
   std::set<std::string> trivial_ops = {"noop"};  // run inline by the driver
   std::string workdir = ".";
+  // Where attempts' scratch folders go (media chunks, merge inputs): a path every worker
+  // that runs this serve's attempts sees, at the same path. Empty: ScratchRootFor(url).
+  std::string scratch_root;
   std::function<void(int64_t job, engine::RunOutcome outcome, const std::string& error)> on_job_end;
   std::function<void(const std::string& line)> log;  // outage lines; null: quiet
 };

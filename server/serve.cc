@@ -177,6 +177,7 @@ int RunServe(const ServeOptions& o) {
   jo.pool = *pool;
   jo.threads = std::clamp((*pool)->size() - 1, 1, 8);
   jo.job_lease_ms = o.job_lease_ms;
+  jo.scratch_root = o.scratch_root;
   if (o.dispatch_trivial) jo.trivial_ops = {};
   jo.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
   // Failed jobs' alerts wait in the store's outbox; this serve delivers due ones.

@@ -45,6 +45,7 @@ struct ServeOptions {
   int64_t schema_poll_ms = 1000;  // start-up: how often an absent database / schema is checked
   bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
   std::string name;               // lease owner name; empty: LocalOwner()
+  std::string scratch_root;       // attempts' scratch folders (JobDriversOptions)
   const OperatorRegistry* registry = nullptr;
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   std::function<void(const std::string& line)> log;  // status lines (stderr by default)

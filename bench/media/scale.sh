@@ -32,7 +32,7 @@ ffmpeg -hide_banner -loglevel error -nostdin -y \
   -c:v libx264 -preset veryfast -g 50 -pix_fmt yuv420p -c:a aac src.mp4
 
 
-"$D" serve --store "$url" --slots 0 --listen "" > serve.log 2>&1 & pids+=($!)
+"$D" serve --store "$url" --slots 0 --listen "" --scratch "$W/scratch" > serve.log 2>&1 & pids+=($!)
 sleep 1
 
 # CPU seconds of a process and its waited-for children (utime stime cutime cstime).

@@ -89,9 +89,11 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   dandori::CancelToken stop_serve;
   std::thread serve([&] {
     dandori::SubprocessOptions o;
-    o.argv = {
-        DandoriBinary(), "serve", "--store", url, "--listen", "127.0.0.1:" + std::to_string(*port),
-        "--token-file",  "token"};
+    o.argv = {DandoriBinary(), "serve",
+              "--store",       url,
+              "--listen",      "127.0.0.1:" + std::to_string(*port),
+              "--token-file",  "token",
+              "--scratch",     (dir / "shared-scratch").string()};
     o.cwd = dir.string();
     o.stderr_path = (dir / "serve.log").string();
     o.cancel = &stop_serve;
@@ -157,6 +159,9 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   CliRun said = Dandori(with({"submit", "say.flow", "--wait"}), dir);
   INFO(said.out + Read(dir / "serve.log"));
   CHECK(said.code == 0);
+  // --scratch: the attempts' scratch folders are under it (job 6, task s1/0, attempt 1).
+  CHECK(fs::is_directory(dir / "shared-scratch" / "6" / "s1_0" / "1"));
+  CHECK(!fs::exists(dir / ".dandori" / "scratch"));
   CHECK(Dandori(with({"logs", "6", "echo[w=b]"}), dir).out ==
         "== echo[w=b] (s1/1) attempt 1, stdout ==\nsaid b\n");
   CHECK(Dandori(with({"logs", "6", "echo", "--json"}), dir).out.find("\"text\":\"said a\\n\"") !=
