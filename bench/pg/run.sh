@@ -5,7 +5,8 @@
 #
 # Interleaved rounds (graphile-worker default, graphile-worker best, dandori noop, dandori
 # sleep), then once: submit -> first task start at 20 jobs/s, 1,000 concurrent 10-task
-# jobs with the peak connection count, and the store-only diagnostic row.
+# jobs with the peak connection count, one 1,000,000-task job with serve's peak RSS, and
+# the store-only diagnostic row.
 #  * dandori: real `dandori serve --slots 0` + `dandori worker --slots 64` processes and
 #    `dandori submit` of a TASKS-stage fan-out (parallel 1000); tasks/s = TASKS / (job
 #    created -> job succeeded, both stamped in the database). `noop` runs inline in the
@@ -174,7 +175,7 @@ else
 fi
 dstop
 
-many=skipped peak=skipped diag=skipped
+many=skipped peak=skipped diag=skipped big=0 bigrss=skipped
 if [ "${BENCH_ROWS:-all}" != latency ]; then
 # 1,000 concurrent 10-task jobs: submitted at once, serve and worker with their default
 # --db-connections; their connections sampled every 100 ms from pg_stat_activity.
@@ -203,13 +204,26 @@ wait "$sampler" 2>/dev/null
 peak=$(cat "$peakf")
 dstop
 
+# One BIG-task noop fan-out job (BIG: $BENCH_BIG_TASKS, default 1,000,000) on one serve +
+# worker with default settings: serve's peak RSS (VmHWM) when the job has ended.
+big=${BENCH_BIG_TASKS:-1000000}
+db=$(fresh_db)
+dstart "$db"
+(cd "$work" && "$dandori" submit "$work/noop.flow" -p "n=$big" --store "$db" >/dev/null 2>>"$log")
+if dwait "$db" 1800; then
+  bigrss="$(q "$db" "SELECT round((updated_ms - created_ms) / 1000.0, 1) FROM dandori.jobs LIMIT 1") s, serve peak RSS $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$spid/status") MB"
+else
+  bigrss=FAILED
+fi
+dstop
+
 diag=$("$pgbench" "$(fresh_db)" --tasks "$tasks" --workers 4 --batch 256 --latency-tasks 50 2>>"$log" | tail -1)
 fi
 
 touch "$results"
-python3 - "$results" "$lat" "$api_lat" "$many" "$peak" "$diag" "$tasks" <<'PY'
+python3 - "$results" "$lat" "$api_lat" "$many" "$peak" "$diag" "$tasks" "$big" "$bigrss" <<'PY'
 import json, statistics, sys
-results, lat, api_lat, many, peak, diag, tasks = sys.argv[1:]
+results, lat, api_lat, many, peak, diag, tasks, big, bigrss = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 def key(r): return f"{r['row']['system']} {r['row']['mode']}"
 print()
@@ -243,6 +257,8 @@ for figure, how in ((lat, "one `dandori submit` process each"),
 if many != "skipped":
     print(f"1,000 concurrent 10-task jobs on one serve + one worker (defaults): {many}; "
           f"peak connections held by both: {peak}")
+if bigrss != "skipped":
+    print(f"one {int(big):,}-task noop job on one serve + one worker (defaults): {bigrss}")
 try:
     if diag == "skipped": sys.exit(0)
     d = json.loads(diag)
