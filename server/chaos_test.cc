@@ -98,6 +98,7 @@ TEST_CASE("chaos: 2 serve + 3 worker processes, 20+ kill -9, nothing lost or acc
     auto j = (*store)->GetJob(job->id);
     REQUIRE(j.ok());
     state = j->state;
+    if (state == JobState::kFailed) std::printf("chaos-debug: job error: %s\n", j->error.c_str());
     if (state != JobState::kRunning) break;
     if (std::chrono::steady_clock::now() >= next_kill) {
       Node& n = nodes[rng() % nodes.size()];

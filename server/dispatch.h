@@ -159,6 +159,7 @@ class DispatchWorker {
   void ClaimLoop();
   void Execute(std::shared_ptr<Running> r);
   Status ReportAndRenew(pg::Conn& conn);
+  int ReportWaitMs(int64_t now);  // 0: report finished attempts now; else how long to wait
 
   DispatchWorkerOptions opt_;
   DispatchStats stats_;
@@ -166,6 +167,8 @@ class DispatchWorker {
   std::condition_variable cv_;
   std::map<int64_t, std::shared_ptr<Running>> running_ GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Running>> finished_ GUARDED_BY(mu_);  // results to report
+  int64_t first_finished_ms_ GUARDED_BY(mu_) = 0;  // when finished_ last became non-empty
+  int wake_fd_ = -1;  // eventfd: an executor finished an attempt (wakes the claimer)
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<int64_t> stop_grace_ms_{0};

@@ -1,6 +1,12 @@
 // DispatchWorker: see dispatch.h. One claimer thread owns a connection: it claims into
 // free slots, reports finished attempts and renews leases, all batched; executor threads
-// only run operators.
+// only run operators. No poll: the claimer sleeps until a NOTIFY dandori_dispatch (new
+// attempts), an executor's wake-up (a finished attempt) or its next lease renewal. A
+// finished attempt is reported at once when nothing else runs, else when a batch of
+// slots/8 has finished or the first of them waited kReportBatchMs.
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -41,11 +47,16 @@ namespace {
 
 int64_t WallMs() { return SystemClock()->NowMs(); }
 
+constexpr int64_t kReportBatchMs = 2;  // the longest a finished attempt waits for others
+
 }  // namespace
 
 DispatchWorker::DispatchWorker(DispatchWorkerOptions options) : opt_(std::move(options)) {}
 
-DispatchWorker::~DispatchWorker() { Stop(0); }
+DispatchWorker::~DispatchWorker() {
+  Stop(0);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
 
 Status DispatchWorker::Start() {
   // Fail early when the database is unreachable.
@@ -53,6 +64,8 @@ Status DispatchWorker::Start() {
     auto probe = Conn::Open(opt_.url);
     if (!probe.ok()) return probe.status();
   }
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return Status::Internal("eventfd failed");
   for (int i = 0; i < opt_.slots; ++i) {
     executors_.emplace_back([this] {
       while (true) {
@@ -95,9 +108,22 @@ void DispatchWorker::Execute(std::shared_ptr<Running> r) {
     r->result = op->Run(r->ctx);
     stats_.attempt_ms.Observe(WallMs() - t0);
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r->done = true;
+    if (finished_.empty()) first_finished_ms_ = WallMs();
+    finished_.push_back(r);
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
+int DispatchWorker::ReportWaitMs(int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
-  r->done = true;
-  finished_.push_back(r);
+  if (finished_.empty()) return -1;
+  size_t batch = static_cast<size_t>(std::max(1, opt_.slots / 8));
+  if (stopping_ || finished_.size() >= batch || finished_.size() >= running_.size()) return 0;
+  return static_cast<int>(std::max<int64_t>(0, first_finished_ms_ + kReportBatchMs - now));
 }
 
 // Reports finished attempts (fenced) and renews the leases of the running ones.
@@ -217,6 +243,9 @@ void DispatchWorker::ClaimLoop() {
   int64_t stop_deadline = 0;
   int64_t backoff_ms = 0;
   int64_t next_lost_check = 0;
+  // New attempts may be queued: a NOTIFY came, a wait timed out, the last claim was
+  // full, or we (re)connected. Cleared by a claim that got fewer than it asked for.
+  bool claim_due = true;
   while (true) {
     if (opt_.pool) {
       lease.Release();  // never two at once
@@ -256,6 +285,7 @@ void DispatchWorker::ClaimLoop() {
       }
       backoff_ms = 0;
       next_renew = 0;  // renew at once: the leases may have run out during the outage
+      claim_due = true;
     }
     int free_slots;
     {
@@ -273,7 +303,7 @@ void DispatchWorker::ClaimLoop() {
                     Params().Int(WallMs()).Int(opt_.lease_ms).Int(static_cast<int>(Code::kLost)));
       if (lost.ok()) stats_.rescued += lost->rows();
     }
-    if (!stopping_ && free_slots > 0) {
+    if (!stopping_ && free_slots > 0 && claim_due) {
       auto c = conn->Run(sql::kDispatchClaim, Params()
                                                   .Text(opt_.name)
                                                   .Int(WallMs())
@@ -281,6 +311,7 @@ void DispatchWorker::ClaimLoop() {
                                                   .TextArray(likes)
                                                   .Int(opt_.lease_ms));
       if (c.ok()) {
+        claim_due = c->rows() >= free_slots;
         std::lock_guard<std::mutex> lock(mu_);
         for (int i = 0; i < c->rows(); ++i) {
           auto r = std::make_shared<Running>();
@@ -304,15 +335,14 @@ void DispatchWorker::ClaimLoop() {
         cv_.notify_all();
       }
     }
-    bool have_finished;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      have_finished = !finished_.empty();
-    }
     int64_t now = WallMs();
-    if (have_finished || now >= next_renew) {
-      (void)ReportAndRenew(*conn);
+    int report_wait = ReportWaitMs(now);
+    bool freed = false;
+    if (report_wait == 0 || now >= next_renew) {
+      // Reported attempts free their slots: claim into them.
+      if (ReportAndRenew(*conn).ok() && report_wait == 0) claim_due = freed = true;
       next_renew = now + opt_.lease_ms / 4;
+      report_wait = ReportWaitMs(now);
     }
     if (stopping_ && stop_deadline > 0 && now >= stop_deadline) {
       // Past the grace period: cancel what still runs and hand it back.
@@ -326,21 +356,17 @@ void DispatchWorker::ClaimLoop() {
       // leases expire and other executors rescue the attempts).
       if (now >= stop_deadline + 10'000) return;
     }
-    if (claimed_any) continue;
-    // Idle or full: wait for a NOTIFY (new attempts) or a short tick (results, renewals).
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!finished_.empty()) continue;
-    }
-    // While attempts run, look for their results often (executors finish without a
-    // NOTIFY); when idle, sleep until one arrives.
-    bool busy;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy = !running_.empty();
-    }
+    if (claimed_any || freed || report_wait == 0) continue;
+    // Wait for a NOTIFY (new attempts), an executor's wake-up (a finished attempt), the
+    // rest of the report batch's wait, the next renewal or lost check; at most 200 ms
+    // (then claim anyway: attempts handed back or rescued send no NOTIFY).
+    int64_t until = std::min(now + 200, next_renew);
+    if (report_wait > 0) until = std::min(until, now + report_wait);
+    until = stopping_ ? std::min(until, now + 10) : std::min(until, next_lost_check);
     lease.Release();
-    (void)listen->WaitNotify(busy ? 2 : 200);
+    auto notified =
+        listen->WaitNotify(static_cast<int>(std::max<int64_t>(0, until - now)), wake_fd_);
+    if (!notified.ok() || *notified || WallMs() >= now + 200) claim_due = true;
   }
 }
 

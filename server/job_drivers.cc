@@ -287,14 +287,14 @@ void JobDrivers::Loop() {
   int64_t listen_backoff_ms = 0, next_listen_try = 0;
   int64_t sync_pause_ms = 0, next_sync = 0;
   int64_t next_watch = 0, next_collect = 0, last_watch = 0;
-  bool watch = true, collect = true;
+  bool watch = true, new_job = false, collect = true;
   Clock* clock = SystemClock();
   while (!stop_) {
     int64_t now = clock->NowMs();
     if ((!listen || listen->Broken()) && now >= next_listen_try) {
       auto l = pg::Conn::Open(opt_.url);
       if (l.ok() && (*l)->Exec("LISTEN dandori_work").ok() &&
-          (*l)->Exec("LISTEN dandori_done").ok()) {
+          (*l)->Exec("LISTEN dandori_job").ok() && (*l)->Exec("LISTEN dandori_done").ok()) {
         listen = std::move(*l);
         listen_backoff_ms = 0;
         watch = collect = true;  // notifications may have been missed
@@ -305,10 +305,10 @@ void JobDrivers::Loop() {
         next_listen_try = now + listen_backoff_ms;
       }
     }
-    // New jobs: on NOTIFY dandori_work (at most every 10 ms: every commit that makes work
-    // due sends one) or every poll_ms.
-    if ((watch && now >= last_watch + 10) || now >= next_watch) {
-      watch = false;
+    // New jobs: at once on NOTIFY dandori_job (a job was created), on NOTIFY dandori_work
+    // at most every 10 ms (every commit that makes work due sends one), or every poll_ms.
+    if (new_job || (watch && now >= last_watch + 10) || now >= next_watch) {
+      watch = new_job = false;
       last_watch = now;
       next_watch = now + opt_.poll_ms;
       (void)Watch();  // the database is gone: the next poll tries again
@@ -347,6 +347,7 @@ void JobDrivers::Loop() {
       }
     }
     until = std::min(until, watch ? last_watch + 10 : next_watch);
+    if (new_job) until = now;
     if (dispatch_->has_remote()) until = std::min(until, next_collect);
     if (dispatch_->has_pending()) until = std::min(until, std::max(now, next_sync));
     if (!listen) until = std::min(until, next_listen_try);
@@ -365,6 +366,7 @@ void JobDrivers::Loop() {
     if (!listen->WaitNotify(wait, wake_fd_, &channels).ok()) continue;
     for (const auto& ch : channels) {
       if (ch == "dandori_work") watch = true;
+      if (ch == "dandori_job") new_job = true;
       if (ch == "dandori_done") collect = true;
     }
   }

@@ -8,10 +8,10 @@
 //
 // Any number of jobs, bounded resources: jobs are stepped (Scheduler::Step) by a fixed
 // set of driver threads, each job's store borrows connections from one pool per call,
-// and one loop thread (with one LISTEN connection) finds new jobs (NOTIFY dandori_work,
-// a poll every poll_ms), wakes jobs whose timers are due and syncs the dispatch queue
-// for all jobs at once (NOTIFY dandori_done). When a job ends, on_job_end is called
-// (alerts, metrics).
+// and one loop thread (with one LISTEN connection) finds new jobs (at once on NOTIFY
+// dandori_job, at most every 10 ms on NOTIFY dandori_work, a poll every poll_ms), wakes jobs whose
+// timers are due and syncs the dispatch queue for all jobs at once (NOTIFY dandori_done). When a
+// job ends, on_job_end is called (alerts, metrics).
 #pragma once
 
 #include <atomic>

@@ -5,7 +5,8 @@
 #
 # Interleaved rounds (graphile-worker default, graphile-worker best, dandori noop, dandori
 # sleep), then once: submit -> first task start at 20 jobs/s, 1,000 concurrent 10-task
-# jobs with the peak connection count, and the store-only diagnostic row.
+# jobs with the peak connection count, one 1,000,000-task job with serve's peak RSS, and
+# the store-only diagnostic row.
 #  * dandori: real `dandori serve --slots 0` + `dandori worker --slots 64` processes and
 #    `dandori submit` of a TASKS-stage fan-out (parallel 1000); tasks/s = TASKS / (job
 #    created -> job succeeded, both stamped in the database). `noop` runs inline in the
@@ -68,11 +69,14 @@ fresh_db() {
 }
 named() { echo "$1?application_name=$2"; }
 
-# dandori serve + worker on database $1 (scratch dirs on tmpfs when there is one).
+# dandori serve + worker on database $1 (scratch dirs on tmpfs when there is one); $2:
+# serve's --listen (default: no HTTP API), with the token in $work/token.
 dstart() {
   local wd=/tmp
   [ -d /dev/shm ] && wd=/dev/shm
-  (cd "$wd" && exec "$dandori" serve --store "$(named "$1" bench_serve)" --listen '' --slots 0 \
+  local api=(--listen '')
+  [ -n "${2:-}" ] && api=(--listen "$2" --token-file "$work/token")
+  (cd "$wd" && exec "$dandori" serve --store "$(named "$1" bench_serve)" "${api[@]}" --slots 0 \
     2>>"$log") &
   spid=$!
   for _ in $(seq 1 100); do
@@ -118,6 +122,7 @@ graphile() {
 }
 
 results=$work/results.jsonl
+[ "${BENCH_ROWS:-all}" = latency ] && rounds=0  # BENCH_ROWS=latency: the pickup rows only
 for r in $(seq 1 "$rounds"); do
   for run in "graphile default" "graphile best" "dandori_tp noop noop" "dandori_tp sleep sleep-0ms"; do
     # shellcheck disable=SC2086
@@ -126,6 +131,18 @@ for r in $(seq 1 "$rounds"); do
     echo "round $r: $line"
   done
 done
+
+# p50 / p99 of created_ms (the submit) -> task.started and -> task.succeeded, and the count,
+# over the jobs of database $1.
+latency() {
+  q "$1" "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s)::numeric, 1) || ' ' ||
+    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY s)::numeric, 1) || ' ' ||
+    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY d)::numeric, 1) || ' ' ||
+    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY d)::numeric, 1) || ' ' || count(*)
+    FROM (SELECT min(e.at_ms) FILTER (WHERE e.what = 'task.started') - j.created_ms AS s,
+                 min(e.at_ms) FILTER (WHERE e.what = 'task.succeeded') - j.created_ms AS d
+          FROM dandori.jobs j JOIN dandori.events e ON e.job = j.id GROUP BY j.id) x"
+}
 
 # Submit -> first task start at 20 jobs/s: one-task noop jobs, each by its own `dandori
 # submit` process, 50 ms apart; created_ms (the submit) to the task.started event (the
@@ -137,19 +154,29 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 wait $(jobs -p | grep -v -e "^$spid$" -e "^$wpid$") 2>/dev/null
-if dwait "$db" 120; then
-  lat=$(q "$db" "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s)::numeric, 1) || ' ' ||
-    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY s)::numeric, 1) || ' ' ||
-    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY d)::numeric, 1) || ' ' ||
-    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY d)::numeric, 1) || ' ' || count(*)
-    FROM (SELECT min(e.at_ms) FILTER (WHERE e.what = 'task.started') - j.created_ms AS s,
-                 min(e.at_ms) FILTER (WHERE e.what = 'task.succeeded') - j.created_ms AS d
-          FROM dandori.jobs j JOIN dandori.events e ON e.job = j.id GROUP BY j.id) x")
+if dwait "$db" 120; then lat=$(latency "$db"); else lat=FAILED; fi
+dstop
+
+# The same through serve's HTTP API from one client process (a POST of the .flow source
+# per job, bench/pg/api_submit.py): no process start per submit.
+db=$(fresh_db)
+head -c 24 /dev/urandom | base64 >"$work/token"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dstart "$db" "127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+if python3 "$root/bench/pg/api_submit.py" "http://127.0.0.1:$port" "$work/token" "$work/one.flow" 200 0.05 \
+  >/dev/null 2>>"$log" && dwait "$db" 120; then
+  api_lat=$(latency "$db")
 else
-  lat=FAILED
+  api_lat=FAILED
 fi
 dstop
 
+many=skipped peak=skipped diag=skipped big=0 bigrss=skipped
+if [ "${BENCH_ROWS:-all}" != latency ]; then
 # 1,000 concurrent 10-task jobs: submitted at once, serve and worker with their default
 # --db-connections; their connections sampled every 100 ms from pg_stat_activity.
 db=$(fresh_db)
@@ -177,11 +204,26 @@ wait "$sampler" 2>/dev/null
 peak=$(cat "$peakf")
 dstop
 
-diag=$("$pgbench" "$(fresh_db)" --tasks "$tasks" --workers 4 --batch 256 --latency-tasks 50 2>>"$log" | tail -1)
+# One BIG-task noop fan-out job (BIG: $BENCH_BIG_TASKS, default 1,000,000) on one serve +
+# worker with default settings: serve's peak RSS (VmHWM) when the job has ended.
+big=${BENCH_BIG_TASKS:-1000000}
+db=$(fresh_db)
+dstart "$db"
+(cd "$work" && "$dandori" submit "$work/noop.flow" -p "n=$big" --store "$db" >/dev/null 2>>"$log")
+if dwait "$db" 1800; then
+  bigrss="$(q "$db" "SELECT round((updated_ms - created_ms) / 1000.0, 1) FROM dandori.jobs LIMIT 1") s, serve peak RSS $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$spid/status") MB"
+else
+  bigrss=FAILED
+fi
+dstop
 
-python3 - "$results" "$lat" "$many" "$peak" "$diag" "$tasks" <<'PY'
+diag=$("$pgbench" "$(fresh_db)" --tasks "$tasks" --workers 4 --batch 256 --latency-tasks 50 2>>"$log" | tail -1)
+fi
+
+touch "$results"
+python3 - "$results" "$lat" "$api_lat" "$many" "$peak" "$diag" "$tasks" "$big" "$bigrss" <<'PY'
 import json, statistics, sys
-results, lat, many, peak, diag, tasks = sys.argv[1:]
+results, lat, api_lat, many, peak, diag, tasks, big, bigrss = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 def key(r): return f"{r['row']['system']} {r['row']['mode']}"
 print()
@@ -204,15 +246,21 @@ print()
 for name, ratios in per_key.items():
     print(f"median ratio vs graphile-worker best, {name}: {statistics.median(ratios):.2f}x")
 print()
-if lat == "FAILED":
-    print("submit -> first task start at 20 jobs/s: FAILED")
-else:
-    s50, s99, d50, d99, n = lat.split()
-    print(f"submit -> first task start at 20 jobs/s ({n} one-task noop jobs, one `dandori submit` each):")
+for figure, how in ((lat, "one `dandori submit` process each"),
+                    (api_lat, "POSTed to serve's HTTP API by one client")):
+    if figure == "FAILED":
+        print(f"submit -> first task start at 20 jobs/s ({how}): FAILED")
+        continue
+    s50, s99, d50, d99, n = figure.split()
+    print(f"submit -> first task start at 20 jobs/s ({n} one-task noop jobs, {how}):")
     print(f"  task.started p50 {s50} ms, p99 {s99} ms; task.succeeded p50 {d50} ms, p99 {d99} ms")
-print(f"1,000 concurrent 10-task jobs on one serve + one worker (defaults): {many}; "
-      f"peak connections held by both: {peak}")
+if many != "skipped":
+    print(f"1,000 concurrent 10-task jobs on one serve + one worker (defaults): {many}; "
+          f"peak connections held by both: {peak}")
+if bigrss != "skipped":
+    print(f"one {int(big):,}-task noop job on one serve + one worker (defaults): {bigrss}")
 try:
+    if diag == "skipped": sys.exit(0)
     d = json.loads(diag)
     print(f"diagnostic only (store path, no scheduler / serve / dispatch; not a user path): "
           f"PgStore claim/complete, 4 threads, batches of 256: {d['tasks_per_s']:.0f} tasks/s")

@@ -124,6 +124,10 @@ inline constexpr Sql kCommitMark{"commit_mark",
 inline constexpr Sql kForgetMark{"forget_mark",
                                  "DELETE FROM dandori.commit_marks WHERE writer = $1"};
 inline constexpr Sql kNotify{"notify_work", "SELECT pg_notify('dandori_work', '')"};
+// A new job: dandori_work as any commit that makes work due, and dandori_job, which serve's
+// job drivers take at once (dandori_work they take at most every 10 ms: it is frequent).
+inline constexpr Sql kNotifyJob{
+    "notify_job", "SELECT pg_notify('dandori_work', ''), pg_notify('dandori_job', '')"};
 
 // One statement claims: the rescue candidates (expired leases) first, then due ready
 // tasks, each locked with SKIP LOCKED so concurrent claimers never pick the same row;

@@ -125,7 +125,7 @@ Result<JobInfo> PgStoreImpl::CreateJob(const JobSpec& spec, int64_t now_ms, bool
         c_->Run(sql::kInsertEvent,
                 EventParams({0, id, now_ms, "engine", "job.created", "", 0, spec.key}))
             .status());
-    DANDORI_RETURN_IF_ERROR(c_->Run(sql::kNotify).status());
+    DANDORI_RETURN_IF_ERROR(c_->Run(sql::kNotifyJob).status());
     DANDORI_RETURN_IF_ERROR(txn.Commit());
     return id;
   };
