@@ -101,5 +101,10 @@ int main(int argc, char** argv) {
   if (const char* n = std::getenv("DANDORI_CHAOS_DB_CONNECTIONS")) o.db_connections = std::atoi(n);
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   o.schema_poll_ms = 200;
+  // A kill every 0.25-0.65 s: a task queued or running when its job's serve is killed is
+  // interrupted each time (free, but capped at 5 by default to stop crash loops), and
+  // under load the same tasks can be in flight at more than 5 kills. The cap itself is
+  // tested in scheduler_test; here it must not end the job.
+  o.max_interruptions = 1000;
   return role == "serve" ? RunServe(o) : RunWorker(o);
 }

@@ -227,6 +227,7 @@ void JobDrivers::StepJob(Job* j) {
     SchedulerOptions so;
     so.owner = opt_.owner;
     so.lease_ms = opt_.job_lease_ms;
+    so.max_interruptions = opt_.max_interruptions;
     so.trivial_ops = opt_.trivial_ops;
     so.owner_dead = LocalOwnerDead;
     // Absolute: attempts may run in other processes (workers), and operators such as

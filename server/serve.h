@@ -46,6 +46,7 @@ struct ServeOptions {
   bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
   std::string name;               // lease owner name; empty: LocalOwner()
   std::string scratch_root;       // attempts' scratch folders (JobDriversOptions)
+  int max_interruptions = 5;      // per task (engine/scheduler.h)
   const OperatorRegistry* registry = nullptr;
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   std::function<void(const std::string& line)> log;  // status lines (stderr by default)
