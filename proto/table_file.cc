@@ -25,12 +25,16 @@ bool IsHex(std::string_view s) {
   return true;
 }
 
+// The header came with format 2: every later format is written with it, so a headerless
+// file of format 3 or later was never written by any dandori.
+constexpr uint32_t kLastHeaderlessFormat = 2;
+
 // A file of dandori before the header (format 2 and older) is the bare Table, whose
 // first field is format_version (field 1, a varint): bytes 0x08 and the version.
 bool LooksLikeBareTable(std::string_view bytes, uint32_t* version) {
   if (bytes.size() < 2 || bytes[0] != 0x08) return false;
   *version = static_cast<unsigned char>(bytes[1]);
-  return *version >= 1 && *version <= kTableFormatVersion;
+  return *version >= 1 && *version <= kLastHeaderlessFormat;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Compiled tables are checked (proto/table_file.h): 40 single-byte corruptions of a real
 // .flowc (header, checksum and body bytes) are each refused by `dandori run` with exit 2
 // and one message naming the file, never a raw "[libprotobuf ...]" line; a headerless
-// table of an older dandori gets the "recompile" message.
+// table of an older dandori (format 2) gets the "recompile" message; headerless format 3,
+// which no dandori wrote, does not.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -70,14 +71,28 @@ TEST_CASE("every single-byte corruption of a .flowc is refused with one message"
   CHECK(refused == 40);
   CHECK(!fs::exists(dir.path / "s.db"));
 
-  // A table from before the header: the bare Table bytes.
-  WriteBytes(dir.path / "old.flowc", good.substr(eol + 1));
+  // A table from before the header: the bare Table bytes of a format-2 table (a plan
+  // without a rolling window compiles to format 2, the last format written headerless).
+  fs::path hello = fs::absolute("examples/hello.flow");
+  REQUIRE(RunDandori({"compile", hello.string(), "-o", "h.flowc"}, dir.path).code == 0);
+  const std::string h = ReadFile(dir.path / "h.flowc");
+  REQUIRE(h.starts_with("dandori-table 2 "));
+  WriteBytes(dir.path / "old.flowc", h.substr(h.find('\n') + 1));
   CliRun old = RunDandori({"run", "old.flowc"}, dir.path);
   INFO(old.out);
   CHECK(old.code == 2);
   CHECK(old.out ==
         "dandori run: old.flowc: a table written by an older dandori (format 2, without a "
         "checksum); recompile the .flow file (dandori compile)\n");
+  // The real plan is format 3 (its window): no dandori wrote format 3 headerless, so its
+  // bare bytes are not called an older table.
+  REQUIRE(good.starts_with("dandori-table 3 "));
+  WriteBytes(dir.path / "bare3.flowc", good.substr(eol + 1));
+  CliRun bare3 = RunDandori({"run", "bare3.flowc"}, dir.path);
+  CHECK(bare3.code == 2);
+  CHECK(bare3.out ==
+        "dandori run: bare3.flowc: not a compiled table (.flowc): it does not start with "
+        "'dandori-table'\n");
 
   // Truncated and extended files, and a .flow renamed .flowc.
   WriteBytes(dir.path / "short.flowc", good.substr(0, good.size() - 1));
