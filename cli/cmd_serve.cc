@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/literal.h"
 #include "cli/driver.h"
 #include "compiler/compile.h"
 #include "engine/pg/pg_store.h"
@@ -22,6 +23,7 @@ struct ServeArgs {
   int stop_grace_s = 10;
   int db_connections = 0;
   std::string scratch;
+  std::string retain;
 };
 
 Result<std::string> ReadToken(const std::string& path) {
@@ -70,9 +72,20 @@ int Serve(const ServeArgs& a) {
     std::fprintf(stderr, "dandori serve: --store must be a postgres:// URL\n");
     return kExitBadInput;
   }
+  int64_t retain_ms = 0;
+  if (!a.retain.empty()) {
+    auto d = ParseDurationLiteral(a.retain);
+    if (!d.ok() || *d <= 0) {
+      std::fprintf(stderr, "dandori serve: --retain %s: give a duration such as 30d or 12h\n",
+                   a.retain.c_str());
+      return kExitBadInput;
+    }
+    retain_ms = *d;
+  }
   OperatorRegistry reg;
   RegisterOperators(&reg);
   server::ServeOptions o = Options(a, &reg);
+  o.retain_ms = retain_ms;
   if (!a.listen.empty()) {
     if (a.token_file.empty()) {
       std::fprintf(stderr, "dandori serve: --token-file is required for the HTTP API\n");
@@ -108,6 +121,9 @@ DANDORI_COMMAND({"serve", "Run the engine daemon on PostgreSQL: HTTP API, /metri
                                    "file holding the API's bearer token");
                    sub->add_option("--alert-url", a->alert_url,
                                    "webhook posted when a job fails (retried with backoff)");
+                   sub->add_option("--retain", a->retain,
+                                   "delete jobs (and their tasks, events, logs) that ended "
+                                   "longer ago than this, e.g. 30d (default: keep them)");
                    sub->add_option("--scratch", a->scratch,
                                    "folder for attempts' scratch files (media chunks); every "
                                    "worker must see it at the same path (default: "

@@ -1,5 +1,6 @@
 // RunServe / RunWorker: see serve.h.
 #include "server/serve.h"
+#include "server/retention.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -197,6 +198,13 @@ int RunServe(const ServeOptions& o) {
     Log(o, "dandori serve: " + st.message());
     return 2;
   }
+  RetentionOptions ro;
+  ro.pool = *pool;
+  ro.retain_ms = o.retain_ms;
+  ro.every_ms = std::clamp<int64_t>(o.retain_ms / 10, 1000, 60'000);
+  ro.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
+  Retention retention(ro);
+  retention.Start();
   std::unique_ptr<ApiServer> api;
   if (!o.listen.empty()) {
     auto hp = SplitListen(o.listen);
@@ -226,6 +234,7 @@ int RunServe(const ServeOptions& o) {
   int sig = WaitForStopSignal();
   Log(o, "dandori serve: signal " + std::to_string(sig) + ", stopping");
   if (api) api->Stop();
+  retention.Stop();
   drivers.Stop();
   if (alerts) alerts->Stop();
   executor.Stop(o.stop_grace_ms);

@@ -47,6 +47,7 @@ struct ServeOptions {
   std::string name;               // lease owner name; empty: LocalOwner()
   std::string scratch_root;       // attempts' scratch folders (JobDriversOptions)
   int max_interruptions = 5;      // per task (engine/scheduler.h)
+  int64_t retain_ms = 0;          // delete jobs ended longer ago (server/retention.h); 0: keep
   const OperatorRegistry* registry = nullptr;
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   std::function<void(const std::string& line)> log;  // status lines (stderr by default)
