@@ -52,7 +52,7 @@ struct JobDriversOptions {
   // Where attempts' scratch folders go (media chunks, merge inputs): a path every worker
   // that runs this serve's attempts sees, at the same path. Empty: ScratchRootFor(url).
   std::string scratch_root;
-  int max_interruptions = 5;  // SchedulerOptions::max_interruptions
+  int max_interruptions = engine::SchedulerOptions{}.max_interruptions;
   std::function<void(int64_t job, engine::RunOutcome outcome, const std::string& error)> on_job_end;
   std::function<void(const std::string& line)> log;  // outage lines; null: quiet
 };

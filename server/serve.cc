@@ -179,7 +179,7 @@ int RunServe(const ServeOptions& o) {
   jo.threads = std::clamp((*pool)->size() - 1, 1, 8);
   jo.job_lease_ms = o.job_lease_ms;
   jo.scratch_root = o.scratch_root;
-  jo.max_interruptions = o.max_interruptions;
+  if (o.max_interruptions > 0) jo.max_interruptions = o.max_interruptions;
   if (o.dispatch_trivial) jo.trivial_ops = {};
   jo.log = [&o](const std::string& line) { Log(o, "dandori serve: " + line); };
   // Failed jobs' alerts wait in the store's outbox; this serve delivers due ones.

@@ -46,7 +46,7 @@ struct ServeOptions {
   bool dispatch_trivial = false;  // also queue noop (tests); default: run it inline
   std::string name;               // lease owner name; empty: LocalOwner()
   std::string scratch_root;       // attempts' scratch folders (JobDriversOptions)
-  int max_interruptions = 5;      // per task (engine/scheduler.h)
+  int max_interruptions = 0;      // per task (engine/scheduler.h); 0: the scheduler's default
   int64_t retain_ms = 0;          // delete jobs ended longer ago (server/retention.h); 0: keep
   const OperatorRegistry* registry = nullptr;
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
