@@ -67,8 +67,9 @@ TEST_CASE("plan: waves per branch of a fan-out, makespan with branches in parall
   CHECK(text.find("all branches at once") != std::string::npos);
   std::string json = PlanValue(*plan).ToJson();
   INFO(json);
-  CHECK(json.find(R"({"batch":2,"branch":"b","items":8,"predicted_ms":240000,"waves":4})") !=
-        std::string::npos);
+  CHECK(json.find(
+            R"({"batch":2,"branch":"b","items":8,"lower_bound_ms":240000,"predicted_ms":240000,)"
+            R"("predicted_p90_ms":240000,"waves":4})") != std::string::npos);
 }
 
 TEST_CASE("plan: equal branches are summarized on one line") {
