@@ -1,13 +1,18 @@
-// `dandori plan FILE --param k=v ... [--params-file F] [--json]`: the dry run. Expands
-// every fan-out whose list is known before running (running only side-effect-free
-// operators such as fleet.inventory), prints the tree of stages and waves with counts
-// and a predicted duration. Touches no store and starts no operator with effects.
+// `dandori plan FILE --param k=v ... [--params-file F] [--figures F] [--store S] [--json]`:
+// the dry run. Expands every fan-out whose list is known before running (running only
+// side-effect-free operators such as fleet.inventory), prints the tree of stages and
+// waves with counts and a predicted makespan (median, p90, lower bound; per branch),
+// simulated from each operator's figure: a store's history of past runs (--store, read
+// only) first, then declared figures (--figures, cli/plan_figures.h), then the
+// operators' estimates. Writes to no store and starts no operator with effects.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/driver.h"
+#include "cli/plan_figures.h"
 #include "engine/plan.h"
+#include "engine/plan_history.h"
 
 namespace dandori::cli {
 namespace {
@@ -16,15 +21,35 @@ struct PlanArgs {
   std::string file;
   ParamArgs params;
   bool json = false;
+  std::string figures;
+  std::string store;
+  int history_jobs = 10;
+  int draws = 200;
 };
 
 int RunPlan(const PlanArgs& a) {
   auto job = PrepareJob(a.file, a.params, nullptr);
   if (!job.ok()) return Fail("plan", job.status());
+  engine::PlanFigures figures;
+  if (!a.store.empty()) {
+    auto store = OpenStoreArg(a.store, /*create=*/false);
+    if (!store.ok()) return Fail("plan", store.status());
+    auto history = engine::HistoryFigures(**store, a.history_jobs);
+    if (!history.ok()) return Fail("plan", history.status());
+    figures = std::move(*history);
+  }
+  if (!a.figures.empty()) {
+    auto declared = LoadPlanFigures(a.figures);
+    if (!declared.ok()) return Fail("plan", declared.status());
+    figures.Fill(*declared);  // history first: measured beats declared
+  }
   OperatorRegistry registry;
   RegisterOperators(&registry);
+  engine::PlanOptions options;
+  options.figures = &figures;
+  options.draws = a.draws;
   auto plan = engine::MakePlan(*job->program, job->params, &registry,
-                               std::filesystem::current_path().string());
+                               std::filesystem::current_path().string(), options);
   if (!plan.ok()) return Fail("plan", plan.status());
   if (a.json) {
     std::printf("%s\n", engine::PlanValue(*plan).ToJson(2).c_str());
@@ -36,14 +61,24 @@ int RunPlan(const PlanArgs& a) {
 
 }  // namespace
 
-DANDORI_COMMAND({"plan", "Dry run: expand fan-outs, show stages, waves, counts and duration",
-                 [](CLI::App* sub) -> CommandMain {
-                   auto a = std::make_shared<PlanArgs>();
-                   sub->add_option("file", a->file, "FILE.flow or FILE.flowc")->required();
-                   AddParamOptions(sub, &a->params);
-                   sub->add_flag("--json", a->json, "print the plan as JSON");
-                   return [a] { return RunPlan(*a); };
-                 },
-                 25});
+DANDORI_COMMAND(
+    {"plan", "Dry run: expand fan-outs, show stages, waves, counts and duration",
+     [](CLI::App* sub) -> CommandMain {
+       auto a = std::make_shared<PlanArgs>();
+       sub->add_option("file", a->file, "FILE.flow or FILE.flowc")->required();
+       AddParamOptions(sub, &a->params);
+       sub->add_flag("--json", a->json, "print the plan as JSON");
+       sub->add_option("--figures", a->figures,
+                       "operator duration figures (YAML/JSON; docs/cli.md)")
+           ->check(CLI::ExistingFile);
+       sub->add_option("--store", a->store,
+                       "read past runs' durations from this store (SQLite file "
+                       "or postgres:// URL); read only");
+       sub->add_option("--history-jobs", a->history_jobs, "ended jobs to read from --store (10)")
+           ->check(CLI::Range(1, 1000));
+       sub->add_option("--draws", a->draws, "simulated runs (200)")->check(CLI::Range(1, 100000));
+       return [a] { return RunPlan(*a); };
+     },
+     25});
 
 }  // namespace dandori::cli

@@ -249,8 +249,6 @@ class Planner {
       loop.batch = batch;
       loop.width = std::max<int64_t>(1, std::min({par, room, batch}));
       loop.cap = b.has_keep() ? limit.max_out() : std::min(batch, par);
-    } else {
-      loop.cap = par;
     }
     if (!unknown && b.kind() != v1::GROUP) {
       PlanBranch br;

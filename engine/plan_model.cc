@@ -109,9 +109,8 @@ int64_t SimTree::Run(int i, int64_t overhead_ms, std::mt19937_64& rng, std::vect
         total = ListSchedule(items, 0, items.size(), width);
       }
       if (n.record >= 0) {
-        int64_t cap = std::max<int64_t>(1, n.cap > 0 ? n.cap : count);
         (*made)[n.record] = total;
-        (*bound)[n.record] = std::max(longest, (sum + cap - 1) / cap);
+        if (n.cap > 0) (*bound)[n.record] = std::max(longest, (sum + n.cap - 1) / n.cap);
       }
       return total;
     }

@@ -59,7 +59,7 @@ class SimTree {
     Mode mode = Mode::kAll;
     int64_t width = 0;  // kLoop: items at once (0: all)
     int64_t batch = 0;  // kLoop kWaves: items per wave
-    int64_t cap = 0;    // kLoop: the concurrency the floor allows, for the lower bound
+    int64_t cap = 0;    // kLoop: the concurrency the floor allows, for the lower bound (0: none)
     int record = -1;    // kLoop: index into the recorded makespans (a plan branch)
   };
 
@@ -69,8 +69,8 @@ class SimTree {
   int NewRecord() { return records_++; }
 
   // One draw of the whole schedule from `root`: its makespan; recorded loops write their
-  // makespan and lower bound (max of the longest item and total item time / cap) to
-  // made[record] and bound[record].
+  // makespan and, where cap > 0, lower bound (max of the longest item and total item
+  // time / cap) to made[record] and bound[record].
   int64_t Simulate(int root, int64_t overhead_ms, std::mt19937_64& rng, std::vector<int64_t>* made,
                    std::vector<int64_t>* bound) const;
 

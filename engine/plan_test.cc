@@ -3,9 +3,16 @@
 // makespan with branches side by side.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "engine/loader.h"
 #include "engine/plan.h"
+#include "engine/plan_history.h"
+#include "engine/sqlite_store.h"
 #include "engine/table_builder.h"
+#include "proto/value_codec.h"
 
 namespace dandori::engine {
 namespace {
@@ -80,6 +87,116 @@ TEST_CASE("plan: equal branches are summarized on one line") {
   CHECK(text.find("per zone: 8 items in 4 waves of 2 (3 zones, 24 items)") != std::string::npos);
   CHECK(text.find("| zone") == std::string::npos);
   CHECK(plan->duration_ms == 4 * 60'000);
+}
+
+}  // namespace
+}  // namespace dandori::engine
+
+namespace dandori::engine {
+namespace {
+
+// rolling server in [8 items] (window 2 | batch 2) { stage x = noop() }
+Result<PlanNode> RollingPlan(bool window, const PlanFigures* figures,
+                             std::string* table = nullptr) {
+  TableBuilder b("roll");
+  Value::List items;
+  for (int i = 0; i < 8; ++i) items.push_back(Value::Int(i));
+  int roll = b.Begin(v1::ROLLING, "rolling server", b.Const(Value::MakeList(items)));
+  b.state(roll).mutable_block()->set_var("server");
+  if (window) {
+    b.state(roll).mutable_block()->set_window(2);
+  } else {
+    b.state(roll).mutable_block()->set_batch(2);
+  }
+  b.Task("x", "noop", b.Record({}), roll);
+  b.End(roll);
+  v1::Table t = b.Build();
+  if (table) *table = t.SerializeAsString();
+  auto program = LoadTable(t, nullptr);
+  REQUIRE(program.ok());
+  PlanOptions o;
+  o.figures = figures;
+  return MakePlan(**program, Value::MakeRecord({}), nullptr, ".", o);
+}
+
+// noop takes 10 s, or 50 s one time in four.
+PlanFigures Skewed() {
+  PlanFigures f;
+  DurationModel m;
+  m.samples_ms = {10'000, 10'000, 10'000, 50'000};
+  m.source = "test";
+  f.ops["noop"] = m;
+  return f;
+}
+
+TEST_CASE("plan: a sliding window and waves of the same width predict differently") {
+  PlanFigures f = Skewed();
+  auto window = RollingPlan(true, &f);
+  auto waves = RollingPlan(false, &f);
+  REQUIRE(window.ok());
+  REQUIRE(waves.ok());
+  INFO(PlanText(*window) << PlanText(*waves));
+  // Waves wait for their slowest item; a window hands the slot over at once.
+  CHECK(window->duration_ms < waves->duration_ms);
+  CHECK(window->p90_ms <= waves->p90_ms);
+  CHECK(window->duration_ms >= 4 * 10'000);  // 8 items on 2 slots, 10 s at least each
+  // Fixed durations: no difference (4 rounds of 10 s either way).
+  PlanFigures fixed;
+  fixed.ops["noop"] = DurationModel::Fixed(10'000, "test");
+  CHECK(RollingPlan(true, &fixed)->duration_ms == 40'000);
+  CHECK(RollingPlan(false, &fixed)->duration_ms == 40'000);
+}
+
+TEST_CASE("plan: figures from a store's history replace the operators' estimates") {
+  std::string table;
+  auto guess = RollingPlan(true, nullptr, &table);
+  REQUIRE(guess.ok());
+  CHECK(guess->children[0].children[0].source == "estimate");
+  auto dir =
+      std::filesystem::temp_directory_path() / ("dandori-plan-test-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = OpenSqliteStore((dir / "state.db").string());
+  REQUIRE(store.ok());
+  JobSpec spec;
+  spec.workflow = "roll";
+  spec.table = table;
+  spec.params = EncodeValue(Value::MakeRecord({}));
+  bool created = false;
+  auto job = (*store)->CreateJob(spec, 1, &created);
+  REQUIRE(job.ok());
+  Batch batch;
+  for (int i = 0; i < 8; ++i) {  // item i took 30 s (+1 s for the last two)
+    std::string key = "s1/" + std::to_string(i);
+    TaskRow row;
+    row.key = key;
+    row.stage = "x";
+    row.state = TaskState::kSucceeded;
+    batch.Put(job->id, row);
+    int64_t at = 1000 + i * 100'000;
+    batch.AddEvent({0, job->id, at, "test", "task.started", key, 1, ""});
+    batch.AddEvent(
+        {0, job->id, at + (i < 6 ? 30'000 : 31'000), "test", "task.succeeded", key, 1, ""});
+  }
+  batch.SetJobState(job->id, JobState::kSucceeded, 2'000'000);
+  std::vector<bool> accepted;
+  REQUIRE((*store)->Commit(batch, &accepted).ok());
+  auto history = HistoryFigures(**store, 10);
+  REQUIRE(history.ok());
+  REQUIRE(history->ops.count("noop") == 1);
+  const DurationModel& m = history->ops.at("noop");
+  CHECK(m.samples_ms.size() == 8);
+  CHECK(m.median() == 30'000);
+  CHECK(m.p90() == 31'000);
+  CHECK(m.source == "history: 1 jobs, 8 attempts");
+  auto plan = RollingPlan(true, &*history);
+  REQUIRE(plan.ok());
+  CHECK(plan->children[0].children[0].source == "history: 1 jobs, 8 attempts");
+  // 8 items on 2 slots: 4 rounds of 30-31 s, not of the 0 s estimate.
+  CHECK(plan->duration_ms >= 120'000);
+  CHECK(plan->duration_ms <= 124'000);
+  CHECK(guess->duration_ms < plan->duration_ms);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
