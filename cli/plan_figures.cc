@@ -157,7 +157,11 @@ class Reader {
       }
       std::sort(m.samples_ms.begin(), m.samples_ms.end());
       m.source = "figures " + path_;
-      if (it->second["runs"]) TRY_SET(m.runs, Number(it->second["runs"], 0, 1));
+      if (it->second["runs"]) {
+        double runs = 0;
+        TRY_SET(runs, Number(it->second["runs"], 0, 1));
+        f.runs[op] = runs;
+      }
       f.ops[op] = std::move(m);
     }
     return f;

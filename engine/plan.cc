@@ -142,6 +142,12 @@ class Planner {
     return &models_.emplace(ps.op, DurationModel::Fixed(est, "estimate")).first->second;
   }
 
+  double RunsOf(const std::string& op) const {
+    if (!figs_) return 1;
+    auto it = figs_->runs.find(op);
+    return it == figs_->runs.end() ? 1 : it->second;
+  }
+
   int Task(int s, Frame* frame, PlanNode* node) {
     const ProgramState& ps = p_.states[s];
     node->tasks += 1;
@@ -162,7 +168,7 @@ class Planner {
       if (w.ok()) {
         t.runs = Truthy(*w) ? 1 : 0;
       } else {
-        t.runs = t.model->runs >= 0 ? t.model->runs : 1;  // known only when running
+        t.runs = RunsOf(ps.op);  // known only when running
       }
     }
     if (args.ok() && reg_ && PlanMayRun(ps.op) && ps.sig) {
@@ -438,7 +444,9 @@ void Simulate(const SimTree& tree, int root, const Planner& planner, const PlanO
     out->bound_ms = std::max(out->bound_ms, br.bound_ms);
   }
   for (const auto& [op, model] : planner.models()) {
-    out->figures.push_back({op, model.median(), model.p90(), model.runs, model.source});
+    double runs = -1;
+    if (options.figures && options.figures->runs.count(op)) runs = options.figures->runs.at(op);
+    out->figures.push_back({op, model.median(), model.p90(), runs, model.source});
   }
   out->overhead_ms = overhead;
   out->overhead_source = options.figures ? options.figures->overhead_source : "";

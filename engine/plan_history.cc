@@ -149,11 +149,10 @@ Result<PlanFigures> HistoryFigures(Store& store, int max_jobs) {
     m.samples_ms = std::move(spans);
     m.source = "history: " + std::to_string(t.jobs[op].size()) + " jobs, " +
                std::to_string(m.samples_ms.size()) + " attempts";
-    auto r = t.runs.find(op);
-    if (r != t.runs.end() && r->second.second > 0) {
-      m.runs = std::min(1.0, static_cast<double>(r->second.first) / r->second.second);
-    }
     f.ops[op] = std::move(m);
+  }
+  for (const auto& [op, r] : t.runs) {  // also those that never ran: 0
+    if (r.second > 0) f.runs[op] = std::min(1.0, static_cast<double>(r.first) / r.second);
   }
   if (!t.overheads.empty()) {
     std::sort(t.overheads.begin(), t.overheads.end());

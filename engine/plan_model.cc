@@ -29,6 +29,7 @@ int64_t DurationModel::Draw(std::mt19937_64& rng) const {
 
 void PlanFigures::Fill(const PlanFigures& from) {
   for (const auto& [op, m] : from.ops) ops.emplace(op, m);
+  for (const auto& [op, r] : from.runs) runs.emplace(op, r);
   if (overhead_source.empty()) {
     overhead_ms = from.overhead_ms;
     overhead_source = from.overhead_source;

@@ -24,9 +24,6 @@ namespace dandori::engine {
 struct DurationModel {
   std::vector<int64_t> samples_ms;  // sorted, non-empty
   std::string source;               // "figures FILE", "history: 3 jobs, 300 attempts", ...
-  // Of the tasks whose `when` cannot be known before running, the fraction that ran
-  // (history, or declared); -1: unknown, assumed to run.
-  double runs = -1;
 
   static DurationModel Fixed(int64_t ms, std::string source);
   int64_t Quantile(double q) const;
@@ -39,6 +36,9 @@ struct PlanFigures {
   std::map<std::string, DurationModel> ops;  // by operator name
   int64_t overhead_ms = 0;                   // the engine's cost per task that runs
   std::string overhead_source;
+  // By operator: of its tasks whose `when` cannot be known before running, the fraction
+  // that ran (history, or declared); absent: assumed to run.
+  std::map<std::string, double> runs;
   // Adds `from` where this has no figure for an operator (this one wins).
   void Fill(const PlanFigures& from);
 };
