@@ -143,3 +143,18 @@ TEST_CASE("shell completion: bash completes commands, options and operators") {
 }
 
 }  // namespace
+
+TEST_CASE("plan --figures: declared durations are used and named; a bad figure is located") {
+  TempDir dir("dandori-cli-conv-figures");
+  dir.Write("echo.flow", kEcho);
+  dir.Write("f.yaml", "time_scale: 10\noperators:\n  noop: {fixed: 30s}\n");
+  CliRun plan = RunDandori({"plan", "echo.flow", "-p", "word=a", "--figures", "f.yaml"}, dir.path);
+  INFO(plan.out);
+  CHECK(plan.code == 0);
+  CHECK(plan.out.find("predicted makespan ~3s") != std::string::npos);  // 30 s / 10
+  CHECK(plan.out.find("noop  ~3s  (figures f.yaml)") != std::string::npos);
+  dir.Write("bad.yaml", "operators:\n  noop: {fixed: 30s, sigma: 2}\n");
+  CliRun bad = RunDandori({"plan", "echo.flow", "-p", "word=a", "--figures", "bad.yaml"}, dir.path);
+  CHECK(bad.code == 2);
+  CHECK(bad.out.find("bad.yaml:2:22: unknown key 'sigma'") != std::string::npos);
+}
