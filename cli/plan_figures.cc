@@ -91,7 +91,7 @@ class Reader {
     int kinds = 0;
     for (auto it = m.begin(); it != m.end(); ++it) {
       std::string key = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: `it->second` is a temporary
       if (key == "fixed") {
         TRY_SET(d.a, Seconds(v));
         d.kind = Dist::kFixed, ++kinds;
