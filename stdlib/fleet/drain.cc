@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/value.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -86,10 +87,25 @@ Result<Value> RunDrain(OperatorContext& ctx) {
   const int64_t start = MonotonicMs();
   const int64_t own_end = limit > 0 ? start + limit : std::numeric_limits<int64_t>::max();
 
-  auto begun = HttpCall(
-      {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel});
+  // The drain is a conditional change (conditional.h): a drain request delivered late,
+  // after the server was restarted and registered again, is refused by the server.
+  HttpReply looked;
+  auto look = [&]() -> Result<std::optional<HttpReply>> {
+    auto st = HttpCall({"GET", status_url, "", "application/json", {}, call_timeout, ctx.cancel});
+    if (!st.ok()) return st.status();
+    looked = *st;
+    auto parsed = ParseStatus(looked, status_url);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->state == "draining" || parsed->state == "drained") {
+      return std::optional<HttpReply>();  // already draining: a rescued attempt goes on
+    }
+    return std::optional<HttpReply>(looked);
+  };
+  auto begun = ChangeIfCurrent(
+      {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel},
+      look);
   if (!begun.ok()) return begun.status();
-  auto first = ParseStatus(*begun, server->admin + "/drain");
+  auto first = ParseStatus(begun->has_value() ? **begun : looked, server->admin + "/drain");
   if (!first.ok()) return first.status();
   int64_t total = first->cameras;
   int64_t lowest = total;

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/subprocess.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -91,27 +92,41 @@ Result<Value> RunRestart(OperatorContext& ctx) {
                               {"restarted", Value::Bool(restarted)}});
   };
 
-  auto before =
-      HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
-  if (!before.ok() && before.status().code() == Code::kCancelled) return before.status();
-  if (before.ok() && !force && ServingOn(*before, version)) return done();  // already there
-  if (before.ok()) {
-    const int64_t attached = Attached(*before);
-    if (attached > max_drop) {
-      return Status::Permanent(fmt::format(
-          "restart of {} refused: {} cameras still attached (max_drop {}); a restart now "
-          "would drop them",
-          server->id, attached, max_drop));
-    }
-    dropped = attached;
-  }
   std::vector<std::string> argv = StringList(ctx.args.Find("argv"));
   if (argv.empty()) argv = server->restart_argv;
-  // No status: over HTTP the restart would fail the same way; an argv (ssh) restart may
-  // still reach a host whose process is down, and a process that is down has no cameras.
-  if (!before.ok() && argv.empty()) return before.status();
-  restarted = true;
+  // Reads the status and decides; the HTTP restart names the revision it read
+  // (conditional.h), so a restart request delivered late, after this one's server came
+  // back and was registered, is refused by the server instead of bouncing it.
+  bool already = false;
+  auto look = [&]() -> Result<std::optional<HttpReply>> {
+    auto before =
+        HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
+    if (!before.ok() && before.status().code() == Code::kCancelled) return before.status();
+    if (before.ok() && !force && ServingOn(*before, version)) {
+      already = true;
+      return std::optional<HttpReply>();
+    }
+    if (before.ok()) {
+      const int64_t attached = Attached(*before);
+      if (attached > max_drop) {
+        return Status::Permanent(fmt::format(
+            "restart of {} refused: {} cameras still attached (max_drop {}); a restart now "
+            "would drop them",
+            server->id, attached, max_drop));
+      }
+      dropped = attached;
+      return std::optional<HttpReply>(std::move(*before));
+    }
+    // No status: over HTTP the restart would fail the same way; an argv (ssh) restart may
+    // still reach a host whose process is down, and a process that is down has no cameras.
+    if (argv.empty()) return before.status();
+    return std::optional<HttpReply>(HttpReply{});
+  };
   if (!argv.empty()) {
+    auto seen = look();
+    if (!seen.ok()) return seen.status();
+    if (already) return done();
+    restarted = true;
     auto sub = SubstituteArgv(argv, {{"id", server->id},
                                      {"zone", server->zone},
                                      {"host", UrlHost(server->admin)},
@@ -121,14 +136,17 @@ Result<Value> RunRestart(OperatorContext& ctx) {
     DANDORI_RETURN_IF_ERROR(RunArgv(ctx, argv, wait));
   } else {
     nlohmann::json body = {{"version", version}};
-    auto r = HttpCall({"POST",
-                       server->admin + "/restart",
-                       body.dump(),
-                       "application/json",
-                       {},
-                       kCallTimeoutMs,
-                       ctx.cancel});
+    auto r = ChangeIfCurrent({"POST",
+                              server->admin + "/restart",
+                              body.dump(),
+                              "application/json",
+                              {},
+                              kCallTimeoutMs,
+                              ctx.cancel},
+                             look);
     if (!r.ok()) return r.status();
+    if (already) return done();
+    restarted = true;
   }
   std::string last = "no answer yet";
   int64_t poll = kFirstPollMs;
