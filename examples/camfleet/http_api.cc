@@ -71,7 +71,7 @@ struct HttpFront::Impl {
 
   void Install() {
     // Long polls hold a thread each: room for every server of a large bench draining.
-    server.new_task_queue = [] { return new httplib::ThreadPool(256); };
+    server.new_task_queue = [] { return new httplib::ThreadPool(1024); };
     server.set_payload_max_length(512ull << 20);
     server.set_keep_alive_max_count(100000);  // clients reuse their connections
     server.set_pre_routing_handler([this](const auto& req, auto&) {

@@ -11,7 +11,8 @@
 // the argv from the arguments or the inventory (`restart_argv`, placeholders {id} {zone}
 // {host} {version}; exit 0 ok, 75 transient, other codes permanent). Then it polls
 // `{admin}/status` until the state is serving on `version`, for up to `wait` (kTimeout
-// after that).
+// after that): long polls (`?wait=MS&until=serving&version=V`, at most 5 s each) where
+// the server supports them, else polls every 10 ms growing to 1 s.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -33,6 +34,7 @@ constexpr int64_t kCallTimeoutMs = 10000;
 // seconds.
 constexpr int64_t kFirstPollMs = 10;
 constexpr int64_t kMaxPollMs = 1000;
+constexpr int64_t kMaxLongPollMs = 5000;  // the longest a status request waits on the server
 
 // True when the status answer says serving on `version` (a status without a version
 // field counts as on it).
@@ -152,11 +154,23 @@ Result<Value> RunRestart(OperatorContext& ctx) {
   int64_t poll = kFirstPollMs;
   while (MonotonicMs() - start < wait) {
     poll = std::clamp<int64_t>((MonotonicMs() - start) / 10, kFirstPollMs, kMaxPollMs);
-    if (SleepOrCancel(ctx, poll))
-      return Status::Cancelled("restart of " + server->id + " cancelled");
+    // A long poll: the server answers once it serves `version`, or after `lp`; one that
+    // ignores `wait` answers at once and is asked again after `poll`.
+    const int64_t lp = std::clamp<int64_t>(wait - (MonotonicMs() - start), 0, kMaxLongPollMs);
+    const int64_t asked = MonotonicMs();
+    auto reply = HttpCall(
+        {"GET",
+         fmt::format("{}?wait={}&until=serving&version={}", status_url, lp, UrlEncode(version)),
+         "",
+         "application/json",
+         {},
+         kCallTimeoutMs + lp,
+         ctx.cancel});
     ctx.Heartbeat();
-    auto reply =
-        HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
+    if (ctx.cancelled()) return Status::Cancelled("restart of " + server->id + " cancelled");
+    if (reply.ok() && ServingOn(*reply, version)) return done();
+    if (const int64_t took = MonotonicMs() - asked; took < poll && SleepOrCancel(ctx, poll - took))
+      return Status::Cancelled("restart of " + server->id + " cancelled");
     if (!reply.ok()) {
       if (reply.status().code() == Code::kPermanent) return reply.status();
       last = reply.status().message();
