@@ -7,7 +7,9 @@
 // non-zero or is killed prints FAILED, never a ratio; the bench then exits 1.
 //
 //   fleet_bench --dandori build/cli/dandori [--zones 15 --servers 150 --cameras 100
-//               --time-scale 300 --seq-zones N --seed 42]
+//               --time-scale 300 --seq-zones N --seed 42 --plans deploy_rolling,...]
+// --plans runs only the named plans (the others print "skipped"), e.g. for an A/B of
+// two dandori builds on the rolling plan alone.
 // --seq-zones N runs the one-at-a-time plan on the first N zones only and scales its
 // makespan by zones/N (printed as "extrapolated").
 #include <cmath>
@@ -32,6 +34,7 @@ struct Options {
   int zones = 15, servers = 150, cameras = 100, seq_zones = 0;
   double time_scale = 300;
   uint64_t seed = 42;
+  std::string plans;  // comma-separated flow names; empty: all
 };
 
 struct RunResult {
@@ -103,15 +106,20 @@ RunResult Run(const Options& o, const std::string& flow, int zones, const fs::pa
 double Bound(const RunResult& r) { return r.report["makespan"].value("lower_bound_real_s", 0.0); }
 
 void PrintRow(const char* label, const RunResult& r, int servers, double makespan) {
+  if (r.why == "skipped") {
+    fmt::print("{:<40} skipped\n", label);
+    return;
+  }
   if (!r.ok) {
     fmt::print("{:<40} FAILED ({})\n", label, r.why);
     return;
   }
   double bound = Bound(r);
-  fmt::print("{:<40} {:8.1f} s  {:6.1f} s  {:6.2f} x  {:7}  {:7.2f} %  {:6.3f} ms\n", label,
-             makespan, bound, bound > 0 ? makespan / bound : 0.0,
+  fmt::print("{:<40} {:8.1f} s  {:6.1f} s  {:6.2f} x  {:7}  {:7.2f} %  {:6.3f} ms  {:5}  {:6.1f}\n",
+             label, makespan, bound, bound > 0 ? makespan / bound : 0.0,
              r.report.value("cameras_dropped", -1), r.report.value("lowest_serving_percent", 0.0),
-             r.cpu_s * 1000.0 / (servers * 6.0));
+             r.cpu_s * 1000.0 / (servers * 6.0), r.report.value("stale_requests", 0),
+             r.report.value("requests_total", 0) / static_cast<double>(servers));
 }
 
 }  // namespace
@@ -137,6 +145,8 @@ int main(int argc, char** argv) {
       o.seq_zones = std::stoi(v);
     else if (k == "--seed")
       o.seed = std::stoull(v);
+    else if (k == "--plans")
+      o.plans = "," + v + ",";
     else {
       fmt::print(stderr, "fleet_bench: unknown option {}\n", k);
       return 2;
@@ -155,14 +165,21 @@ int main(int argc, char** argv) {
   };
   RunResult runs[4];
   for (int i = 0; i < 4; ++i) {
+    if (!o.plans.empty() && o.plans.find(fmt::format(",{},", plans[i].flow)) == std::string::npos) {
+      runs[i].why = "skipped";
+      continue;
+    }
     runs[i] = Run(o, plans[i].flow, plans[i].sequential ? seq_zones : o.zones, dir);
   }
   // Each run's ratio is to its own fleet's bound: any plan, at most the floor's
   // concurrency out per zone (the simulator draws the delays as the servers are drained).
-  int floor_out = runs[1].report.is_null() ? 0 : runs[1].report["makespan"].value("batch", 0);
+  int floor_out = 0;
+  for (const RunResult& r : runs) {
+    if (!r.report.is_null()) floor_out = r.report["makespan"].value("batch", 0);
+  }
   fmt::print("lower bound: any plan, <= {} servers out per zone (the 90% floor)\n\n", floor_out);
-  fmt::print("{:<40} {:>10}  {:>8}  {:>8}  {:>7}  {:>9}  {:>9}\n", "plan", "makespan", "bound",
-             "/ bound", "dropped", "lowest", "CPU/step");
+  fmt::print("{:<40} {:>10}  {:>8}  {:>8}  {:>7}  {:>9}  {:>9}  {:>5}  {:>6}\n", "plan", "makespan",
+             "bound", "/ bound", "dropped", "lowest", "CPU/step", "stale", "req/srv");
   bool all_ok = true;
   double makespans[4];
   for (int i = 0; i < 4; ++i) {
@@ -171,7 +188,7 @@ int main(int argc, char** argv) {
     std::string label = plans[i].label;
     if (seq && seq_zones < o.zones) label += fmt::format(" *{}/{}", o.zones, seq_zones);
     PrintRow(label.c_str(), runs[i], (seq ? seq_zones : o.zones) * o.servers, makespans[i]);
-    all_ok = all_ok && runs[i].ok;
+    all_ok = all_ok && (runs[i].ok || runs[i].why == "skipped");
   }
   if (seq_zones < o.zones) {
     fmt::print("(zones one at a time: extrapolated from {} zones x {}/{})\n", seq_zones, o.zones,
@@ -179,6 +196,7 @@ int main(int argc, char** argv) {
   }
   fmt::print("\n");
   for (int i = 1; i < 4; ++i) {
+    if (runs[0].why == "skipped" || runs[i].why == "skipped") continue;
     if (runs[0].ok && runs[i].ok) {
       fmt::print("zones one at a time / {:<28} {:6.2f} x  (target >= 10)\n", plans[i].label,
                  makespans[0] / makespans[i]);
@@ -186,6 +204,9 @@ int main(int argc, char** argv) {
       fmt::print("zones one at a time / {:<28} FAILED\n", plans[i].label);
     }
   }
+  fmt::print(
+      "stale: changes refused with 412 (late or duplicate requests); req/srv: protocol "
+      "requests per server\n");
   fmt::print("targets: rolling / bound <= 1.1, 0 dropped, lowest >= 90 %, CPU <= 1 ms per step\n");
   std::fflush(stdout);  // the figures before the (slow) removal of the stores' scratch
   fs::remove_all(dir);

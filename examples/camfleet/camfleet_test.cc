@@ -54,6 +54,31 @@ TEST_CASE("delays are deterministic and heavy-tailed") {
   CHECK(DrawMoveDelayMs(other, 7, 0) != DrawMoveDelayMs(c, 7, 0));
 }
 
+TEST_CASE("a change naming a stale revision (If-Match) is refused with 412 and changes nothing") {
+  Fleet fleet(Small(), Faults{});
+  Reply entry = fleet.Registered("z01", "z01-s001");
+  REQUIRE(entry.status == 200);
+  const int64_t rev = entry.etag;
+  REQUIRE(rev >= 0);
+  REQUIRE(fleet.SetRegistered("z01", "z01-s001", false, rev).status == 200);
+  REQUIRE(fleet.SetRegistered("z01", "z01-s001", true, rev + 1).status == 200);
+  // The first DELETE again (a late duplicate): it names a revision long gone.
+  Reply late = fleet.SetRegistered("z01", "z01-s001", false, rev);
+  CHECK(late.status == 412);
+  CHECK(late.etag == rev + 2);
+  CHECK(fleet.Registered("z01", "z01-s001").status == 200);  // still registered
+  // The same on the admin side: a drain naming the status revision before a restart.
+  const int64_t srev = fleet.Status("z01-s002").etag;
+  REQUIRE(fleet.SetRegistered("z01", "z01-s002", false).status == 200);
+  REQUIRE(fleet.Drain("z01-s002", srev).status == 200);
+  CHECK(fleet.Drain("z01-s002", srev).status == 412);  // the server moved on (draining)
+  CHECK(fleet.Restart("z01-s003", "2.0", srev + 100).status == 412);
+  json r = fleet.Report();
+  CHECK(r["stale_requests"] == 3);
+  CHECK(r["per_server"]["z01-s001"]["deregisters"] == 1);
+  CHECK(r["per_server"]["z01-s003"]["restarts"] == 0);
+}
+
 TEST_CASE("a careful server step moves every camera and drops none") {
   Fleet fleet(Small(), Faults{});
   REQUIRE(fleet.SetRegistered("z01", "z01-s001", false).status == 200);

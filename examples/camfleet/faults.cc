@@ -38,6 +38,8 @@ std::string Faults::AddFromFlag(const std::string& kind, const std::string& list
     ParseSet(list, &broken);
   } else if (kind == "flapping") {
     ParseSet(list, &flapping);
+  } else if (kind == "late_deregister") {
+    ParseSet(list, &late_deregister);
   } else if (kind == "stuck") {
     return ParseCounted(list, &stuck);
   } else if (kind == "slow_copy") {
@@ -65,13 +67,16 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
         if (kind == "slow_copy") slow_copy_ms.clear();
         if (kind == "broken_restarts") broken_restarts.clear();
         if (kind == "register_fails") register_fails.clear();
+        if (kind == "late_deregister") late_deregister.clear();
       }
     }
-    for (const char* kind : {"unreachable", "broken", "flapping"}) {
+    for (const char* kind : {"unreachable", "broken", "flapping", "late_deregister"}) {
       if (!j.contains(kind)) continue;
-      auto& set = std::string(kind) == "unreachable" ? unreachable
-                  : std::string(kind) == "broken"    ? broken
-                                                     : flapping;
+      const std::string k = kind;
+      auto& set = k == "unreachable" ? unreachable
+                  : k == "broken"    ? broken
+                  : k == "flapping"  ? flapping
+                                     : late_deregister;
       for (const auto& id : j[kind]) set.insert(id.get<std::string>());
     }
     if (j.contains("stuck")) {
@@ -93,9 +98,14 @@ std::string Faults::AddFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json Faults::ToJson() const {
-  return {{"unreachable", unreachable},         {"stuck", stuck},       {"broken", broken},
-          {"broken_restarts", broken_restarts}, {"flapping", flapping}, {"slow_copy", slow_copy_ms},
-          {"register_fails", register_fails}};
+  return {{"unreachable", unreachable},
+          {"stuck", stuck},
+          {"broken", broken},
+          {"broken_restarts", broken_restarts},
+          {"flapping", flapping},
+          {"slow_copy", slow_copy_ms},
+          {"register_fails", register_fails},
+          {"late_deregister", late_deregister}};
 }
 
 }  // namespace camfleet

@@ -1,6 +1,7 @@
 #include "examples/camfleet/fleet_model.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -64,6 +65,24 @@ Fleet::Fleet(const Config& config, const Faults& faults)
 Reply Fleet::Rejected(Server* s) {
   ++s->actions.rejected;
   return Error(502, "server unreachable (simulated)");
+}
+
+std::optional<Reply> Fleet::Stale(Server* s, Precondition expect, int64_t current) {
+  if (expect < 0 || expect == current) return std::nullopt;
+  ++s->actions.stale;
+  Reply r = Error(412, fmt::format("stale request for {}: it names revision {}, the server is "
+                                   "at {} (changed since the sender looked); nothing done",
+                                   s->id, expect, current));
+  r.etag = current;
+  return r;
+}
+
+void Fleet::DeliverLate(std::unique_lock<std::mutex>& lock, Server* s) {
+  if (!faults_.late_deregister.erase(s->id)) return;
+  const int registers = s->actions.registers;
+  changed_.wait_for(lock, std::chrono::seconds(60),
+                    [&] { return s->actions.registers > registers; });
+  AdvanceLocked(clock_.NowMs());
 }
 
 Server* Fleet::Find(const std::string& id) {
@@ -189,6 +208,7 @@ void Fleet::FinishRestart(int server, int64_t at) {
   Server& s = servers_[server];
   if (s.state != ServerState::kStopped) return;
   s.state = ServerState::kServing;
+  ++s.revision;
   if (s.pending_version != s.version) s.previous_version = s.version;
   s.version = s.pending_version;
   s.restart_done_at = -1;
@@ -210,18 +230,20 @@ bool Fleet::Unreachable(const std::string& id) {
   return faults_.unreachable.count(id) > 0;
 }
 
-Reply Fleet::Drain(const std::string& id) {
+Reply Fleet::Drain(const std::string& id, Precondition expect) {
   std::lock_guard<std::mutex> lock(mu_);
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
   if (faults_.unreachable.count(id)) return Rejected(s);
+  if (auto stale = Stale(s, expect, s->revision)) return *stale;
   if (s->state == ServerState::kStopped) return Error(409, "server is stopped");
   ++s->actions.drain_requests;
   MarkAction(now_ms_, false);
   if (s->state == ServerState::kServing) {
     if (s->registered) Unsafe("drain_registered", *s, static_cast<int>(s->cameras.size()), now_ms_);
     s->state = ServerState::kDraining;
+    ++s->revision;
     ++s->actions.drains;
     int64_t longest = 0;
     for (int cam : s->cameras) {
@@ -234,7 +256,9 @@ Reply Fleet::Drain(const std::string& id) {
     if (s->cameras.empty()) s->state = ServerState::kDrained;
     UpdateZoneCapacity(s->zone, now_ms_);
   }
-  return Json(200, StatusJson(*s));
+  Reply r = Json(200, StatusJson(*s));
+  r.etag = s->revision;
+  return r;
 }
 
 Reply Fleet::Status(const std::string& id) {
@@ -243,16 +267,19 @@ Reply Fleet::Status(const std::string& id) {
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
   if (faults_.unreachable.count(id)) return Rejected(s);
-  return Json(200, StatusJson(*s));
+  Reply r = Json(200, StatusJson(*s));
+  r.etag = s->revision;
+  return r;
 }
 
-Reply Fleet::Restart(const std::string& id, const std::string& version) {
+Reply Fleet::Restart(const std::string& id, const std::string& version, Precondition expect) {
   std::lock_guard<std::mutex> lock(mu_);
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Error(404, "no such server: " + id);
   if (faults_.unreachable.count(id)) return Rejected(s);
   if (version.empty()) return Error(400, "restart needs a version");
+  if (auto stale = Stale(s, expect, s->revision)) return *stale;
   ++s->actions.restarts;
   MarkAction(now_ms_, false);
   s->pending_version = version;
@@ -270,6 +297,7 @@ Reply Fleet::Restart(const std::string& id, const std::string& version) {
     }
     if (s->registered) Unsafe("restart_registered", *s, attached, now_ms_);
     s->state = ServerState::kStopped;
+    ++s->revision;
     int index = static_cast<int>(s - servers_.data());
     int64_t d = DrawRestartMs(config_, index, s->restarts_done);
     if (s->restart_need_ms < 0) s->restart_need_ms = d;
@@ -278,7 +306,9 @@ Reply Fleet::Restart(const std::string& id, const std::string& version) {
     UpdateZoneCapacity(s->zone, now_ms_);
   }
   changed_.notify_all();
-  return Json(202, {{"state", "stopped"}, {"version", version}});
+  Reply r = Json(202, {{"state", "stopped"}, {"version", version}});
+  r.etag = s->revision;
+  return r;
 }
 
 Reply Fleet::Upload(const std::string& id, const std::string& claimed, const std::string& sha256,
@@ -305,11 +335,14 @@ Reply Fleet::Artifact(const std::string& id) {
   return Json(200, {{"sha256", s->artifact_sha256}, {"bytes", s->artifact_bytes}});
 }
 
-Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool on) {
-  std::lock_guard<std::mutex> lock(mu_);
+Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool on,
+                           Precondition expect) {
+  std::unique_lock<std::mutex> lock(mu_);
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s || zone_names_[s->zone] != zone) return Error(404, "no server " + id + " in zone " + zone);
+  if (!on) DeliverLate(lock, s);
+  if (auto stale = Stale(s, expect, s->registry_revision)) return *stale;
   if (auto f = faults_.register_fails.find(id);
       on && f != faults_.register_fails.end() && f->second > 0) {
     --f->second;  // the registry refuses it; nothing changes
@@ -324,10 +357,13 @@ Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool 
   } else {
     ++s->actions.deregisters;
   }
+  if (s->registered != on) ++s->registry_revision;
   s->registered = on;
   UpdateZoneCapacity(s->zone, now_ms_);
   changed_.notify_all();
-  return Json(200, {{"server", id}, {"registered", on}});
+  Reply r = Json(200, {{"server", id}, {"registered", on}, {"revision", s->registry_revision}});
+  r.etag = s->registry_revision;
+  return r;
 }
 
 Reply Fleet::SetFaults(const nlohmann::json& j) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
@@ -39,7 +40,12 @@ struct Actions {
   int deregisters = 0;
   int uploads = 0;
   int rejected = 0;  // requests answered 502 (unreachable fault)
+  int stale = 0;     // requests answered 412: their If-Match named an older revision
 };
+
+// A precondition a request carries (`If-Match: "N"`): apply only while the revision is
+// still N. -1: none (the request applies whatever the revision).
+using Precondition = int64_t;
 
 struct Server {
   std::string id;
@@ -61,6 +67,10 @@ struct Server {
   Actions actions;
   int64_t drain_need_ms = -1;    // longest move delay drawn at its first drain (lower bound)
   int64_t restart_need_ms = -1;  // duration drawn for its first restart
+  // Revisions (ETag of GET status / GET registry): +1 on every change of the server's
+  // state (drain, undrain, restart, restart done) and of its registry entry.
+  int64_t revision = 1;
+  int64_t registry_revision = 1;
 };
 
 struct Camera {
@@ -77,6 +87,7 @@ struct Reply {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  int64_t etag = -1;  // the revision the answer names (ETag header); -1: none
 };
 
 struct UnsafeAction {
@@ -90,9 +101,12 @@ class Fleet {
  public:
   Fleet(const Config& config, const Faults& faults);
 
-  Reply Drain(const std::string& id);
+  // The calls that change a server take a Precondition: a request whose revision is
+  // stale (a late or duplicate request: the server changed since its sender looked)
+  // answers 412 and changes nothing.
+  Reply Drain(const std::string& id, Precondition expect = -1);
   // Calls a drain off: a draining or drained server serves again (fleet_service.cc).
-  Reply Undrain(const std::string& id);
+  Reply Undrain(const std::string& id, Precondition expect = -1);
   Reply Status(const std::string& id);
   // A long poll (fleet_service.cc): waits up to `wait_ms` real milliseconds for
   // `until` ("drained": the server is no longer draining; "serving": serving, on
@@ -103,13 +117,14 @@ class Fleet {
   Reply Registered(const std::string& zone, const std::string& id);
   // Counts one protocol request of `kind` (status, long_poll, metrics, ...) for the report.
   void CountRequest(const std::string& kind);
-  Reply Restart(const std::string& id, const std::string& version);
+  Reply Restart(const std::string& id, const std::string& version, Precondition expect = -1);
   // `sha256` is the hash of the received bytes; `claimed` the one the client sent.
   Reply Upload(const std::string& id, const std::string& claimed, const std::string& sha256,
                int64_t bytes);
   Reply Artifact(const std::string& id);
   Reply Metrics(const std::string& id);
-  Reply SetRegistered(const std::string& zone, const std::string& id, bool on);
+  Reply SetRegistered(const std::string& zone, const std::string& id, bool on,
+                      Precondition expect = -1);
   Reply SetFaults(const nlohmann::json& faults);
   // Records an alert (e.g. a plan's notify.webhook) for the report.
   Reply Alert(const std::string& body);
@@ -146,6 +161,11 @@ class Fleet {
   void MarkAction(int64_t at, bool finishing);
   Server* Find(const std::string& id);
   Reply Rejected(Server* s);  // counts and answers 502
+  // 412 (counted) when `expect` names another revision than `current`; else nullopt.
+  std::optional<Reply> Stale(Server* s, Precondition expect, int64_t current);
+  // late_deregister fault: holds a DELETE of `s` (lock released) until `s` has been
+  // registered again after it, as a request delayed in the network would arrive.
+  void DeliverLate(std::unique_lock<std::mutex>& lock, Server* s);
   nlohmann::json StatusJson(const Server& s) const;
   // Simulated ms of the next event that can change `s` (a camera move, its restart).
   int64_t NextEventFor(const Server& s) const;

@@ -23,10 +23,10 @@ Reply Json(int status, const json& j) { return Reply{status, j.dump(), "applicat
 }  // namespace
 
 json Fleet::StatusJson(const Server& s) const {
-  return {
-      {"state", StateName(s.state)}, {"cameras", s.cameras.size()},
-      {"version", s.version},        {"previous_version", s.previous_version},
-      {"registered", s.registered},  {"healthy", s.state != ServerState::kStopped && !s.broken}};
+  return {{"state", StateName(s.state)}, {"cameras", s.cameras.size()},
+          {"version", s.version},        {"previous_version", s.previous_version},
+          {"registered", s.registered},  {"healthy", s.state != ServerState::kStopped && !s.broken},
+          {"revision", s.revision}};
 }
 
 void Fleet::CountRequest(const std::string& kind) {
@@ -34,16 +34,18 @@ void Fleet::CountRequest(const std::string& kind) {
   ++requests_[kind];
 }
 
-Reply Fleet::Undrain(const std::string& id) {
+Reply Fleet::Undrain(const std::string& id, Precondition expect) {
   std::lock_guard<std::mutex> lock(mu_);
   AdvanceLocked(clock_.NowMs());
   Server* s = Find(id);
   if (!s) return Json(404, {{"error", "no such server: " + id}});
   if (faults_.unreachable.count(id)) return Rejected(s);
+  if (auto stale = Stale(s, expect, s->revision)) return *stale;
   if (s->state == ServerState::kStopped) return Json(409, {{"error", "server is stopped"}});
   MarkAction(now_ms_, false);
   if (s->state == ServerState::kDraining || s->state == ServerState::kDrained) {
     ++s->actions.undrains;
+    ++s->revision;
     s->state = ServerState::kServing;
     for (int cam : s->cameras) {
       ++cameras_[cam].gen;  // the cameras still here stay: their moves are called off
@@ -52,7 +54,9 @@ Reply Fleet::Undrain(const std::string& id) {
     UpdateZoneCapacity(s->zone, now_ms_);
     changed_.notify_all();
   }
-  return Json(200, StatusJson(*s));
+  Reply r = Json(200, StatusJson(*s));
+  r.etag = s->revision;
+  return r;
 }
 
 int64_t Fleet::NextEventFor(const Server& s) const {
@@ -82,7 +86,11 @@ Reply Fleet::StatusWait(const std::string& id, int64_t wait_ms, const std::strin
                                    : s->state == ServerState::kServing &&
                                          (version.empty() || s->version == version);
     auto now = std::chrono::steady_clock::now();
-    if (done || now >= deadline) return Json(200, StatusJson(*s));
+    if (done || now >= deadline) {
+      Reply r = Json(200, StatusJson(*s));
+      r.etag = s->revision;
+      return r;
+    }
     auto wake = deadline;
     int64_t next = NextEventFor(*s);
     if (next >= 0) {
@@ -99,8 +107,14 @@ Reply Fleet::Registered(const std::string& zone, const std::string& id) {
   if (!s || zone_names_[s->zone] != zone) {
     return Json(404, {{"error", "no server " + id + " in zone " + zone}});
   }
-  if (!s->registered) return Json(404, {{"error", id + " is not registered"}});
-  return Json(200, {{"server", id}, {"registered", true}});
+  Reply r =
+      s->registered
+          ? Json(200, {{"server", id}, {"registered", true}, {"revision", s->registry_revision}})
+          : Json(404, {{"error", id + " is not registered"},
+                       {"registered", false},
+                       {"revision", s->registry_revision}});
+  r.etag = s->registry_revision;
+  return r;
 }
 
 }  // namespace camfleet

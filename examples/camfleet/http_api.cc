@@ -13,6 +13,7 @@ using json = nlohmann::json;
 
 void Send(httplib::Response& res, const Reply& r) {
   res.status = r.status;
+  if (r.etag >= 0) res.set_header("ETag", "\"" + std::to_string(r.etag) + "\"");
   res.set_content(r.body, r.content_type.c_str());
 }
 
@@ -25,6 +26,28 @@ std::string RequestKind(const std::string& path) {
   if (path.find("/registry/") != std::string::npos) return "registry";
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The revision of an `If-Match: "N"` header (quotes optional): -1 when there is none,
+// -2 when it is not a revision number.
+int64_t IfMatch(const httplib::Request& req) {
+  if (!req.has_header("If-Match")) return -1;
+  std::string v = req.get_header_value("If-Match");
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return -2;
+  }
+  return std::stoll(v);
+}
+
+// Runs `call` with the request's precondition, or answers 400 for a malformed one.
+template <typename F>
+void WithPrecondition(const httplib::Request& req, httplib::Response& res, F call) {
+  int64_t expect = IfMatch(req);
+  if (expect == -2) {
+    return SendJson(res, 400, {{"error", "If-Match must be a revision: \"N\""}});
+  }
+  Send(res, call(expect));
 }
 
 }  // namespace
@@ -48,17 +71,19 @@ struct HttpFront::Impl {
 
   void Install() {
     // Long polls hold a thread each: room for every server of a large bench draining.
-    server.new_task_queue = [] { return new httplib::ThreadPool(256); };
+    server.new_task_queue = [] { return new httplib::ThreadPool(1024); };
     server.set_payload_max_length(512ull << 20);
     server.set_keep_alive_max_count(100000);  // clients reuse their connections
     server.set_pre_routing_handler([this](const auto& req, auto&) {
       fleet->CountRequest(req.method + " " + RequestKind(req.path));
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    server.Post(R"(/s/([^/]+)/admin/drain)",
-                [this](const auto& req, auto& res) { Send(res, fleet->Drain(req.matches[1])); });
-    server.Post(R"(/s/([^/]+)/admin/undrain)",
-                [this](const auto& req, auto& res) { Send(res, fleet->Undrain(req.matches[1])); });
+    server.Post(R"(/s/([^/]+)/admin/drain)", [this](const auto& req, auto& res) {
+      WithPrecondition(req, res, [&](int64_t e) { return fleet->Drain(req.matches[1], e); });
+    });
+    server.Post(R"(/s/([^/]+)/admin/undrain)", [this](const auto& req, auto& res) {
+      WithPrecondition(req, res, [&](int64_t e) { return fleet->Undrain(req.matches[1], e); });
+    });
     server.Get(R"(/s/([^/]+)/admin/status)", [this](const auto& req, auto& res) {
       if (!req.has_param("wait")) return Send(res, fleet->Status(req.matches[1]));
       int64_t wait = 0;
@@ -76,7 +101,9 @@ struct HttpFront::Impl {
           !body["version"].is_string()) {
         return SendJson(res, 400, {{"error", "body must be {\"version\": \"...\"}"}});
       }
-      Send(res, fleet->Restart(req.matches[1], body["version"].template get<std::string>()));
+      std::string version = body["version"].template get<std::string>();
+      WithPrecondition(req, res,
+                       [&](int64_t e) { return fleet->Restart(req.matches[1], version, e); });
     });
     server.Put(R"(/s/([^/]+)/admin/artifact)", [this](const auto& req, auto& res) {
       std::string id = req.matches[1];
@@ -93,10 +120,14 @@ struct HttpFront::Impl {
       Send(res, fleet->Registered(req.matches[1], req.matches[2]));
     });
     server.Put(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
-      Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], true));
+      WithPrecondition(req, res, [&](int64_t e) {
+        return fleet->SetRegistered(req.matches[1], req.matches[2], true, e);
+      });
     });
     server.Delete(R"(/z/([^/]+)/registry/servers/([^/]+))", [this](const auto& req, auto& res) {
-      Send(res, fleet->SetRegistered(req.matches[1], req.matches[2], false));
+      WithPrecondition(req, res, [&](int64_t e) {
+        return fleet->SetRegistered(req.matches[1], req.matches[2], false, e);
+      });
     });
     server.Get("/report", [this](const auto& req, auto& res) {
       json report = fleet->Report();

@@ -35,6 +35,8 @@ const char* kUsage = R"(usage: camfleet [options]
   --unreachable IDS  --broken IDS  --flapping IDS  --stuck ID:N,..  --slow-copy ID:MS,..
   --broken-restarts ID:N,..  only the next N restarts of that server come up broken
   --register-fails ID:N,..   the next N registrations of that server answer 503
+  --late-deregister IDS      the first DELETE of that server's registry entry arrives late
+                             (after its next registration)
 )";
 
 [[noreturn]] void Die(const std::string& message) {
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
       {"--report", [&](auto v) { report = v; }},
   };
   for (const char* kind : {"unreachable", "broken", "flapping", "stuck", "slow-copy",
-                           "broken-restarts", "register-fails"}) {
+                           "broken-restarts", "register-fails", "late-deregister"}) {
     std::string name = kind;
     std::string fault = name;
     for (char& c : fault) c = c == '-' ? '_' : c;

@@ -159,11 +159,14 @@ json Fleet::Report() {
 
   std::map<std::string, int> versions;
   json per_server = json::object();
-  int max_drains = 0, max_restarts = 0;
+  int max_drains = 0, max_restarts = 0, max_registers = 0, max_deregisters = 0, stale = 0;
   for (const Server& s : servers_) {
     ++versions[s.version];
     max_drains = std::max(max_drains, s.actions.drain_requests);
     max_restarts = std::max(max_restarts, s.actions.restarts);
+    max_registers = std::max(max_registers, s.actions.registers);
+    max_deregisters = std::max(max_deregisters, s.actions.deregisters);
+    stale += s.actions.stale;
     per_server[s.id] = {
         {"state", StateName(s.state)},      {"version", s.version},
         {"registered", s.registered},       {"broken", s.broken},
@@ -171,11 +174,15 @@ json Fleet::Report() {
         {"drains", s.actions.drains},       {"restarts", s.actions.restarts},
         {"undrains", s.actions.undrains},   {"previous_version", s.previous_version},
         {"registers", s.actions.registers}, {"deregisters", s.actions.deregisters},
-        {"uploads", s.actions.uploads},     {"rejected", s.actions.rejected}};
+        {"uploads", s.actions.uploads},     {"rejected", s.actions.rejected},
+        {"stale", s.actions.stale}};
   }
   report["versions"] = versions;
   report["max_drain_requests_per_server"] = max_drains;
   report["max_restarts_per_server"] = max_restarts;
+  report["max_registers_per_server"] = max_registers;
+  report["max_deregisters_per_server"] = max_deregisters;
+  report["stale_requests"] = stale;  // answered 412 (a late or duplicate request refused)
   report["per_server"] = per_server;
   // Protocol requests by kind ("GET status", "POST drain", ...); "long_poll" counts the
   // status requests among them that waited (?wait=), so it is not added to the total.

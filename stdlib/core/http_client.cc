@@ -5,11 +5,13 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -56,59 +58,104 @@ std::string DisplayUrl(const HttpRequest& r) {
   return r.url.substr(0, r.url.find('?'));
 }
 
-// Stops the client from another thread when the request is cancelled or its total
-// deadline passes; httplib's own timeouts only bound each socket operation.
+enum class Why { kNone, kCancelled, kDeadline };
+
+// One thread for the whole process stops a request's client when the request is
+// cancelled or its total deadline passes (httplib's own timeouts only bound each socket
+// operation). A request registers for the time it is in flight; the thread looks every
+// 20 ms while any is registered and sleeps otherwise.
 class Watchdog {
  public:
-  enum Why { kNone, kCancelled, kDeadline };
-  Watchdog(httplib::Client& cli, CancelToken* cancel, int64_t timeout_ms)
-      : thread_([this, &cli, cancel, timeout_ms] { Watch(cli, cancel, timeout_ms); }) {}
-  ~Watchdog() { Finish(); }
-  void Finish() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+  struct Watch {
+    httplib::Client* cli;
+    CancelToken* cancel;
+    std::chrono::steady_clock::time_point deadline;
+    Why why = Why::kNone;  // guarded by mu_
+  };
+  static Watchdog& Get() {
+    static Watchdog* w = new Watchdog();  // never destroyed: requests may run at exit
+    return *w;
   }
-  Why why() const { return why_.load(); }
+  void Add(Watch* w) {
+    std::lock_guard<std::mutex> lock(mu_);
+    watches_.push_back(w);
+    cv_.notify_one();
+  }
+  // After Remove, the thread no longer touches w or its client.
+  Why Remove(Watch* w) {
+    std::lock_guard<std::mutex> lock(mu_);
+    watches_.erase(std::find(watches_.begin(), watches_.end(), w));
+    return w->why;
+  }
 
  private:
-  void Watch(httplib::Client& cli, CancelToken* cancel, int64_t timeout_ms) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  Watchdog() {
+    std::thread([this] { Loop(); }).detach();
+  }
+  void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
-    while (!done_) {
-      if (cancel && cancel->cancelled()) {
-        why_ = kCancelled;
-      } else if (std::chrono::steady_clock::now() >= deadline) {
-        why_ = kDeadline;
+    for (;;) {
+      if (watches_.empty()) {
+        cv_.wait(lock);
+      } else {
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
       }
-      if (why_ != kNone) {
-        cli.stop();
-        return;
+      const auto now = std::chrono::steady_clock::now();
+      for (Watch* w : watches_) {
+        if (w->why != Why::kNone) continue;
+        if (w->cancel && w->cancel->cancelled()) {
+          w->why = Why::kCancelled;
+        } else if (now >= w->deadline) {
+          w->why = Why::kDeadline;
+        }
+        if (w->why != Why::kNone) w->cli->stop();
       }
-      cv_.wait_for(lock, std::chrono::milliseconds(20));
     }
   }
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool done_ = false;  // guarded by mu_
-  std::atomic<Why> why_{kNone};
-  std::thread thread_;  // last: started after the members it uses
+  std::vector<Watch*> watches_;  // guarded by mu_
 };
 
-Status TransportError(const HttpRequest& r, httplib::Error err, Watchdog::Why why, bool too_big) {
+// Idle keep-alive connections, per origin: a request takes one (or makes one) and gives
+// it back when the exchange ended cleanly, so polling one server reuses one socket.
+class Pool {
+ public:
+  static Pool& Get() {
+    static Pool* p = new Pool();  // never destroyed, like the watchdog
+    return *p;
+  }
+  std::unique_ptr<httplib::Client> Take(const std::string& origin) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(origin);
+    if (it == idle_.end() || it->second.empty()) return nullptr;
+    std::unique_ptr<httplib::Client> c = std::move(it->second.back());
+    it->second.pop_back();
+    return c;
+  }
+  void Give(const std::string& origin, std::unique_ptr<httplib::Client> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& v = idle_[origin];
+    if (v.size() < kMaxIdlePerOrigin) v.push_back(std::move(c));
+  }
+
+ private:
+  static constexpr size_t kMaxIdlePerOrigin = 16;  // each idle connection holds a server thread
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle_;  // guarded by mu_
+};
+
+Status TransportError(const HttpRequest& r, httplib::Error err, Why why, bool too_big) {
   const std::string what = fmt::format("{} {}", r.method, DisplayUrl(r));
-  if (why == Watchdog::kCancelled || (r.cancel && r.cancel->cancelled())) {
+  if (why == Why::kCancelled || (r.cancel && r.cancel->cancelled())) {
     return Status::Cancelled(what + ": cancelled");
   }
   if (too_big) {
     return Status::Permanent(
         fmt::format("{}: response body over the limit of {} bytes", what, r.max_body_bytes));
   }
-  if (why == Watchdog::kDeadline || err == httplib::Error::ConnectionTimeout) {
+  if (why == Why::kDeadline || err == httplib::Error::ConnectionTimeout) {
     return Status::Transient(
         fmt::format("{}: timed out after {}", what, FormatDuration(r.timeout_ms)));
   }
@@ -135,16 +182,21 @@ Result<HttpResponse> HttpSend(const HttpRequest& r) {
     return Status::Cancelled(fmt::format("{} {}: cancelled", r.method, DisplayUrl(r)));
   }
   const int64_t timeout_ms = std::max<int64_t>(1, r.timeout_ms);
-  httplib::Client cli(url->origin);
-  if (!cli.is_valid()) return Status::Permanent(fmt::format("malformed URL '{}'", DisplayUrl(r)));
+  std::unique_ptr<httplib::Client> cli = Pool::Get().Take(url->origin);
+  if (!cli) {
+    cli = std::make_unique<httplib::Client>(url->origin);
+    if (!cli->is_valid()) {
+      return Status::Permanent(fmt::format("malformed URL '{}'", DisplayUrl(r)));
+    }
+    cli->set_follow_location(true);
+    cli->set_keep_alive(true);
+  }
   // httplib's per-operation timeouts are a backstop; the watchdog owns the deadline so
   // that every kind of expiry reads the same.
   const auto t = std::chrono::milliseconds(timeout_ms + 1000);
-  cli.set_connection_timeout(t);
-  cli.set_read_timeout(t);
-  cli.set_write_timeout(t);
-  cli.set_follow_location(true);
-  cli.set_keep_alive(false);
+  cli->set_connection_timeout(t);
+  cli->set_read_timeout(t);
+  cli->set_write_timeout(t);
 
   httplib::Request req;
   req.method = r.method;
@@ -165,11 +217,19 @@ Result<HttpResponse> HttpSend(const HttpRequest& r) {
 
   httplib::Response res;
   httplib::Error err = httplib::Error::Success;
-  Watchdog watchdog(cli, r.cancel, timeout_ms);
-  bool sent = cli.send(req, res, err);
-  watchdog.Finish();
+  Watchdog::Watch watch{cli.get(), r.cancel,
+                        std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms)};
+  Watchdog::Get().Add(&watch);
+  bool sent = cli->send(req, res, err);
+  Why why = Watchdog::Get().Remove(&watch);
   if (!sent || err != httplib::Error::Success) {
-    return TransportError(r, err, watchdog.why(), too_big);
+    return TransportError(r, err, why, too_big);  // the client (and its socket) is dropped
+  }
+  // A response without a body by definition (HEAD, 204, 304) may still have been sent
+  // one by a careless server; its bytes would be read as the next response: no reuse.
+  const bool bodyless = r.method == "HEAD" || res.status == 204 || res.status == 304;
+  if (why == Why::kNone && !bodyless && Lower(res.get_header_value("Connection")) != "close") {
+    Pool::Get().Give(url->origin, std::move(cli));
   }
   HttpResponse out;
   out.status = res.status;

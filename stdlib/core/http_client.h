@@ -9,7 +9,9 @@
 // Cancellation and the deadline take effect within about 20 ms, except while a TCP
 // connect is pending (bounded by timeout_ms + 1 s).
 // cpp-httplib is the transport; its heavy header stays inside http_client.cc.
-// Thread-safe: each call uses its own connection.
+// Thread-safe. Connections are kept alive and reused per origin (one request at a time
+// on each; a failed or cancelled exchange drops its connection), and one process-wide
+// watchdog thread enforces every in-flight request's deadline and cancellation.
 #pragma once
 
 #include <cstdint>

@@ -16,6 +16,9 @@
 // Retries stay useful for what is transient: a lost connection, or an engine that died
 // mid-drain (the drain request is idempotent, so a rescued attempt picks the drain up
 // again). Status polls that fail transiently are tolerated for up to `stall`.
+// Status requests are long polls (`GET {admin}/status?wait=MS&until=drained`): the server
+// answers when the drain ends, or after min(stall / 4, 5 s); a server that ignores
+// `wait` answers at once and is asked again every `poll`.
 #include <algorithm>
 #include <limits>
 
@@ -24,6 +27,7 @@
 
 #include "base/clock.h"
 #include "base/value.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -34,6 +38,9 @@ namespace {
 // How long before the attempt's deadline a drain ends with its verdict, so it is not cut
 // off by the engine's timeout without one.
 constexpr int64_t kDeadlineMarginMs = 250;
+// The longest a status request waits on the server (`?wait=`): progress is reported and a
+// stall judged at least this often.
+constexpr int64_t kMaxLongPollMs = 5000;
 
 struct DrainStatus {
   std::string state;
@@ -86,10 +93,25 @@ Result<Value> RunDrain(OperatorContext& ctx) {
   const int64_t start = MonotonicMs();
   const int64_t own_end = limit > 0 ? start + limit : std::numeric_limits<int64_t>::max();
 
-  auto begun = HttpCall(
-      {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel});
+  // The drain is a conditional change (conditional.h): a drain request delivered late,
+  // after the server was restarted and registered again, is refused by the server.
+  HttpReply looked;
+  auto look = [&]() -> Result<std::optional<HttpReply>> {
+    auto st = HttpCall({"GET", status_url, "", "application/json", {}, call_timeout, ctx.cancel});
+    if (!st.ok()) return st.status();
+    looked = *st;
+    auto parsed = ParseStatus(looked, status_url);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->state == "draining" || parsed->state == "drained") {
+      return std::optional<HttpReply>();  // already draining: a rescued attempt goes on
+    }
+    return std::optional<HttpReply>(looked);
+  };
+  auto begun = ChangeIfCurrent(
+      {"POST", server->admin + "/drain", "{}", "application/json", {}, call_timeout, ctx.cancel},
+      look);
   if (!begun.ok()) return begun.status();
-  auto first = ParseStatus(*begun, server->admin + "/drain");
+  auto first = ParseStatus(begun->has_value() ? **begun : looked, server->admin + "/drain");
   if (!first.ok()) return first.status();
   int64_t total = first->cameras;
   int64_t lowest = total;
@@ -126,10 +148,27 @@ Result<Value> RunDrain(OperatorContext& ctx) {
       return Status::Permanent(v.reason + "; " + server->id +
                                " is left deregistered and draining: fleet.restore puts it back");
     }
-    if (SleepOrCancel(ctx, poll)) return Status::Cancelled("drain of " + server->id + " cancelled");
+    // A long poll: the server answers when the drain ends or `wait` has passed (a server
+    // that does not wait answers at once, and the loop keeps to `poll` between asks).
+    const int64_t wait =
+        std::max<int64_t>(0, std::min({std::clamp<int64_t>(stall / 4, poll, kMaxLongPollMs),
+                                       own_end - t, MsLeft(ctx) - poll - kDeadlineMarginMs}));
+    const int64_t asked = MonotonicMs();
+    auto reply = HttpCall({"GET",
+                           fmt::format("{}?wait={}&until=drained", status_url, wait),
+                           "",
+                           "application/json",
+                           {},
+                           call_timeout + wait,
+                           ctx.cancel});
     ctx.Heartbeat();
-    auto reply =
-        HttpCall({"GET", status_url, "", "application/json", {}, call_timeout, ctx.cancel});
+    if (const int64_t took = MonotonicMs() - asked; took < poll) {
+      const bool finished = reply.ok() && reply->body.find("\"draining\"") == std::string::npos;
+      if (!finished && SleepOrCancel(ctx, poll - took)) {
+        return Status::Cancelled("drain of " + server->id + " cancelled");
+      }
+    }
+    if (ctx.cancelled()) return Status::Cancelled("drain of " + server->id + " cancelled");
     if (!reply.ok()) {
       if (reply.status().code() != Code::kTransient) return reply.status();
       if (MonotonicMs() - last_answer >= stall) return reply.status();

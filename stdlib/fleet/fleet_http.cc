@@ -40,15 +40,53 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
-Result<HttpReply> HttpCall(const HttpRequest& r) {
-  std::map<std::string, std::string> headers = r.headers;
+namespace {
+
+dandori::HttpRequest CoreRequest(const HttpRequest& r) {
+  dandori::HttpRequest out;
+  out.method = r.method;
+  out.url = r.url;
+  out.body = r.body;
+  out.headers = r.headers;
   if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
-    headers["Content-Type"] = r.content_type;
+    out.headers["Content-Type"] = r.content_type;
   }
-  auto reply =
-      dandori::HttpCall(r.method, r.url, r.body, std::move(headers), r.timeout_ms, r.cancel);
-  if (!reply.ok()) return reply.status();
-  return HttpReply{reply->status, std::move(reply->body)};
+  if (!r.if_match.empty()) out.headers["If-Match"] = "\"" + r.if_match + "\"";
+  out.timeout_ms = r.timeout_ms;
+  out.cancel = r.cancel;
+  return out;
+}
+
+HttpReply Reply(dandori::HttpResponse&& resp) {
+  HttpReply out{resp.status, std::move(resp.body), ""};
+  auto etag = resp.headers.find("etag");
+  if (etag != resp.headers.end()) {
+    std::string v = etag->second;
+    if (v.rfind("W/", 0) == 0) v = v.substr(2);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    out.etag = v;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<HttpReply> HttpExchange(const HttpRequest& r) {
+  auto resp = dandori::HttpSend(CoreRequest(r));
+  if (!resp.ok()) return resp.status();
+  return Reply(std::move(*resp));
+}
+
+Result<HttpReply> HttpCall(const HttpRequest& r) {
+  dandori::HttpRequest req = CoreRequest(r);
+  auto resp = dandori::HttpSend(req);
+  if (!resp.ok()) return resp.status();
+  DANDORI_RETURN_IF_ERROR(dandori::ClassifyHttpStatus(req, *resp));
+  return Reply(std::move(*resp));
+}
+
+bool IsHttpStatus(const Status& s, int code) {
+  return !s.ok() && s.message().find(fmt::format(": HTTP {}", code)) != std::string::npos;
 }
 
 }  // namespace dandori::fleet

@@ -15,6 +15,7 @@ namespace dandori::fleet {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::string etag;  // the revision the peer names (ETag, quotes stripped); "" when none
 };
 
 struct HttpRequest {
@@ -25,11 +26,18 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;
   int64_t timeout_ms = 10000;
   CancelToken* cancel = nullptr;  // a cancelled call ends with kCancelled
+  // A precondition: sent as `If-Match: "REV"` when not empty, so that the peer applies
+  // the request only while the revision it read is still current (conditional.h).
+  std::string if_match = "";
 };
 
 // A 2xx reply, or a classified error: kTransient (unreachable, timed out, 5xx, 429),
 // kPermanent (other 4xx, a malformed URL). The message names the method, URL and status.
 Result<HttpReply> HttpCall(const HttpRequest& request);
+// The same, but every HTTP status is a reply (only transport failures are errors).
+Result<HttpReply> HttpExchange(const HttpRequest& request);
+// Whether `s` is the error HttpCall gives for HTTP status `code`.
+bool IsHttpStatus(const Status& s, int code);
 
 // Splits "http://host:port/base/path" into "http://host:port" and "/base/path"; false
 // when it is not an http(s) URL.

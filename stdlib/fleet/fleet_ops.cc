@@ -1,10 +1,11 @@
 // Registration of the fleet family, plus the two small ones: fleet.inventory and the
-// registry calls (fleet.register / fleet.deregister).
+// registry calls (fleet.register / fleet.deregister: conditional changes, conditional.h;
+// registering a registered server or deregistering one already gone sends nothing).
 #include "stdlib/fleet/fleet_ops.h"
 
 #include <filesystem>
 
-#include "stdlib/fleet/fleet_http.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/inventory.h"
 #include "stdlib/fleet/server_ref.h"
 
@@ -12,26 +13,11 @@ namespace dandori {
 namespace fleet {
 namespace {
 
-constexpr int64_t kRegistryTimeoutMs = 10000;
-
 Result<Value> Registry(OperatorContext& ctx, bool on) {
   auto server = ServerArg(ctx.args);
   if (!server.ok()) return server.status();
-  if (server->registry.empty())
-    return Status::Permanent("server " + server->id + " has no registry URL");
-  std::string url = server->registry + "/servers/" + UrlEscape(server->id);
-  HttpRequest req{on ? "PUT" : "DELETE", url, "", "application/json", {}, kRegistryTimeoutMs};
-  if (on) {
-    req.body = Value::MakeRecord({{"id", Value::String(server->id)},
-                                  {"zone", Value::String(server->zone)},
-                                  {"admin", Value::String(server->admin)}})
-                   .ToJson();
-  }
-  auto r = HttpCall(req);
-  // Deregistering something already gone is done, not an error.
-  bool gone = !on && !r.ok() && r.status().message().find("HTTP 404") != std::string::npos &&
-              r.status().code() == Code::kPermanent;
-  if (!r.ok() && !gone) return r.status();
+  auto changed = SetRegistration(ctx, *server, on);
+  if (!changed.ok()) return changed.status();
   return Value::MakeRecord({{"server", Value::String(server->id)}});
 }
 

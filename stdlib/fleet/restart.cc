@@ -11,7 +11,8 @@
 // the argv from the arguments or the inventory (`restart_argv`, placeholders {id} {zone}
 // {host} {version}; exit 0 ok, 75 transient, other codes permanent). Then it polls
 // `{admin}/status` until the state is serving on `version`, for up to `wait` (kTimeout
-// after that).
+// after that): long polls (`?wait=MS&until=serving&version=V`, at most 5 s each) where
+// the server supports them, else polls every 10 ms growing to 1 s.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 
 #include "base/clock.h"
 #include "base/subprocess.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -32,6 +34,7 @@ constexpr int64_t kCallTimeoutMs = 10000;
 // seconds.
 constexpr int64_t kFirstPollMs = 10;
 constexpr int64_t kMaxPollMs = 1000;
+constexpr int64_t kMaxLongPollMs = 5000;  // the longest a status request waits on the server
 
 // True when the status answer says serving on `version` (a status without a version
 // field counts as on it).
@@ -91,27 +94,41 @@ Result<Value> RunRestart(OperatorContext& ctx) {
                               {"restarted", Value::Bool(restarted)}});
   };
 
-  auto before =
-      HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
-  if (!before.ok() && before.status().code() == Code::kCancelled) return before.status();
-  if (before.ok() && !force && ServingOn(*before, version)) return done();  // already there
-  if (before.ok()) {
-    const int64_t attached = Attached(*before);
-    if (attached > max_drop) {
-      return Status::Permanent(fmt::format(
-          "restart of {} refused: {} cameras still attached (max_drop {}); a restart now "
-          "would drop them",
-          server->id, attached, max_drop));
-    }
-    dropped = attached;
-  }
   std::vector<std::string> argv = StringList(ctx.args.Find("argv"));
   if (argv.empty()) argv = server->restart_argv;
-  // No status: over HTTP the restart would fail the same way; an argv (ssh) restart may
-  // still reach a host whose process is down, and a process that is down has no cameras.
-  if (!before.ok() && argv.empty()) return before.status();
-  restarted = true;
+  // Reads the status and decides; the HTTP restart names the revision it read
+  // (conditional.h), so a restart request delivered late, after this one's server came
+  // back and was registered, is refused by the server instead of bouncing it.
+  bool already = false;
+  auto look = [&]() -> Result<std::optional<HttpReply>> {
+    auto before =
+        HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
+    if (!before.ok() && before.status().code() == Code::kCancelled) return before.status();
+    if (before.ok() && !force && ServingOn(*before, version)) {
+      already = true;
+      return std::optional<HttpReply>();
+    }
+    if (before.ok()) {
+      const int64_t attached = Attached(*before);
+      if (attached > max_drop) {
+        return Status::Permanent(fmt::format(
+            "restart of {} refused: {} cameras still attached (max_drop {}); a restart now "
+            "would drop them",
+            server->id, attached, max_drop));
+      }
+      dropped = attached;
+      return std::optional<HttpReply>(std::move(*before));
+    }
+    // No status: over HTTP the restart would fail the same way; an argv (ssh) restart may
+    // still reach a host whose process is down, and a process that is down has no cameras.
+    if (argv.empty()) return before.status();
+    return std::optional<HttpReply>(HttpReply{});
+  };
   if (!argv.empty()) {
+    auto seen = look();
+    if (!seen.ok()) return seen.status();
+    if (already) return done();
+    restarted = true;
     auto sub = SubstituteArgv(argv, {{"id", server->id},
                                      {"zone", server->zone},
                                      {"host", UrlHost(server->admin)},
@@ -121,24 +138,39 @@ Result<Value> RunRestart(OperatorContext& ctx) {
     DANDORI_RETURN_IF_ERROR(RunArgv(ctx, argv, wait));
   } else {
     nlohmann::json body = {{"version", version}};
-    auto r = HttpCall({"POST",
-                       server->admin + "/restart",
-                       body.dump(),
-                       "application/json",
-                       {},
-                       kCallTimeoutMs,
-                       ctx.cancel});
+    auto r = ChangeIfCurrent({"POST",
+                              server->admin + "/restart",
+                              body.dump(),
+                              "application/json",
+                              {},
+                              kCallTimeoutMs,
+                              ctx.cancel},
+                             look);
     if (!r.ok()) return r.status();
+    if (already) return done();
+    restarted = true;
   }
   std::string last = "no answer yet";
   int64_t poll = kFirstPollMs;
   while (MonotonicMs() - start < wait) {
     poll = std::clamp<int64_t>((MonotonicMs() - start) / 10, kFirstPollMs, kMaxPollMs);
-    if (SleepOrCancel(ctx, poll))
-      return Status::Cancelled("restart of " + server->id + " cancelled");
+    // A long poll: the server answers once it serves `version`, or after `lp`; one that
+    // ignores `wait` answers at once and is asked again after `poll`.
+    const int64_t lp = std::clamp<int64_t>(wait - (MonotonicMs() - start), 0, kMaxLongPollMs);
+    const int64_t asked = MonotonicMs();
+    auto reply = HttpCall(
+        {"GET",
+         fmt::format("{}?wait={}&until=serving&version={}", status_url, lp, UrlEncode(version)),
+         "",
+         "application/json",
+         {},
+         kCallTimeoutMs + lp,
+         ctx.cancel});
     ctx.Heartbeat();
-    auto reply =
-        HttpCall({"GET", status_url, "", "application/json", {}, kCallTimeoutMs, ctx.cancel});
+    if (ctx.cancelled()) return Status::Cancelled("restart of " + server->id + " cancelled");
+    if (reply.ok() && ServingOn(*reply, version)) return done();
+    if (const int64_t took = MonotonicMs() - asked; took < poll && SleepOrCancel(ctx, poll - took))
+      return Status::Cancelled("restart of " + server->id + " cancelled");
     if (!reply.ok()) {
       if (reply.status().code() == Code::kPermanent) return reply.status();
       last = reply.status().message();

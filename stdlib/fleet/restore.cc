@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "stdlib/fleet/conditional.h"
 #include "stdlib/fleet/fleet_http.h"
 #include "stdlib/fleet/fleet_ops.h"
 #include "stdlib/fleet/server_ref.h"
@@ -29,6 +30,7 @@ constexpr int64_t kRestartWaitMs = 5 * 60 * 1000;
 
 struct Seen {
   std::string state, version, previous;
+  std::string revision;  // of its status (ETag): the changes below name it
   int64_t cameras = 0;
   bool registered = false, healthy = true;
   std::string Describe() const {
@@ -46,6 +48,7 @@ Result<Seen> Look(OperatorContext& ctx, const ServerRef& s) {
     return Status::Permanent(s.admin + "/status: not a status answer: " + st->body.substr(0, 200));
   }
   Seen seen;
+  seen.revision = st->etag;
   seen.state = j.value("state", "");
   seen.cameras =
       j.contains("cameras") && j["cameras"].is_number() ? j["cameras"].get<int64_t>() : 0;
@@ -104,11 +107,20 @@ Result<std::string> RestoreOne(OperatorContext& ctx, const ServerRef& s, const S
     return Status::Permanent(
         fmt::format("{} is OUT OF SERVICE ({}): {}", s.id, seen.Describe(), why));
   };
+  // A refused change: out of service when permanent; a 412 (the server changed since it
+  // was looked at: another request got there first) is transient, a retry looks again.
+  auto Refused = [&](const Status& st) -> Status {
+    if (IsHttpStatus(st, 412)) return Status::Transient(st.message());
+    return st.code() == Code::kPermanent ? fail(st.message()) : st;
+  };
+  std::string revision = seen.revision;
   if (seen.state == "draining" || seen.state == "drained") {
-    auto r = HttpCall(
-        {"POST", s.admin + "/undrain", "{}", "application/json", {}, kCallTimeoutMs, ctx.cancel});
-    if (!r.ok())
-      return r.status().code() == Code::kPermanent ? fail(r.status().message()) : r.status();
+    HttpRequest undrain{"POST", s.admin + "/undrain", "{}",      "application/json",
+                        {},     kCallTimeoutMs,       ctx.cancel};
+    undrain.if_match = revision;
+    auto r = HttpCall(undrain);
+    if (!r.ok()) return Refused(r.status());
+    revision = r->etag;
     done.push_back("drain called off");
   }
   std::string want = keep;
@@ -121,30 +133,19 @@ Result<std::string> RestoreOne(OperatorContext& ctx, const ServerRef& s, const S
     if (seen.cameras > 0)
       return fail(fmt::format("{} cameras attached; not restarting it", seen.cameras));
     nlohmann::json body = {{"version", want}};
-    auto r = HttpCall({"POST",
-                       s.admin + "/restart",
-                       body.dump(),
-                       "application/json",
-                       {},
-                       kCallTimeoutMs,
-                       ctx.cancel});
-    if (!r.ok())
-      return r.status().code() == Code::kPermanent ? fail(r.status().message()) : r.status();
+    HttpRequest restart{"POST", s.admin + "/restart", body.dump(), "application/json",
+                        {},     kCallTimeoutMs,       ctx.cancel};
+    restart.if_match = revision;
+    auto r = HttpCall(restart);
+    if (!r.ok()) return Refused(r.status());
     Status back = WaitServing(ctx, s, want);
     if (back.code() == Code::kCancelled) return back;
     if (!back.ok()) return fail("restarted on " + want + ", but " + back.message());
     done.push_back("restarted on " + want);
   }
   if (!seen.registered) {
-    auto r = HttpCall({"PUT",
-                       s.registry + "/servers/" + s.id,
-                       fmt::format(R"({{"id":"{}","zone":"{}"}})", s.id, s.zone),
-                       "application/json",
-                       {},
-                       kCallTimeoutMs,
-                       ctx.cancel});
-    if (!r.ok())
-      return r.status().code() == Code::kPermanent ? fail(r.status().message()) : r.status();
+    auto r = SetRegistration(ctx, s, true);
+    if (!r.ok()) return Refused(r.status());
     done.push_back("registered");
   }
   std::string text = done.empty() ? "nothing to do" : "";

@@ -120,6 +120,37 @@ TEST_CASE(
   CHECK(d.Output().find("z01-s002 (was serving and deregistered") != std::string::npos);
 }
 
+TEST_CASE(
+    "a deregister delivered late, after its retry and the server's register succeeded, "
+    "changes nothing: the floor holds") {
+  camfleet::Config c = TestFleet();
+  c.zones = 2;
+  c.servers_per_zone = 10;
+  c.floor_percent = 80;  // the plan's keep 80% serving: 2 of 10 out at most
+  c.batch = 2;
+  camfleet::Faults f;
+  // The first DELETE of z01-s001 is held past its attempt's 2 s timeout; the retry
+  // deregisters it, the server is drained, restarted and registered, and only then does
+  // the first DELETE arrive. Applied, it would take a finished server out of service
+  // behind the engine's back (the zone at 70% once the window has 2 others out).
+  REQUIRE(f.AddFromFlag("late_deregister", "z01-s001").empty());
+  Deploy d(f, c);
+  int rc = d.Run("deploy_window_floor");
+  json r = d.Report();
+  INFO(r["zone_detail"].dump());
+  INFO(r["per_server"]["z01-s001"].dump());
+  CHECK(r["zone_detail"][0]["lowest_serving_percent"].get<double>() >= 80.0);
+  CHECK(r["zone_detail"][1]["lowest_serving_percent"].get<double>() >= 80.0);
+  CHECK(r["below_floor"] == false);
+  CHECK(r["per_server"]["z01-s001"]["deregisters"] == 1);  // the late one was refused (412)
+  CHECK(r["per_server"]["z01-s001"]["stale"] == 1);
+  CHECK(r["per_server"]["z01-s001"]["registered"] == true);
+  CHECK(r["versions"]["2.0"] == 20);
+  CHECK(r["cameras_dropped"] == 0);
+  CHECK(r["unsafe_actions"] == 0);
+  CHECK(rc == 0);
+}
+
 TEST_CASE("killing the engine mid-rollout and resuming never redoes a finished server") {
   Deploy d;
   pid_t pid = d.Start("deploy_fast", "resume-key");
