@@ -8,6 +8,7 @@
 #include "cli/driver.h"
 #include "compiler/compile.h"
 #include "engine/pg/pg_store.h"
+#include "server/global_pools.h"
 #include "server/serve.h"
 
 namespace dandori::cli {
@@ -24,6 +25,7 @@ struct ServeArgs {
   int db_connections = 0;
   std::string scratch;
   std::string retain;
+  std::vector<std::string> pools;  // NAME=N
 };
 
 Result<std::string> ReadToken(const std::string& path) {
@@ -86,6 +88,14 @@ int Serve(const ServeArgs& a) {
   RegisterOperators(&reg);
   server::ServeOptions o = Options(a, &reg);
   o.retain_ms = retain_ms;
+  for (const std::string& spec : a.pools) {
+    auto p = server::ParsePoolSpec(spec);
+    if (!p.ok()) {
+      std::fprintf(stderr, "dandori serve: %s\n", p.status().message().c_str());
+      return kExitBadInput;
+    }
+    o.pools[p->first] = p->second;
+  }
   if (!a.listen.empty()) {
     if (a.token_file.empty()) {
       std::fprintf(stderr, "dandori serve: --token-file is required for the HTTP API\n");
@@ -124,6 +134,10 @@ DANDORI_COMMAND({"serve", "Run the engine daemon on PostgreSQL: HTTP API, /metri
                    sub->add_option("--retain", a->retain,
                                    "delete jobs (and their tasks, events, logs) that ended "
                                    "longer ago than this, e.g. 30d (default: keep them)");
+                   sub->add_option("--pool", a->pools,
+                                   "NAME=N: at most N attempts of pool NAME run at once "
+                                   "across every job, serve and worker on this database "
+                                   "(kept in the database; N=0 removes it; repeatable)");
                    sub->add_option("--scratch", a->scratch,
                                    "folder for attempts' scratch files (media chunks); every "
                                    "worker must see it at the same path (default: "

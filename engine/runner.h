@@ -44,6 +44,8 @@ struct Launch {
   uint64_t id = 0;  // the scheduler's attempt id
   Operator* op = nullptr;
   std::string op_name;
+  // Its global pool's name (server/global_pools.h): the stage's `pool NAME`, else op_name.
+  std::string pool;
   OperatorContext ctx;
   std::shared_ptr<AttemptLink> link;
   bool trivial = false;  // may run inline on the scheduler thread (noop)

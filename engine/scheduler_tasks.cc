@@ -177,6 +177,8 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
   l.id = t->id;
   l.op = ps.impl;
   l.op_name = ps.op;
+  const std::string& declared = prog->table.states(t->state).pool();
+  l.pool = declared.empty() ? ps.op : declared;  // global pools (server/global_pools.h)
   l.link = t->link;
   l.trivial = opt.trivial_ops.count(ps.op) > 0;
   OperatorContext& ctx = l.ctx;

@@ -39,6 +39,7 @@
 namespace dandori::engine::pg {
 class Conn;
 class ConnPool;
+class PgResult;
 }  // namespace dandori::engine::pg
 
 namespace dandori::server {
@@ -157,6 +158,8 @@ class DispatchWorker {
  private:
   struct Running;
   void ClaimLoop();
+  Status Claim(pg::Conn& conn, int free_slots, const std::vector<std::string>& likes, int* claimed);
+  void Adopt(const pg::PgResult& claimed);  // claimed rows -> running_, queue_
   void Execute(std::shared_ptr<Running> r);
   Status ReportAndRenew(pg::Conn& conn);
   int ReportWaitMs(int64_t now);  // 0: report finished attempts now; else how long to wait
@@ -168,6 +171,8 @@ class DispatchWorker {
   std::map<int64_t, std::shared_ptr<Running>> running_ GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Running>> finished_ GUARDED_BY(mu_);  // results to report
   int64_t first_finished_ms_ GUARDED_BY(mu_) = 0;  // when finished_ last became non-empty
+  int64_t global_pools_ = 0;                       // claimer thread's: rows of dandori.pools
+  int64_t next_pools_check_ms_ = 0;                // claimer thread's
   int wake_fd_ = -1;  // eventfd: an executor finished an attempt (wakes the claimer)
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};

@@ -92,7 +92,7 @@ Status Dispatcher::Flush(Conn& conn) {
   }
   if (batch.empty()) return Status::Ok();
   std::vector<int64_t> jobs, ids, attempts, deadlines;
-  std::vector<std::string> tasks, ops, args, workdirs, scratch;
+  std::vector<std::string> tasks, ops, args, workdirs, scratch, pools;
   for (const Pending& p : batch) {
     const Launch& l = p.launch;
     jobs.push_back(p.job);
@@ -104,6 +104,7 @@ Status Dispatcher::Flush(Conn& conn) {
     workdirs.push_back(l.ctx.workdir);
     scratch.push_back(l.ctx.scratch_dir);
     deadlines.push_back(l.ctx.deadline_ms);
+    pools.push_back(l.pool);
   }
   std::vector<Conn::Step> steps;
   steps.push_back({&sql::kDispatchInsert, Params()
@@ -117,7 +118,8 @@ Status Dispatcher::Flush(Conn& conn) {
                                               .BytesArray(args)
                                               .TextArray(workdirs)
                                               .TextArray(scratch)
-                                              .IntArray(deadlines)});
+                                              .IntArray(deadlines)
+                                              .TextArray(pools)});
   steps.push_back({&sql::kDispatchNotify, Params()});
   std::vector<pg::PgResult> res;
   Status st = conn.RunTransaction(steps, &res);

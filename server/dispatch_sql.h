@@ -14,13 +14,13 @@ using engine::pg::Sql;
 inline constexpr Sql kDispatchInsert{
     "dispatch_insert",
     "INSERT INTO dandori.dispatch(engine, job, attempt_id, task, attempt, fence, op, args, "
-    "workdir, scratch_dir, deadline_ms, created_ms) "
+    "workdir, scratch_dir, deadline_ms, pool, created_ms) "
     "SELECT $1, u.job, u.attempt_id, u.task, u.attempt, COALESCE(t.fence, 0), u.op, u.args, "
-    "u.workdir, u.scratch_dir, u.deadline_ms, $2 "
+    "u.workdir, u.scratch_dir, u.deadline_ms, u.pool, $2 "
     "FROM unnest($3::int8[], $4::int8[], $5::text[], $6::int8[], $7::text[], $8::bytea[], "
-    "$9::text[], $10::text[], $11::int8[]) AS u(job, attempt_id, task, attempt, op, args, "
-    "workdir, scratch_dir, deadline_ms) LEFT JOIN dandori.tasks t ON t.job = u.job AND "
-    "t.key = u.task "
+    "$9::text[], $10::text[], $11::int8[], $12::text[]) AS u(job, attempt_id, task, attempt, "
+    "op, args, workdir, scratch_dir, deadline_ms, pool) LEFT JOIN dandori.tasks t ON "
+    "t.job = u.job AND t.key = u.task "
     // Queued again after a lost answer (a database outage): one row per task attempt.
     "ON CONFLICT (job, task, fence) DO NOTHING"};
 inline constexpr Sql kDispatchNotify{"dispatch_notify", "SELECT pg_notify('dandori_dispatch', '')"};
@@ -83,28 +83,66 @@ inline constexpr Sql kDispatchLost{
     "  greatest(dandori.counters.value, excluded.value)) "
     "SELECT u.id, pg_notify('dandori_done', u.job::text) FROM u"};
 // Claim queued attempts. $1 worker, $2 now, $3 max, $4 op LIKE patterns, $5 lease ms.
+// kDispatchClaim takes attempts of pools without a global capacity (dandori.pools);
+// kDispatchClaimPooled, in a transaction after kPoolsLock, the others: at most a
+// pool's capacity minus its running attempts. kPoolsLock serializes pooled claims
+// across all executors, and the claim's snapshot, taken after the lock, sees every
+// earlier claim committed: a pool never runs more than its capacity. Slots free when an
+// attempt ends (state 2), is handed back (0), or its row is deleted.
+#define DANDORI_DISPATCH_CLAIMABLE(d)                                            \
+  d ".state = 0 AND NOT " d ".cancel AND (cardinality($4::text[]) = 0 OR " d     \
+    ".op LIKE ANY($4)) AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = " d \
+    ".job "                                                                      \
+    "AND j.owner = " d ".engine AND j.state = 0) "
+#define DANDORI_DISPATCH_CLAIM_TAIL                                                          \
+  "u AS (UPDATE dandori.dispatch d SET state = 1, worker = $1, wfence = d.wfence + 1, "      \
+  "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2 FROM c WHERE d.id = c.id "      \
+  "  RETURNING d.id, d.wfence, d.job, d.task, d.attempt, d.fence, d.op, d.args, d.workdir, " \
+  "  d.scratch_dir, d.deadline_ms, c.old_state, d.created_ms) "                              \
+  "SELECT id, wfence, job, task, attempt, fence, op, args, workdir, scratch_dir, "           \
+  "deadline_ms, old_state, created_ms FROM u"
 inline constexpr Sql kDispatchClaim{
     "dispatch_claim",
-    "WITH c AS (SELECT d.id, d.state AS old_state FROM dandori.dispatch d "
-    "  WHERE d.state = 0 AND NOT d.cancel "
-    "  AND (cardinality($4::text[]) = 0 OR d.op LIKE ANY($4)) "
-    "  AND EXISTS (SELECT 1 FROM dandori.jobs j WHERE j.id = d.job AND j.owner = d.engine "
-    "    AND j.state = 0) "
-    "  ORDER BY d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), "
-    "u AS (UPDATE dandori.dispatch d SET state = 1, worker = $1, wfence = d.wfence + 1, "
-    "  lease_until_ms = $2 + $5, beat_ms = $2, started_ms = $2 FROM c WHERE d.id = c.id "
-    "  RETURNING d.id, d.wfence, d.job, d.task, d.attempt, d.fence, d.op, d.args, d.workdir, "
-    "  d.scratch_dir, d.deadline_ms, c.old_state, d.created_ms) "
-    "SELECT id, wfence, job, task, attempt, fence, op, args, workdir, scratch_dir, deadline_ms, "
-    "old_state, created_ms FROM u"};
+    "WITH c AS (SELECT d.id, d.state AS old_state FROM dandori.dispatch d WHERE "
+    DANDORI_DISPATCH_CLAIMABLE("d")
+    "  AND NOT EXISTS (SELECT 1 FROM dandori.pools p WHERE p.name = d.pool) "
+    "  ORDER BY d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), " DANDORI_DISPATCH_CLAIM_TAIL};
+inline constexpr Sql kPoolsLock{"pools_lock",
+                                "SELECT name FROM dandori.pools ORDER BY name FOR UPDATE"};
+inline constexpr Sql kDispatchClaimPooled{
+    "dispatch_claim_pooled",
+    "WITH p AS (SELECT pl.name, pl.capacity - (SELECT count(*) FROM dandori.dispatch r "
+    "  WHERE r.state = 1 AND r.pool = pl.name) AS free FROM dandori.pools pl), "
+    "q AS (SELECT d.id, p.free, row_number() OVER (PARTITION BY d.pool ORDER BY d.id) AS rn "
+    "  FROM dandori.dispatch d JOIN p ON p.name = d.pool WHERE p.free > 0 AND "
+    DANDORI_DISPATCH_CLAIMABLE("d") "), "
+    "c AS (SELECT d.id, d.state AS old_state FROM dandori.dispatch d JOIN q ON q.id = d.id "
+    "  WHERE q.rn <= q.free ORDER BY d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), "
+    DANDORI_DISPATCH_CLAIM_TAIL};
+#undef DANDORI_DISPATCH_CLAIMABLE
+#undef DANDORI_DISPATCH_CLAIM_TAIL
+// How many global pools there are (executors skip the pooled claim without any).
+inline constexpr Sql kPoolsCount{"pools_count", "SELECT count(*) FROM dandori.pools"};
+// serve --pool NAME=N: set ($2 > 0) or remove ($2 = 0) a global capacity; wakes executors.
+inline constexpr Sql kPoolSet{
+    "pool_set",
+    "INSERT INTO dandori.pools(name, capacity, updated_ms) VALUES($1, $2, $3) "
+    "ON CONFLICT (name) DO UPDATE SET capacity = excluded.capacity, "
+    "updated_ms = excluded.updated_ms"};
+inline constexpr Sql kPoolDelete{"pool_delete", "DELETE FROM dandori.pools WHERE name = $1"};
+inline constexpr Sql kPoolsList{"pools_list",
+                                "SELECT name, capacity FROM dandori.pools ORDER BY name"};
+
 // Results of many attempts, each fenced by the executor's token; wakes their engines.
 inline constexpr Sql kDispatchFinish{
     "dispatch_finish",
     "WITH u AS (UPDATE dandori.dispatch d SET state = 2, result = v.result, error = v.error, "
     "  error_class = v.error_class FROM unnest($1::int8[], $2::int8[], $3::bytea[], $4::text[], "
     "  $5::int8[]) AS v(id, wfence, result, error, error_class) "
-    "  WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1 RETURNING d.id, d.job) "
-    "SELECT u.id, pg_notify('dandori_done', u.job::text) FROM u"};
+    "  WHERE d.id = v.id AND d.wfence = v.wfence AND d.state = 1 RETURNING d.id, d.job, d.pool) "
+    // A freed slot of a global pool may let a queued attempt of that pool be claimed.
+    "SELECT u.id, pg_notify('dandori_done', u.job::text), CASE WHEN EXISTS (SELECT 1 FROM "
+    "dandori.pools p WHERE p.name = u.pool) THEN pg_notify('dandori_dispatch', '') END FROM u"};
 // Lease renewal for many attempts; the returned rows are still ours (cancel flag).
 inline constexpr Sql kDispatchRenew{
     "dispatch_renew",

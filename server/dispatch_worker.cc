@@ -233,6 +233,57 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
   return Status::Ok();
 }
 
+void DispatchWorker::Adopt(const pg::PgResult& c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < c.rows(); ++i) {
+    auto r = std::make_shared<Running>();
+    r->id = c.Int(i, 0);
+    r->wfence = c.Int(i, 1);
+    r->ctx.job_id = std::to_string(c.Int(i, 2));
+    r->ctx.task_id = c.Bytes(i, 3);
+    r->ctx.attempt = static_cast<int>(c.Int(i, 4));
+    r->op = c.Bytes(i, 6);
+    auto args = DecodeValue(c.Bytes(i, 7));
+    r->ctx.args = args.ok() ? *args : Value();
+    r->ctx.workdir = c.Bytes(i, 8);
+    r->ctx.scratch_dir = c.Bytes(i, 9);
+    r->ctx.deadline_ms = c.Int(i, 10);
+    stats_.claimed++;
+    stats_.claim_ms.Observe(WallMs() - c.Int(i, 12));
+    running_[r->id] = r;
+    queue_.push_back(r);
+  }
+  cv_.notify_all();
+}
+
+// Attempts of pools without a global capacity in one statement; then, when there are
+// global pools (checked once a second), those of capped pools under the pools' lock.
+Status DispatchWorker::Claim(Conn& conn, int free_slots, const std::vector<std::string>& likes,
+                             int* claimed) {
+  auto params = [&](int n) {
+    return Params().Text(opt_.name).Int(WallMs()).Int(n).TextArray(likes).Int(opt_.lease_ms);
+  };
+  auto c = conn.Run(sql::kDispatchClaim, params(free_slots));
+  if (!c.ok()) return c.status();
+  Adopt(*c);
+  *claimed = c->rows();
+  if (WallMs() >= next_pools_check_ms_) {
+    auto n = conn.Run(sql::kPoolsCount);
+    if (!n.ok()) return n.status();
+    global_pools_ = n->Int(0, 0);
+    next_pools_check_ms_ = WallMs() + 1000;
+  }
+  if (global_pools_ == 0 || *claimed >= free_slots) return Status::Ok();
+  std::vector<Conn::Step> steps;
+  steps.push_back({&sql::kPoolsLock, Params()});
+  steps.push_back({&sql::kDispatchClaimPooled, params(free_slots - *claimed)});
+  std::vector<pg::PgResult> res;
+  DANDORI_RETURN_IF_ERROR(conn.RunTransaction(steps, &res));
+  Adopt(res[1]);
+  *claimed += res[1].rows();
+  return Status::Ok();
+}
+
 void DispatchWorker::ClaimLoop() {
   std::unique_ptr<Conn> own, listen;
   pg::ConnPool::Lease lease;  // opt_.pool: this round's connection
@@ -304,36 +355,9 @@ void DispatchWorker::ClaimLoop() {
       if (lost.ok()) stats_.rescued += lost->rows();
     }
     if (!stopping_ && free_slots > 0 && claim_due) {
-      auto c = conn->Run(sql::kDispatchClaim, Params()
-                                                  .Text(opt_.name)
-                                                  .Int(WallMs())
-                                                  .Int(free_slots)
-                                                  .TextArray(likes)
-                                                  .Int(opt_.lease_ms));
-      if (c.ok()) {
-        claim_due = c->rows() >= free_slots;
-        std::lock_guard<std::mutex> lock(mu_);
-        for (int i = 0; i < c->rows(); ++i) {
-          auto r = std::make_shared<Running>();
-          r->id = c->Int(i, 0);
-          r->wfence = c->Int(i, 1);
-          r->ctx.job_id = std::to_string(c->Int(i, 2));
-          r->ctx.task_id = c->Bytes(i, 3);
-          r->ctx.attempt = static_cast<int>(c->Int(i, 4));
-          r->op = c->Bytes(i, 6);
-          auto args = DecodeValue(c->Bytes(i, 7));
-          r->ctx.args = args.ok() ? *args : Value();
-          r->ctx.workdir = c->Bytes(i, 8);
-          r->ctx.scratch_dir = c->Bytes(i, 9);
-          r->ctx.deadline_ms = c->Int(i, 10);
-          stats_.claimed++;
-          stats_.claim_ms.Observe(WallMs() - c->Int(i, 12));
-          running_[r->id] = r;
-          queue_.push_back(r);
-          claimed_any = true;
-        }
-        cv_.notify_all();
-      }
+      int got = 0;
+      if (Claim(*conn, free_slots, likes, &got).ok()) claim_due = got >= free_slots;
+      claimed_any = got > 0;
     }
     int64_t now = WallMs();
     int report_wait = ReportWaitMs(now);

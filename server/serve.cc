@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "base/clock.h"
 #include "engine/job_runner.h"
 #include "engine/pg/pg_conn.h"
 #include "engine/pg/pg_pool.h"
@@ -18,6 +19,7 @@
 #include "engine/pg/pg_store.h"
 #include "server/alerts.h"
 #include "server/dispatch.h"
+#include "server/global_pools.h"
 #include "server/http_api.h"
 #include "server/job_drivers.h"
 
@@ -155,6 +157,14 @@ int RunServe(const ServeOptions& o) {
     return 2;
   }
   migrated->reset();
+  if (!o.pools.empty()) {
+    auto conn = pg::Conn::Open(o.url);
+    Status st = conn.ok() ? SetGlobalPools(**conn, o.pools, SystemClock()->NowMs()) : conn.status();
+    if (!st.ok()) {
+      Log(o, "dandori serve: --pool: " + st.message());
+      return 2;
+    }
+  }
   auto pool = PoolFor(o, true);
   if (!pool.ok()) {
     Log(o, "dandori serve: " + pool.status().message());

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,8 @@ struct ServeOptions {
   std::string scratch_root;       // attempts' scratch folders (JobDriversOptions)
   int max_interruptions = 0;      // per task (engine/scheduler.h); 0: the scheduler's default
   int64_t retain_ms = 0;          // delete jobs ended longer ago (server/retention.h); 0: keep
+  // --pool NAME=N: global capacities written at start (server/global_pools.h); 0 removes.
+  std::map<std::string, int> pools;
   const OperatorRegistry* registry = nullptr;
   std::function<Result<v1::Table>(const v1::FlowSource& source)> compile;
   std::function<void(const std::string& line)> log;  // status lines (stderr by default)

@@ -141,6 +141,16 @@ CREATE TABLE dandori.logs(
   at_ms bigint NOT NULL,
   PRIMARY KEY(job, task, attempt, stream));
 )sql",
+    // 5: global operator pools (docs/postgres.md, "Global pools"): a capacity per pool
+    // name that caps the running attempts of that pool across every job and engine.
+    R"sql(
+ALTER TABLE dandori.dispatch ADD COLUMN pool text NOT NULL DEFAULT '';
+CREATE INDEX dispatch_pool_running ON dandori.dispatch(pool) WHERE state = 1;
+CREATE TABLE dandori.pools(
+  name text PRIMARY KEY,
+  capacity integer NOT NULL CHECK (capacity > 0),
+  updated_ms bigint NOT NULL);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPgSchemaVersion);
 

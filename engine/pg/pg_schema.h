@@ -10,7 +10,7 @@
 
 namespace dandori::engine::pg {
 
-inline constexpr int kPgSchemaVersion = 4;
+inline constexpr int kPgSchemaVersion = 5;
 
 // The version stored in the database; 0 for a database without the dandori schema.
 Result<int> SchemaVersion(Conn& conn);

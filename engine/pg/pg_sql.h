@@ -155,12 +155,17 @@ inline constexpr Sql kClaim{
     "  RETURNING t.job, t.key, t.stage, t.state, t.attempts, t.not_before_ms, t.owner, "
     "  t.lease_until_ms, t.fence, t.output, t.error, t.error_class, t.updated_ms, t.label, "
     "  c.old_state, c.old_owner), "
+    // The claimed jobs' event locks (kLockJobEvents), ascending, before any event's seq
+    // is drawn: the one-time filter below runs this first.
+    "l AS (SELECT count(pg_advisory_xact_lock(1684955497, (x.j % 2147483647)::int4)) AS n "
+    "  FROM (SELECT DISTINCT u.job AS j FROM u ORDER BY 1) x), "
     "e AS (INSERT INTO dandori.events(job, at_ms, who, what, task, attempt, detail) "
     "  SELECT u.job, $3, $2, v.what, u.key, "
     "  CASE v.n WHEN 1 THEN u.attempts - 1 ELSE u.attempts END, "
     "  CASE v.n WHEN 1 THEN 'lease of ' || u.old_owner || ' expired' ELSE '' END "
     "  FROM u CROSS JOIN (VALUES (1, 'task.rescued'), (2, 'task.started')) AS v(n, what) "
-    "  WHERE v.n = 2 OR u.old_state = 1 ORDER BY u.job, u.key, v.n) "
+    "  WHERE (v.n = 2 OR u.old_state = 1) AND (SELECT n FROM l) >= 0 "
+    "  ORDER BY u.job, u.key, v.n) "
     "SELECT * FROM u"};
 inline constexpr Sql kHeartbeat{
     "heartbeat",
