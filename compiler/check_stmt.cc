@@ -2,6 +2,8 @@
 // approve messages (policies: check_policy.cc).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/suggest.h"
 #include "compiler/checker.h"
 
@@ -17,6 +19,41 @@ std::vector<std::string> OperatorNames() {
 std::string FormatPercent(double p) { return fmt::format("{:g}%", p); }
 
 }  // namespace
+
+// The `retry N` of a policy as a constant, or -1 when it has none (or it is not constant).
+int Checker::ConstRetries(const std::optional<Policy>& p) {
+  if (!p) return -1;
+  for (const PolicyItem& it : p->items) {
+    if (it.kind != PolicyItem::Kind::kRetry || !it.value) continue;
+    auto v = FoldExpr(*it.value);
+    return v && v->kind() == Value::Kind::kInt ? static_cast<int>(v->as_int()) : -1;
+  }
+  return -1;
+}
+
+// A stage's attempts multiply with the attempts of every retried group around it
+// (`defaults { retry 3 }` inside `group { ... } { retry 2 }` is 4 x 3 = 12 attempts).
+void Checker::CheckNestedRetries(int n) {
+  const Stmt& st = *p_.nodes[n].stmt;
+  int own = ConstRetries(st.policy);
+  bool from_defaults = own < 0;
+  if (own < 0) own = std::max(0, ConstRetries(p_.workflow->defaults));
+  int64_t product = own + 1;
+  std::string groups;
+  for (int b = p_.nodes[n].parent; b >= 0; b = p_.nodes[b].parent) {
+    const Stmt& bs = *p_.nodes[b].stmt;
+    int r = bs.kind == StmtKind::kGroup ? ConstRetries(bs.policy) : -1;
+    if (r <= 0) continue;
+    product *= r + 1;
+    groups += fmt::format(" x {} attempts of group '{}' ({}:{})", r + 1, bs.name, bs.loc.line,
+                          bs.loc.col);
+  }
+  if (groups.empty() || product <= kMaxNestedAttempts) return;
+  d_.Warning(st.name_loc.valid() ? st.name_loc : st.loc, "W007",
+             fmt::format("'{}' may run {} times: {} attempts (retry {}{}){}", st.name, product,
+                         own + 1, own, from_defaults ? " from defaults" : "", groups),
+             {"give the stage '{ retry 0 }' when the group's retry is meant to be the only one"});
+}
 
 void Checker::CheckStmt(int n) {
   Node& node = p_.nodes[n];
@@ -45,6 +82,7 @@ void Checker::CheckStmt(int n) {
                                st.name),
                    {"add '{ timeout 3h }' (with 'max_remaining' to accept stragglers)"});
       }
+      CheckNestedRetries(n);
       break;
     case StmtKind::kApprove:
       if (st.message) {

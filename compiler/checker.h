@@ -23,6 +23,7 @@ namespace dandori::compiler {
 constexpr int kMaxCheckDepth = 1100;  // above the parser's own limit
 constexpr int kMaxBlockDepth = 64;
 constexpr int kMaxRetries = v1::kMaxRetries;
+constexpr int64_t kMaxNestedAttempts = 10;                   // W007 above this product of retries
 constexpr int64_t kMaxDurationMs = 30LL * 24 * 3600 * 1000;  // 30 days
 
 // Whether a policy (or an optional one) has an item of kind `k`.
@@ -76,6 +77,8 @@ class Checker {
   void CheckArgValue(Arg& arg, const ArgSpec& spec, const OperatorSignature& sig, const Scope& s);
   void CheckLoopHeader(int n, const Scope& s);
   void CheckKeep(const Stmt& st);
+  void CheckNestedRetries(int n);
+  int ConstRetries(const std::optional<Policy>& p);
   bool IsBoundedList(const Expr& e, const Scope& s, int depth = 0);
 
   // check_policy.cc

@@ -55,6 +55,7 @@ const std::vector<CodeInfo>& AllCodes() {
       {"W004", "heartbeat not shorter than timeout"},
       {"W005", "retry on an error class that is never retried"},
       {"W006", "window or batch wider than keep allows (clamped)"},
+      {"W007", "nested retries multiply past 10 attempts"},
   };
   return kCodes;
 }

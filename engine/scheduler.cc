@@ -257,6 +257,9 @@ void Scheduler::Impl::FireTimers() {
       case TimerKind::kGroupRetry:
         GroupRetry(tm.id);
         break;
+      case TimerKind::kBlockTimeout:
+        BlockTimeout(tm.id);
+        break;
       case TimerKind::kWorkflowTimeout:
         if (!end.finished && !handler) {
           end.failure = Status::Timeout("the workflow ran past its timeout of " +

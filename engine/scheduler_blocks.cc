@@ -11,6 +11,28 @@ namespace {
 
 constexpr size_t kMaxItems = 1'000'000;
 
+const char* BlockWord(v1::BlockKind k) {
+  switch (k) {
+    case v1::FOREACH:
+      return "foreach";
+    case v1::FANOUT:
+      return "fanout";
+    case v1::ROLLING:
+      return "rolling";
+    default:
+      return "group";
+  }
+}
+
+// " (attempt 2 of 3)" for a group, " (4 of 10 items done, 1 failed)" for a loop.
+std::string BlockProgress(const BlockRun& run, v1::BlockKind kind) {
+  if (kind == v1::GROUP) {
+    return " (in attempt " + std::to_string(run.insts.size()) + ")";
+  }
+  return " (" + std::to_string(run.ok) + " of " + std::to_string(run.items.size()) +
+         " items done, " + std::to_string(run.failed) + " failed)";
+}
+
 }  // namespace
 
 void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
@@ -58,6 +80,13 @@ void Scheduler::Impl::StartBlock(Inst* inst, int slot) {
     }
   }
   BlockRun* raw = run.get();
+  raw->started_ms = clock->NowMs();
+  if (int64_t limit = ps.policy.timeout_ms(); limit > 0) {
+    // The block's whole time, every attempt and item inside it, its retry waits too.
+    raw->timeout_id = live.next_id++;
+    live.blocks_timing[raw->timeout_id] = raw;
+    timers.Push(raw->started_ms + limit, TimerKind::kBlockTimeout, raw->timeout_id);
+  }
   inst->slots[slot].block = std::move(run);
   Pump(raw);
 }
@@ -114,6 +143,15 @@ void Scheduler::Impl::Pump(BlockRun* run) {
     return;
   }
   if (!all && !stop) return;
+  if (run->timed_out) {
+    std::string msg = StateWhere(ps) + ": " + BlockWord(b.kind()) + " " + ps.name +
+                      " ran past its timeout of " + FormatDuration(ps.policy.timeout_ms()) +
+                      BlockProgress(*run, b.kind());
+    if (!run->error.ok())
+      msg += "; first failure: " + run->error_stage + ": " + run->error.message();
+    SlotDone(owner, slot, SlotState::kFailed, Value(), Status::Timeout(msg), ps.name, ps.loc);
+    return;
+  }
   if (b.kind() == v1::GROUP) {
     Inst* last = run->insts.empty() ? nullptr : run->insts.back().get();
     if (run->failed > 0 && last == nullptr) {
@@ -171,7 +209,7 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
     run->ok += 1;
   }
   if (ps.block.kind() == v1::GROUP && inst->failed && !signals.cancelling &&
-      !run->owner->cancelled && Retryable(ps.policy, inst->error.code()) &&
+      !run->owner->cancelled && !run->timed_out && Retryable(ps.policy, inst->error.code()) &&
       static_cast<int>(run->insts.size()) < MaxAttempts(ps.policy)) {
     int64_t delay = BackoffMs(ps.policy, static_cast<int>(run->insts.size()), rng);
     run->timer_id = live.next_id++;
@@ -189,6 +227,28 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
     run->aborted = true;
   }
   if (!run->retain && ps.block.kind() != v1::GROUP) run->insts[inst->item].reset();
+  Pump(run);
+}
+
+void Scheduler::Impl::BlockTimeout(uint64_t id) {
+  auto it = live.blocks_timing.find(id);
+  if (it == live.blocks_timing.end()) return;
+  BlockRun* run = it->second;
+  live.blocks_timing.erase(it);
+  run->timeout_id = 0;
+  if (run->owner->cancelled || signals.cancelling) return;  // already stopping
+  const ProgramState& ps = prog->states[run->state];
+  run->timed_out = true;
+  run->aborted = true;
+  AddEvent("block.timed_out", ps.name + run->owner->path, static_cast<int>(run->insts.size()),
+           "ran past its timeout of " + FormatDuration(ps.policy.timeout_ms()));
+  if (run->timer_id != 0) {  // a group waiting to retry: no further attempt
+    live.blocks_waiting.erase(run->timer_id);
+    run->timer_id = 0;
+  }
+  for (auto& sub : run->insts) {
+    if (sub && !sub->done) CancelInst(sub.get());
+  }
   Pump(run);
 }
 

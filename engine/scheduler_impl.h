@@ -82,7 +82,10 @@ struct BlockRun {
   bool aborted = false;
   bool retain = false;  // keep finished instances (a name[*] reads them)
   int group_attempt = 0;
-  uint64_t timer_id = 0;  // group retry wait
+  uint64_t timer_id = 0;    // group retry wait
+  uint64_t timeout_id = 0;  // the block's `timeout` (total, across retries), while armed
+  int64_t started_ms = 0;
+  bool timed_out = false;
   std::unique_ptr<Pool> parallel;
   RollingLimit limit;  // rolling: window and capacity floor (no cap for other blocks)
   std::vector<BranchProgress> branches;  // fan-out: by item (the live display)
@@ -109,7 +112,14 @@ struct TaskRun {
   int64_t started_ms = 0;
 };
 
-enum class TimerKind : uint8_t { kTaskDue, kTimeout, kHeartbeat, kGroupRetry, kWorkflowTimeout };
+enum class TimerKind : uint8_t {
+  kTaskDue,
+  kTimeout,
+  kHeartbeat,
+  kGroupRetry,
+  kBlockTimeout,
+  kWorkflowTimeout
+};
 struct Timer {
   int64_t at;
   TimerKind kind;
@@ -154,6 +164,7 @@ struct LiveRuns {
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, TaskRun*> tasks;            // by TaskRun id, while it exists
   std::unordered_map<uint64_t, BlockRun*> blocks_waiting;  // group retry waits, by timer_id
+  std::unordered_map<uint64_t, BlockRun*> blocks_timing;   // armed block timeouts, by timeout_id
   std::map<Pool*, std::deque<uint64_t>> pool_waiters;      // tasks waiting for a pool slot
 };
 
@@ -269,6 +280,7 @@ struct Scheduler::Impl {
   void Pump(BlockRun* run);
   void BlockBodyDone(Inst* inst);  // an item's (or attempt's) instance ended
   void GroupRetry(uint64_t id);
+  void BlockTimeout(uint64_t id);  // a block ran past its `timeout`: cancel inside, fail it
   // scheduler_scope.cc
   Result<Value> Eval(const FlatCode& code, Inst* inst, const std::string& what, int state);
   Value ErrorRecord() const;

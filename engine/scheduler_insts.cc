@@ -106,6 +106,10 @@ void Scheduler::Impl::SlotDone(Inst* inst, int slot, SlotState st, Value output,
   s.task.reset();
   // `stage` and `loc` may live in the block run being ended: free it on return.
   std::unique_ptr<BlockRun> ended;
+  if (s.block && s.block->timeout_id != 0) {
+    live.blocks_timing.erase(s.block->timeout_id);  // a timer that fires later finds nothing
+    s.block->timeout_id = 0;
+  }
   if (s.block && !retain[idx]) ended = std::move(s.block);
   if (prog->states[idx].kind == v1::TASK) {
     if (st == SlotState::kOk || st == SlotState::kSkipped) progress[idx].done += 1;
