@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/value_ops.h"
+#include "proto/block_kind.h"
 
 namespace dandori::engine {
 namespace {
@@ -64,22 +65,7 @@ std::string KindName(const ProgramState& s) {
     case v1::GATE:
       return "approve";
     case v1::BLOCK_BEGIN:
-      switch (s.block.kind()) {
-        case v1::FOREACH:
-          return "foreach";
-        case v1::FANOUT:
-          return "fanout";
-        case v1::ROLLING:
-          return "rolling";
-        case v1::GROUP:
-          return "group";
-        case v1::ON_FAILURE:
-          return "on failure";
-        case v1::ON_SUCCESS:
-          return "on success";
-        default:
-          return "block";
-      }
+      return v1::BlockKindWord(s.block.kind());
     default:
       return "state";
   }

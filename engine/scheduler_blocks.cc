@@ -5,24 +5,12 @@
 #include "engine/retry.h"
 #include "engine/scheduler_impl.h"
 #include "engine/task_label.h"
+#include "proto/block_kind.h"
 
 namespace dandori::engine {
 namespace {
 
 constexpr size_t kMaxItems = 1'000'000;
-
-const char* BlockWord(v1::BlockKind k) {
-  switch (k) {
-    case v1::FOREACH:
-      return "foreach";
-    case v1::FANOUT:
-      return "fanout";
-    case v1::ROLLING:
-      return "rolling";
-    default:
-      return "group";
-  }
-}
 
 // " (attempt 2 of 3)" for a group, " (4 of 10 items done, 1 failed)" for a loop.
 std::string BlockProgress(const BlockRun& run, v1::BlockKind kind) {
@@ -144,7 +132,7 @@ void Scheduler::Impl::Pump(BlockRun* run) {
   }
   if (!all && !stop) return;
   if (run->timed_out) {
-    std::string msg = StateWhere(ps) + ": " + BlockWord(b.kind()) + " " + ps.name +
+    std::string msg = StateWhere(ps) + ": " + v1::BlockKindWord(b.kind()) + " " + ps.name +
                       " ran past its timeout of " + FormatDuration(ps.policy.timeout_ms()) +
                       BlockProgress(*run, b.kind());
     if (!run->error.ok())

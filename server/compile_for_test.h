@@ -3,7 +3,9 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "base/clock.h"
 #include "compiler/compile.h"
@@ -21,10 +23,9 @@ inline v1::Table CompileFlow(const std::string& text) {
   return *out.table;
 }
 
-// Submits `text` (no parameters given; defaults apply) as a new job; returns its id.
-inline int64_t SubmitFlow(engine::Store& store, const std::string& text,
-                          const OperatorRegistry* registry) {
-  v1::Table table = CompileFlow(text);
+// Submits `table` (no parameters given; defaults apply) as a new job; returns its id.
+inline int64_t SubmitTable(engine::Store& store, const v1::Table& table,
+                           const OperatorRegistry* registry) {
   auto program = engine::LoadTable(table, registry);
   REQUIRE(program.ok());
   auto params = engine::BindParams(**program, {});
@@ -33,6 +34,24 @@ inline int64_t SubmitFlow(engine::Store& store, const std::string& text,
   auto job = engine::SubmitJob(store, table, *params, "", "/tmp", *SystemClock(), &created);
   REQUIRE(job.ok());
   return job->id;
+}
+
+// Submits `text` (no parameters given; defaults apply) as a new job; returns its id.
+inline int64_t SubmitFlow(engine::Store& store, const std::string& text,
+                          const OperatorRegistry* registry) {
+  return SubmitTable(store, CompileFlow(text), registry);
+}
+
+// Polls the job until it leaves kRunning or `seconds` pass; returns its state then.
+inline engine::JobState WaitForEnd(engine::Store& store, int64_t job, int seconds) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    auto j = store.GetJob(job);
+    REQUIRE(j.ok());
+    if (j->state != engine::JobState::kRunning) return j->state;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return engine::JobState::kRunning;
 }
 
 }  // namespace dandori::server::testing

@@ -26,28 +26,6 @@ namespace {
 
 using engine::testing::FreshDatabase;
 
-int64_t Submit(Store& store, const v1::Table& table, const OperatorRegistry& reg) {
-  auto program = LoadTable(table, &reg);
-  REQUIRE(program.ok());
-  auto params = BindParams(**program, {});
-  REQUIRE(params.ok());
-  bool created = false;
-  auto job = SubmitJob(store, table, *params, "", "/tmp", *SystemClock(), &created);
-  REQUIRE(job.ok());
-  return job->id;
-}
-
-JobState WaitForEnd(PgStore& store, int64_t job, int seconds) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < until) {
-    auto j = store.GetJob(job);
-    REQUIRE(j.ok());
-    if (j->state != JobState::kRunning) return j->state;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return JobState::kRunning;
-}
-
 }  // namespace
 
 TEST_CASE("two jobs competing for a global pool of 2 never run more than 2 of its tasks") {
@@ -80,8 +58,8 @@ TEST_CASE("two jobs competing for a global pool of 2 never run more than 2 of it
       "    stage t = noop(value: i) { pool encoders }\n"
       "  }\n"
       "}\n");
-  int64_t a = Submit(**store, table, reg);
-  int64_t b = Submit(**store, table, reg);
+  int64_t a = testing::SubmitTable(**store, table, &reg);
+  int64_t b = testing::SubmitTable(**store, table, &reg);
 
   std::vector<std::unique_ptr<JobDrivers>> engines;
   for (int e = 0; e < 2; ++e) {
@@ -117,8 +95,8 @@ TEST_CASE("two jobs competing for a global pool of 2 never run more than 2 of it
       if (r.ok()) most_rows = std::max(most_rows, r->Int(0, 0));
     }
   });
-  CHECK(WaitForEnd(**store, a, 120) == JobState::kSucceeded);
-  CHECK(WaitForEnd(**store, b, 120) == JobState::kSucceeded);
+  CHECK(testing::WaitForEnd(**store, a, 120) == JobState::kSucceeded);
+  CHECK(testing::WaitForEnd(**store, b, 120) == JobState::kSucceeded);
   done = true;
   watch.join();
   for (auto& w : workers) w->Stop(1000);
@@ -152,8 +130,8 @@ TEST_CASE("a pool without a global capacity is not capped across jobs") {
       "    stage t = noop(value: i) { pool encoders }\n"
       "  }\n"
       "}\n");
-  int64_t a = Submit(**store, table, reg);
-  int64_t b = Submit(**store, table, reg);
+  int64_t a = testing::SubmitTable(**store, table, &reg);
+  int64_t b = testing::SubmitTable(**store, table, &reg);
   JobDriversOptions eo;
   eo.url = url;
   eo.owner = "engine";
@@ -169,8 +147,8 @@ TEST_CASE("a pool without a global capacity is not capped across jobs") {
   wo.slots = 8;
   DispatchWorker worker(wo);
   REQUIRE(worker.Start().ok());
-  CHECK(WaitForEnd(**store, a, 120) == JobState::kSucceeded);
-  CHECK(WaitForEnd(**store, b, 120) == JobState::kSucceeded);
+  CHECK(testing::WaitForEnd(**store, a, 120) == JobState::kSucceeded);
+  CHECK(testing::WaitForEnd(**store, b, 120) == JobState::kSucceeded);
   worker.Stop(1000);
   engine.Stop();
   CHECK(most.load() > 2);

@@ -33,28 +33,6 @@ struct Counter {
 
 v1::Table Compile(const std::string& text) { return testing::CompileFlow(text); }
 
-int64_t Submit(Store& store, const v1::Table& table, const OperatorRegistry& reg) {
-  auto program = LoadTable(table, &reg);
-  REQUIRE(program.ok());
-  auto params = BindParams(**program, {});
-  REQUIRE(params.ok());
-  bool created = false;
-  auto job = SubmitJob(store, table, *params, "", "/tmp", *SystemClock(), &created);
-  REQUIRE(job.ok());
-  return job->id;
-}
-
-JobState WaitForEnd(PgStore& store, int64_t job, int seconds) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < until) {
-    auto j = store.GetJob(job);
-    REQUIRE(j.ok());
-    if (j->state != JobState::kRunning) return j->state;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return JobState::kRunning;
-}
-
 }  // namespace
 
 TEST_CASE("two engines and two executors share a database and finish a fan-out job") {
@@ -75,7 +53,7 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
       "    stage t = noop(value: i)\n"
       "  }\n"
       "}\n");
-  int64_t job = Submit(**store, table, reg);
+  int64_t job = testing::SubmitTable(**store, table, &reg);
 
   std::vector<std::unique_ptr<JobDrivers>> engines;
   for (int e = 0; e < 2; ++e) {
@@ -98,7 +76,7 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
     workers.push_back(std::make_unique<DispatchWorker>(o));
     REQUIRE(workers.back()->Start().ok());
   }
-  CHECK(WaitForEnd(**store, job, 60) == JobState::kSucceeded);
+  CHECK(testing::WaitForEnd(**store, job, 60) == JobState::kSucceeded);
   for (auto& w : workers) w->Stop(1000);
   for (auto& e : engines) e->Stop();
 
