@@ -4,13 +4,17 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "compiler/compile.h"
 #include "engine/job_runner.h"
 #include "engine/loader.h"
+#include "server/dispatch.h"
+#include "server/job_drivers.h"
 
 namespace dandori::server::testing {
 
@@ -52,6 +56,42 @@ inline engine::JobState WaitForEnd(engine::Store& store, int64_t job, int second
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return engine::JobState::kRunning;
+}
+
+// Starts `n` engines ("engine-0", ...) on `url` that send every attempt through the
+// dispatch queue (no inline operators).
+inline std::vector<std::unique_ptr<JobDrivers>> StartEngines(const std::string& url,
+                                                             const OperatorRegistry* registry,
+                                                             int n) {
+  std::vector<std::unique_ptr<JobDrivers>> engines;
+  for (int e = 0; e < n; ++e) {
+    JobDriversOptions o;
+    o.url = url;
+    o.owner = "engine-" + std::to_string(e);
+    o.registry = registry;
+    o.trivial_ops = {};
+    o.poll_ms = 100;
+    engines.push_back(std::make_unique<JobDrivers>(o));
+    REQUIRE(engines.back()->Start().ok());
+  }
+  return engines;
+}
+
+// Starts `n` workers ("worker-0", ...) on `url` with `slots` slots each.
+inline std::vector<std::unique_ptr<DispatchWorker>> StartWorkers(const std::string& url,
+                                                                 const OperatorRegistry* registry,
+                                                                 int n, int slots) {
+  std::vector<std::unique_ptr<DispatchWorker>> workers;
+  for (int w = 0; w < n; ++w) {
+    DispatchWorkerOptions o;
+    o.url = url;
+    o.name = "worker-" + std::to_string(w);
+    o.registry = registry;
+    o.slots = slots;
+    workers.push_back(std::make_unique<DispatchWorker>(o));
+    REQUIRE(workers.back()->Start().ok());
+  }
+  return workers;
 }
 
 }  // namespace dandori::server::testing

@@ -61,27 +61,9 @@ TEST_CASE("two jobs competing for a global pool of 2 never run more than 2 of it
   int64_t a = testing::SubmitTable(**store, table, &reg);
   int64_t b = testing::SubmitTable(**store, table, &reg);
 
-  std::vector<std::unique_ptr<JobDrivers>> engines;
-  for (int e = 0; e < 2; ++e) {
-    JobDriversOptions o;
-    o.url = url;
-    o.owner = "engine-" + std::to_string(e);
-    o.registry = &reg;
-    o.trivial_ops = {};  // through the dispatch queue
-    o.poll_ms = 100;
-    engines.push_back(std::make_unique<JobDrivers>(o));
-    REQUIRE(engines.back()->Start().ok());
-  }
-  std::vector<std::unique_ptr<DispatchWorker>> workers;
-  for (int w = 0; w < 2; ++w) {
-    DispatchWorkerOptions o;
-    o.url = url;
-    o.name = "worker-" + std::to_string(w);
-    o.registry = &reg;
-    o.slots = 4;
-    workers.push_back(std::make_unique<DispatchWorker>(o));
-    REQUIRE(workers.back()->Start().ok());
-  }
+  // Every attempt goes through the dispatch queue.
+  auto engines = testing::StartEngines(url, &reg, 2);
+  auto workers = testing::StartWorkers(url, &reg, 2, 4);
   // Meanwhile, from the database: claimed-and-not-ended attempts of the pool.
   int64_t most_rows = 0;
   std::atomic<bool> done{false};

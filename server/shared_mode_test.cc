@@ -55,27 +55,9 @@ TEST_CASE("two engines and two executors share a database and finish a fan-out j
       "}\n");
   int64_t job = testing::SubmitTable(**store, table, &reg);
 
-  std::vector<std::unique_ptr<JobDrivers>> engines;
-  for (int e = 0; e < 2; ++e) {
-    JobDriversOptions o;
-    o.url = url;
-    o.owner = "engine-" + std::to_string(e);
-    o.registry = &reg;
-    o.trivial_ops = {};  // every attempt goes through the dispatch queue
-    o.poll_ms = 100;
-    engines.push_back(std::make_unique<JobDrivers>(o));
-    REQUIRE(engines.back()->Start().ok());
-  }
-  std::vector<std::unique_ptr<DispatchWorker>> workers;
-  for (int w = 0; w < 2; ++w) {
-    DispatchWorkerOptions o;
-    o.url = url;
-    o.name = "worker-" + std::to_string(w);
-    o.registry = &reg;
-    o.slots = 8;
-    workers.push_back(std::make_unique<DispatchWorker>(o));
-    REQUIRE(workers.back()->Start().ok());
-  }
+  // Every attempt goes through the dispatch queue.
+  auto engines = testing::StartEngines(url, &reg, 2);
+  auto workers = testing::StartWorkers(url, &reg, 2, 8);
   CHECK(testing::WaitForEnd(**store, job, 60) == JobState::kSucceeded);
   for (auto& w : workers) w->Stop(1000);
   for (auto& e : engines) e->Stop();
