@@ -81,14 +81,20 @@ TEST_CASE("broken restarts stop their zone over budget while other zones finish"
   CHECK(r["cameras_dropped"] == 0);
 }
 
-TEST_CASE(
-    "a sliding window with a floor: a server whose register fails never takes the zone "
-    "below it") {
+// 2 zones of 10 for deploy_window_floor: its keep 80% serving allows 2 of 10 out at most.
+camfleet::Config WindowFloorFleet() {
   camfleet::Config c = TestFleet();
   c.zones = 2;
   c.servers_per_zone = 10;
-  c.floor_percent = 80;  // the plan's keep 80% serving: 2 of 10 out at most
+  c.floor_percent = 80;
   c.batch = 2;
+  return c;
+}
+
+TEST_CASE(
+    "a sliding window with a floor: a server whose register fails never takes the zone "
+    "below it") {
+  camfleet::Config c = WindowFloorFleet();
   camfleet::Faults f;
   // Its 3 register attempts (1 try + 2 retries) fail: the item fails (tolerate 1) and the
   // server stays out of the registry until the zone's sweep puts it back (the 4th
@@ -123,11 +129,7 @@ TEST_CASE(
 TEST_CASE(
     "a deregister delivered late, after its retry and the server's register succeeded, "
     "changes nothing: the floor holds") {
-  camfleet::Config c = TestFleet();
-  c.zones = 2;
-  c.servers_per_zone = 10;
-  c.floor_percent = 80;  // the plan's keep 80% serving: 2 of 10 out at most
-  c.batch = 2;
+  camfleet::Config c = WindowFloorFleet();
   camfleet::Faults f;
   // The first DELETE of z01-s001 is held past its attempt's 2 s timeout; the retry
   // deregisters it, the server is drained, restarted and registered, and only then does
