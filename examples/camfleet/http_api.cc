@@ -74,6 +74,9 @@ struct HttpFront::Impl {
     server.new_task_queue = [] { return new httplib::ThreadPool(1024); };
     server.set_payload_max_length(512ull << 20);
     server.set_keep_alive_max_count(100000);  // clients reuse their connections
+    // A reply's header and body go out in separate writes: without this, Nagle holds the
+    // body until the client's delayed ACK (40 ms) on every reused connection.
+    server.set_tcp_nodelay(true);
     server.set_pre_routing_handler([this](const auto& req, auto&) {
       fleet->CountRequest(req.method + " " + RequestKind(req.path));
       return httplib::Server::HandlerResponse::Unhandled;

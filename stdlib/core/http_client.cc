@@ -190,6 +190,9 @@ Result<HttpResponse> HttpSend(const HttpRequest& r) {
     }
     cli->set_follow_location(true);
     cli->set_keep_alive(true);
+    // A request's header and body go out in separate writes: without this, Nagle holds
+    // the body until the peer's delayed ACK (40 ms) on every reused connection.
+    cli->set_tcp_nodelay(true);
   }
   // httplib's per-operation timeouts are a backstop; the watchdog owns the deadline so
   // that every kind of expiry reads the same.
