@@ -52,6 +52,16 @@ Result<Client> Connect(const ApiTarget& t) {
   return c;
 }
 
+// A non-2xx answer as a Status, with the server's message.
+Status AnswerError(int status, const json& j, const std::string& body) {
+  std::string msg =
+      !j.is_discarded() && j.contains("error") ? j["error"].value("message", body) : body;
+  Code code = status == 404   ? Code::kNotFound
+              : status == 409 ? Code::kFailedPrecondition
+                              : Code::kInvalidArgument;
+  return Status(code, "server answered " + std::to_string(status) + ": " + msg);
+}
+
 // Sends a request; returns the JSON body of a 2xx, or the server's error.
 Result<json> Call(Client& c, const std::string& method, const std::string& path,
                   const std::string& body = "") {
@@ -61,14 +71,7 @@ Result<json> Call(Client& c, const std::string& method, const std::string& path,
     return Status::Unavailable("cannot reach the server: " + httplib::to_string(r.error()));
   }
   json j = json::parse(r->body, nullptr, false);
-  if (r->status / 100 != 2) {
-    std::string msg =
-        !j.is_discarded() && j.contains("error") ? j["error"].value("message", r->body) : r->body;
-    Code code = r->status == 404   ? Code::kNotFound
-                : r->status == 409 ? Code::kFailedPrecondition
-                                   : Code::kInvalidArgument;
-    return Status(code, "server answered " + std::to_string(r->status) + ": " + msg);
-  }
+  if (r->status / 100 != 2) return AnswerError(r->status, j, r->body);
   if (j.is_discarded()) return Status::Internal("the server sent malformed JSON");
   return j;
 }
@@ -190,6 +193,19 @@ std::map<std::string, std::string> LabelsOf(Client& c, const std::string& job) {
 void Sleep() { std::this_thread::sleep_for(std::chrono::milliseconds(250)); }
 
 }  // namespace
+
+Result<std::string> ApiGet(const ApiTarget& t, const std::string& path) {
+  auto c = Connect(t);
+  if (!c.ok()) return c.status();
+  httplib::Result r = c->http->Get(path, c->headers);
+  if (!r) {
+    return Status::Unavailable("cannot reach the server: " + httplib::to_string(r.error()));
+  }
+  if (r->status / 100 != 2) {
+    return AnswerError(r->status, json::parse(r->body, nullptr, false), r->body);
+  }
+  return r->body;
+}
 
 void AddStoreOrServer(CLI::App* sub, std::string* store, ApiTarget* target) {
   auto* s = sub->add_option("--store", *store,

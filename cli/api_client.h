@@ -10,6 +10,8 @@
 #include <map>
 #include <string>
 
+#include "base/status.h"
+
 namespace CLI {
 class App;
 }
@@ -20,6 +22,10 @@ struct ApiTarget {
   std::string server;      // http://HOST:PORT
   std::string token_file;  // empty: $DANDORI_TOKEN
 };
+
+// A GET of the API with the token: the body of a 2xx, or the server's error (kNotFound
+// for 404, kUnavailable when it cannot be reached). `plan --server` reads history so.
+Result<std::string> ApiGet(const ApiTarget& t, const std::string& path);
 
 // Declares a job command's --store, or --server with --token-file (they exclude each
 // other), on `sub`.

@@ -1,16 +1,19 @@
-// `dandori plan FILE --param k=v ... [--params-file F] [--figures F] [--store S] [--json]`:
+// `dandori plan FILE --param k=v ... [--figures F] [--store S | --server URL] [--json]`:
 // the dry run. Expands every fan-out whose list is known before running (running only
 // side-effect-free operators such as fleet.inventory), prints the tree of stages and
 // waves with counts and a predicted makespan (median, p90, lower bound; per branch),
-// simulated from each operator's figure: a store's history of past runs (--store, read
-// only) first, then declared figures (--figures, cli/plan_figures.h), then the
-// operators' estimates. Writes to no store and starts no operator with effects.
+// simulated from each operator's figure: a store's history of past runs (--store, or
+// --server URL through serve's API with the token; read only) first, then declared figures
+// (--figures, cli/plan_figures.h), then the operators' estimates. Writes to no store and starts no
+// operator with effects.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/api_client.h"
 #include "cli/driver.h"
 #include "cli/plan_figures.h"
+#include "cli/plan_server.h"
 #include "engine/plan.h"
 #include "engine/plan_history.h"
 
@@ -23,6 +26,7 @@ struct PlanArgs {
   bool json = false;
   std::string figures;
   std::string store;
+  ApiTarget server;
   int history_jobs = 10;
   int draws = 200;
 };
@@ -35,6 +39,11 @@ int RunPlan(const PlanArgs& a) {
     auto store = OpenStoreArg(a.store, /*create=*/false);
     if (!store.ok()) return Fail("plan", store.status());
     auto history = engine::HistoryFigures(**store, a.history_jobs);
+    if (!history.ok()) return Fail("plan", history.status());
+    figures = std::move(*history);
+  } else if (!a.server.server.empty()) {
+    auto source = ApiHistory(a.server);
+    auto history = engine::HistoryFigures(*source, a.history_jobs);
     if (!history.ok()) return Fail("plan", history.status());
     figures = std::move(*history);
   }
@@ -71,10 +80,17 @@ DANDORI_COMMAND(
        sub->add_option("--figures", a->figures,
                        "operator duration figures (YAML/JSON; docs/cli.md)")
            ->check(CLI::ExistingFile);
-       sub->add_option("--store", a->store,
-                       "read past runs' durations from this store (SQLite file "
-                       "or postgres:// URL); read only");
-       sub->add_option("--history-jobs", a->history_jobs, "ended jobs to read from --store (10)")
+       auto* store = sub->add_option("--store", a->store,
+                                     "read past runs' durations from this store (SQLite file "
+                                     "or postgres:// URL); read only");
+       sub->add_option("--server", a->server.server,
+                       "read past runs' durations through `dandori serve`'s API "
+                       "(http://HOST:PORT); read only")
+           ->excludes(store);
+       sub->add_option("--token-file", a->server.token_file,
+                       "the API token for --server (default $DANDORI_TOKEN)");
+       sub->add_option("--history-jobs", a->history_jobs,
+                       "ended jobs to read from --store / --server (10)")
            ->check(CLI::Range(1, 1000));
        sub->add_option("--draws", a->draws, "simulated runs (200)")->check(CLI::Range(1, 100000));
        return [a] { return RunPlan(*a); };

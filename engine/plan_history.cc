@@ -59,8 +59,10 @@ struct Tally {
   std::vector<int64_t> overheads;
 };
 
-Status ReadJob(Store& store, const JobInfo& job, Tally* t) {
-  auto program = LoadTableBytes(job.table, nullptr);
+Status ReadJob(HistorySource& store, const JobInfo& job, Tally* t) {
+  auto table = store.Table(job);
+  if (!table.ok()) return table.status();
+  auto program = LoadTableBytes(*table, nullptr);
   if (!program.ok()) return Status::Ok();  // a table this build cannot read: skipped
   const Program& p = **program;
   std::map<std::pair<std::string, int>, int64_t> started;
@@ -101,7 +103,7 @@ Status ReadJob(Store& store, const JobInfo& job, Tally* t) {
       started.erase(it);
     }
     read += static_cast<int64_t>(events->size());
-    if (static_cast<int>(events->size()) < kPage) break;
+    if (events->empty()) break;
   }
   for (const auto& [key, i] : items) {
     if (i.tasks < 2) continue;
@@ -129,9 +131,29 @@ Status ReadJob(Store& store, const JobInfo& job, Tally* t) {
   return Status::Ok();
 }
 
+// A Store as a HistorySource: its rows carry the Table.
+class StoreHistory : public HistorySource {
+ public:
+  explicit StoreHistory(Store& store) : store_(store) {}
+  Result<std::vector<JobInfo>> ListJobs(int limit) override { return store_.ListJobs(limit); }
+  Result<std::string> Table(const JobInfo& job) override { return job.table; }
+  Result<std::vector<Event>> ListEvents(int64_t job, int64_t after_seq, int limit) override {
+    return store_.ListEvents(job, after_seq, limit);
+  }
+  Result<std::vector<TaskRow>> LoadTasks(int64_t job) override { return store_.LoadTasks(job); }
+
+ private:
+  Store& store_;
+};
+
 }  // namespace
 
 Result<PlanFigures> HistoryFigures(Store& store, int max_jobs) {
+  StoreHistory source(store);
+  return HistoryFigures(source, max_jobs);
+}
+
+Result<PlanFigures> HistoryFigures(HistorySource& store, int max_jobs) {
   auto jobs = store.ListJobs(std::max(1, max_jobs) * 4);
   if (!jobs.ok()) return jobs.status();
   Tally t;

@@ -252,6 +252,8 @@ struct ApiServer::Impl {
   void ViewRoutes();
   void Graph(const http::Request& req, http::Response& res);
   void Tasks(const http::Request& req, http::Response& res);
+  // The job's compiled Table (application/octet-stream), for `dandori plan --server`.
+  void Table(const http::Request& req, http::Response& res);
   void Logs(const http::Request& req, http::Response& res);
 };
 

@@ -87,6 +87,7 @@ void ApiServer::Impl::Routes() {
   server->Route("POST", R"(/v1/jobs/([^/]+)/(approve|cancel|resume|retry))", guard(&Impl::Action));
   server->Route("GET", R"(/v1/jobs/([^/]+)/graph)", guard(&Impl::Graph));
   server->Route("GET", R"(/v1/jobs/([^/]+)/tasks)", guard(&Impl::Tasks));
+  server->Route("GET", R"(/v1/jobs/([^/]+)/table)", guard(&Impl::Table));
   server->Route("GET", R"(/v1/jobs/([^/]+)/logs)", guard(&Impl::Logs));
   server->Route("GET", "/metrics", guard(&Impl::Metrics));
   ViewRoutes();  // the web view's static pages: public, no data

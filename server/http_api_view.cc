@@ -92,4 +92,14 @@ void ApiServer::Impl::Tasks(const http::Request& req, http::Response& res) {
   SendJson(res, 200, out);
 }
 
+void ApiServer::Impl::Table(const http::Request& req, http::Response& res) {
+  auto id = JobId(req.matches[1]);
+  if (!id.ok()) return SendStatus(res, id.status());
+  auto lease = Borrow();
+  if (!lease.ok()) return SendStatus(res, lease.status());
+  auto job = (*lease)->store->GetJob(*id);
+  if (!job.ok()) return SendStatus(res, job.status());
+  res.SetContent(job->table, "application/octet-stream");
+}
+
 }  // namespace dandori::server

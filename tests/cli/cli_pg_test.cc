@@ -180,6 +180,16 @@ TEST_CASE("job commands work on a postgres:// store and through --server") {
   CHECK(Dandori({"logs", "6", "echo[w=a]", "--store", url}, dir).out ==
         "== echo[w=a] (s1/0) attempt 1, stdout ==\nsaid a\n");
 
+  // plan --server: the history read through the API (jobs, events, tasks, tables) gives
+  // the same figures and prediction as plan --store on the server's store.
+  CliRun plan_api = Dandori(with({"plan", "hello.flow", "--json"}), dir);
+  CliRun plan_store = Dandori({"plan", "hello.flow", "--json", "--store", url}, dir);
+  INFO(plan_api.out + plan_store.out);
+  CHECK(plan_api.code == 0);
+  CHECK(plan_api.out.find("\"history: 4 jobs, 10 attempts\"") != std::string::npos);
+  CHECK(plan_api.out == plan_store.out);
+  CHECK(Dandori({"plan", "hello.flow", "--server", server}, dir).code == 2);  // no token
+
   CliRun no_token = Dandori({"status", "2", "--server", server}, dir);
   CHECK(no_token.code == 2);
   CHECK(no_token.out.find("no API token") != std::string::npos);
