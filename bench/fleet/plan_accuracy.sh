@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How close `dandori plan` comes to a real deploy: bench/fleet/plan_accuracy.sh [BUILD]
 #   ZONES=3 SERVERS=100 CAMERAS=100 SCALE=300 SEED=42 RUNS=2 FIGURES=bench/fleet/camfleet_figures.yaml
+#   KEEP=1 (keep the stores and logs)
 # Per run: a fresh camfleet simulator, `dandori plan --figures` (declared) and, from the
 # second run on, `dandori plan --store` of the previous run (history of the same size),
 # then the real plan (workflows/camera_server_deploy.flow, compressed timings) with
@@ -25,7 +26,7 @@ work=$(mktemp -d /tmp/dandori-plan-accuracy.XXXXXX)
 sim_pid=""
 cleanup() {
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 flow="$here/workflows/camera_server_deploy.flow"
