@@ -2,9 +2,9 @@
 // the dry run. Expands every fan-out whose list is known before running (running only
 // side-effect-free operators such as fleet.inventory), prints the tree of stages and
 // waves with counts and a predicted makespan (median, p90, lower bound; per branch),
-// simulated from each operator's figure: a store's history of past runs (--store, or
-// --server URL through serve's API with the token; read only) first, then declared figures
-// (--figures, cli/plan_figures.h), then the operators' estimates. Writes to no store and starts no
+// simulated from each operator's figure: past runs' history first (--store, or --server
+// URL through serve's API with the token; read only), then declared figures (--figures,
+// cli/plan_figures.h), then the operators' estimates. Writes to no store and starts no
 // operator with effects.
 #include <CLI/CLI.hpp>
 #include <cstdio>
