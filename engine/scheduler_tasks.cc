@@ -203,11 +203,9 @@ void Scheduler::Impl::Dispatch(TaskRun* t) {
     for (char& ch : key) {
       if (ch == '/') ch = '_';
     }
+    // Only named here: the operator's first ctx.Scratch() makes it (stdlib/operator.h).
     ctx.scratch_dir =
         root + "/" + std::to_string(job) + "/" + key + "/" + std::to_string(t->attempts);
-    std::error_code ec;
-    std::filesystem::remove_all(ctx.scratch_dir, ec);
-    std::filesystem::create_directories(ctx.scratch_dir, ec);
   }
   turn.launches.push_back(std::move(l));
   if (ps.policy.timeout_ms() > 0) {

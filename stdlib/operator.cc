@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "stdlib/signatures.h"
 
@@ -19,6 +20,18 @@ class FunctionOperator : public Operator {
 };
 
 }  // namespace
+
+std::string OperatorContext::Scratch() const {
+  if (scratch_dir.empty()) return "";
+  std::lock_guard<std::mutex> lock(scratch_once_->mu);
+  if (scratch_once_->made != scratch_dir) {
+    std::error_code ec;  // a failure shows when the operator opens a file there
+    std::filesystem::remove_all(scratch_dir, ec);
+    std::filesystem::create_directories(scratch_dir, ec);
+    scratch_once_->made = scratch_dir;
+  }
+  return scratch_dir;
+}
 
 void OperatorRegistry::Register(std::string name, std::unique_ptr<Operator> op) {
   if (!FindOperator(name)) {

@@ -3,7 +3,11 @@
 // checked), an attempt-private scratch directory, a cancellation token and progress /
 // heartbeat callbacks; it returns its output record or a classified error Status
 // (kTransient, kTimeout, kPermanent, kCancelled). Operators must be idempotent: write
-// under scratch_dir, publish with write + fsync + rename.
+// under Scratch(), publish with write + fsync + rename.
+//
+// The scratch folder is made on first use: the engine only names it (scratch_dir), and
+// the first Scratch() call of the attempt empties and creates it. An operator that never
+// writes a file (most fleet steps) costs no mkdir / rmdir per attempt.
 //
 // Thread rules: Run() is called on a worker thread, possibly concurrently for
 // different tasks; an Operator object must be safe for that (keep state in locals).
@@ -12,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -22,8 +27,10 @@
 namespace dandori {
 
 struct OperatorContext {
-  Value args;               // a record matching the signature
-  std::string scratch_dir;  // exists, empty at the first attempt, private to this attempt
+  Value args;  // a record matching the signature
+  // This attempt's private folder (<root>/<job>/<task>/<attempt>), named by the engine
+  // and not yet made: call Scratch(). "": the attempt has none.
+  std::string scratch_dir;
   CancelToken* cancel = nullptr;
   // done / total in `unit` ("frames", "cameras", "bytes"); also counts as a heartbeat.
   std::function<void(int64_t done, int64_t total, std::string_view unit)> progress;
@@ -41,6 +48,11 @@ struct OperatorContext {
   // read it; the engine still enforces the timeout itself.
   int64_t deadline_ms = 0;
 
+  // scratch_dir, made empty on the first call of the attempt (a folder left by an
+  // earlier process running the same attempt number is cleared), then as it is.
+  // Thread-safe; "" when the attempt has no scratch folder.
+  std::string Scratch() const;
+
   bool cancelled() const { return cancel && cancel->cancelled(); }
   void Progress(int64_t done, int64_t total, std::string_view unit) const {
     if (progress) progress(done, total, unit);
@@ -51,6 +63,13 @@ struct OperatorContext {
   void Log(std::string_view stream, std::string_view text) const {
     if (log) log(stream, text);
   }
+
+ private:
+  struct ScratchOnce {
+    std::mutex mu;
+    std::string made;  // the path made (guarded by mu)
+  };
+  std::shared_ptr<ScratchOnce> scratch_once_ = std::make_shared<ScratchOnce>();
 };
 
 class Operator {

@@ -22,6 +22,7 @@
 
 #include "base/clock.h"
 #include "base/subprocess.h"
+#include "bench/fleet/timeline.h"
 #include "examples/camfleet/simulator.h"
 
 namespace {
@@ -42,6 +43,7 @@ struct RunResult {
   std::string why;  // when !ok: "exit N" / "signal N"
   double wall_s = 0, cpu_s = 0;
   nlohmann::json report;
+  fleetbench::Breakdown breakdown;  // where the time went (timeline.h)
 };
 
 // A plan of bench/fleet and the zones it runs on.
@@ -92,6 +94,7 @@ RunResult Run(const Options& o, const std::string& flow, int zones, const fs::pa
   }
   r.cpu_s = res->cpu_seconds;
   r.report = sim.fleet().Report();
+  r.breakdown = fleetbench::Analyze(r.report, o.time_scale, r.report["makespan"].value("batch", 0));
   r.report.erase("per_server");
   r.ok = res->term_signal == 0 && !res->timed_out && res->exit_code == 0;
   if (!r.ok) {
@@ -189,6 +192,14 @@ int main(int argc, char** argv) {
     if (seq && seq_zones < o.zones) label += fmt::format(" *{}/{}", o.zones, seq_zones);
     PrintRow(label.c_str(), runs[i], (seq ? seq_zones : o.zones) * o.servers, makespans[i]);
     all_ok = all_ok && (runs[i].ok || runs[i].why == "skipped");
+  }
+  for (int i = 0; i < 4; ++i) {
+    const RunResult& r = runs[i];
+    if (!r.ok || r.breakdown.servers == 0) continue;
+    fmt::print(
+        "\n{}: `dandori run` took {:.2f} s, of which before the first upload and after "
+        "the last register {:.2f} s\n{}",
+        plans[i].label, r.wall_s, r.wall_s - r.breakdown.observed_s, r.breakdown.text);
   }
   if (seq_zones < o.zones) {
     fmt::print("(zones one at a time: extrapolated from {} zones x {}/{})\n", seq_zones, o.zones,

@@ -201,6 +201,7 @@ void Fleet::MoveCamera(int camera, int64_t at) {
   if (from >= 0 && servers_[from].state == ServerState::kDraining &&
       servers_[from].cameras.empty()) {
     servers_[from].state = ServerState::kDrained;
+    if (servers_[from].timeline.drained < 0) servers_[from].timeline.drained = at;
   }
 }
 
@@ -217,6 +218,7 @@ void Fleet::FinishRestart(int server, int64_t at) {
   if (broken_once) ++s.broken_restarts;
   s.broken = faults_.broken.count(s.id) > 0 || broken_once;
   ++s.restarts_done;
+  if (s.timeline.up < 0) s.timeline.up = at;
   UpdateZoneCapacity(s.zone, at);
 }
 
@@ -253,7 +255,11 @@ Reply Fleet::Drain(const std::string& id, Precondition expect) {
       ScheduleMove(cam, now_ms_ + d);
     }
     if (s->drain_need_ms < 0) s->drain_need_ms = longest;
-    if (s->cameras.empty()) s->state = ServerState::kDrained;
+    if (s->timeline.drain < 0) s->timeline.drain = now_ms_;
+    if (s->cameras.empty()) {
+      s->state = ServerState::kDrained;
+      if (s->timeline.drained < 0) s->timeline.drained = now_ms_;
+    }
     UpdateZoneCapacity(s->zone, now_ms_);
   }
   Reply r = Json(200, StatusJson(*s));
@@ -301,6 +307,7 @@ Reply Fleet::Restart(const std::string& id, const std::string& version, Precondi
     int index = static_cast<int>(s - servers_.data());
     int64_t d = DrawRestartMs(config_, index, s->restarts_done);
     if (s->restart_need_ms < 0) s->restart_need_ms = d;
+    if (s->timeline.restart < 0) s->timeline.restart = now_ms_;
     s->restart_done_at = now_ms_ + d;
     events_.push(Event{now_ms_ + d, 1, index, 0});
     UpdateZoneCapacity(s->zone, now_ms_);
@@ -321,6 +328,7 @@ Reply Fleet::Upload(const std::string& id, const std::string& claimed, const std
     return Error(422, "sha256 mismatch: got " + sha256 + ", expected " + claimed);
   }
   ++s->actions.uploads;
+  if (s->timeline.upload < 0) s->timeline.upload = clock_.NowMs();
   s->artifact_sha256 = sha256;
   s->artifact_bytes = bytes;
   return Json(201, {{"sha256", sha256}, {"bytes", bytes}, {"path", "/opt/camera-server/" + id}});
@@ -349,6 +357,10 @@ Reply Fleet::SetRegistered(const std::string& zone, const std::string& id, bool 
     return Error(503, "registry refused to register " + id + " (fault register_fails)");
   }
   MarkAction(now_ms_, on);
+  if (on && s->timeline.deregister >= 0 && s->timeline.registered < 0) {
+    s->timeline.registered = now_ms_;
+  }
+  if (!on && s->timeline.deregister < 0) s->timeline.deregister = now_ms_;
   if (on) {
     ++s->actions.registers;
     if (!s->registered && (s->state != ServerState::kServing || s->broken)) {

@@ -47,6 +47,13 @@ struct Actions {
 // still N. -1: none (the request applies whatever the revision).
 using Precondition = int64_t;
 
+// When a server's first rollout step of each kind happened (simulated ms; -1: not yet),
+// for the report's per-server timeline: where a deploy's time goes (bench/fleet).
+struct Timeline {
+  int64_t upload = -1, deregister = -1, drain = -1, drained = -1, restart = -1, up = -1,
+          registered = -1;
+};
+
 struct Server {
   std::string id;
   int zone = 0;
@@ -67,6 +74,7 @@ struct Server {
   Actions actions;
   int64_t drain_need_ms = -1;    // longest move delay drawn at its first drain (lower bound)
   int64_t restart_need_ms = -1;  // duration drawn for its first restart
+  Timeline timeline;
   // Revisions (ETag of GET status / GET registry): +1 on every change of the server's
   // state (drain, undrain, restart, restart done) and of its registry entry.
   int64_t revision = 1;

@@ -167,15 +167,35 @@ json Fleet::Report() {
     max_registers = std::max(max_registers, s.actions.registers);
     max_deregisters = std::max(max_deregisters, s.actions.deregisters);
     stale += s.actions.stale;
-    per_server[s.id] = {
-        {"state", StateName(s.state)},      {"version", s.version},
-        {"registered", s.registered},       {"broken", s.broken},
-        {"cameras", s.cameras.size()},      {"drain_requests", s.actions.drain_requests},
-        {"drains", s.actions.drains},       {"restarts", s.actions.restarts},
-        {"undrains", s.actions.undrains},   {"previous_version", s.previous_version},
-        {"registers", s.actions.registers}, {"deregisters", s.actions.deregisters},
-        {"uploads", s.actions.uploads},     {"rejected", s.actions.rejected},
-        {"stale", s.actions.stale}};
+    per_server[s.id] = {{"state", StateName(s.state)},
+                        {"version", s.version},
+                        {"registered", s.registered},
+                        {"broken", s.broken},
+                        {"cameras", s.cameras.size()},
+                        {"drain_requests", s.actions.drain_requests},
+                        {"drains", s.actions.drains},
+                        {"restarts", s.actions.restarts},
+                        {"undrains", s.actions.undrains},
+                        {"previous_version", s.previous_version},
+                        {"registers", s.actions.registers},
+                        {"deregisters", s.actions.deregisters},
+                        {"uploads", s.actions.uploads},
+                        {"rejected", s.actions.rejected},
+                        {"stale", s.actions.stale},
+                        {"drain_need_s", s.drain_need_ms / 1000.0},
+                        {"restart_need_s", s.restart_need_ms / 1000.0}};
+    const Timeline& t = s.timeline;
+    json tl = json::object();
+    for (auto [name, at] : {std::pair<const char*, int64_t>{"upload", t.upload},
+                            {"deregister", t.deregister},
+                            {"drain", t.drain},
+                            {"drained", t.drained},
+                            {"restart", t.restart},
+                            {"up", t.up},
+                            {"registered", t.registered}}) {
+      if (at >= 0) tl[name] = at / 1000.0;
+    }
+    per_server[s.id]["timeline_s"] = tl;  // simulated seconds since the simulator started
   }
   report["versions"] = versions;
   report["max_drain_requests_per_server"] = max_drains;

@@ -79,7 +79,7 @@ Result<SubprocessOptions> BuildOptions(const OperatorContext& ctx) {
     return Status::Permanent(fmt::format("exec: working directory '{}' does not exist", o.cwd));
   }
   const std::string base =
-      fmt::format("{}/exec.{}", ctx.scratch_dir.empty() ? "." : ctx.scratch_dir, ctx.attempt);
+      fmt::format("{}/exec.{}", ctx.scratch_dir.empty() ? "." : ctx.Scratch(), ctx.attempt);
   o.stdout_path = base + ".stdout";
   o.stderr_path = base + ".stderr";
   // A rescued attempt with the same number starts its logs afresh.

@@ -51,7 +51,7 @@ Status CopyWithArgv(OperatorContext& ctx, const std::vector<std::string>& argv) 
   SubprocessOptions opts;
   opts.argv = argv;
   opts.cancel = ctx.cancel;
-  opts.stderr_path = ctx.scratch_dir.empty() ? "" : ctx.scratch_dir + "/distribute.stderr";
+  opts.stderr_path = ctx.scratch_dir.empty() ? "" : ctx.Scratch() + "/distribute.stderr";
   auto r = RunSubprocess(opts);
   if (!r.ok()) return Status::Permanent("copy command: " + r.status().message());
   if (r->cancelled) return Status::Cancelled("copy cancelled");

@@ -52,7 +52,7 @@ struct Harness {
     OperatorContext ctx;
     ctx.args = *bound;
     ctx.workdir = dir.string();
-    ctx.scratch_dir = dir.string();
+    ctx.scratch_dir = (dir / "scratch").string();  // as the engine: named, made on use
     ctx.cancel = &cancel;
     return ctx;
   }

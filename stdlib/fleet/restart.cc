@@ -57,7 +57,7 @@ Status RunArgv(OperatorContext& ctx, const std::vector<std::string>& argv, int64
   opts.argv = argv;
   opts.timeout_ms = wait;
   opts.cancel = ctx.cancel;
-  opts.stderr_path = ctx.scratch_dir.empty() ? "" : ctx.scratch_dir + "/restart.stderr";
+  opts.stderr_path = ctx.scratch_dir.empty() ? "" : ctx.Scratch() + "/restart.stderr";
   auto r = RunSubprocess(opts);
   if (!r.ok()) return Status::Permanent("restart command: " + r.status().message());
   if (r->cancelled) return Status::Cancelled("restart cancelled");

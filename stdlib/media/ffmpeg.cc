@@ -74,7 +74,7 @@ Result<SubprocessResult> RunFfmpeg(OperatorContext& ctx, const FfmpegJob& job) {
             "-progress",
             "pipe:1"};
   o.argv.insert(o.argv.end(), job.args.begin(), job.args.end());
-  o.stderr_path = (std::filesystem::path(ctx.scratch_dir.empty() ? "/tmp" : ctx.scratch_dir) /
+  o.stderr_path = (std::filesystem::path(ctx.scratch_dir.empty() ? "/tmp" : ctx.Scratch()) /
                    (job.log_name + ".log"))
                       .string();
   o.cancel = ctx.cancel;

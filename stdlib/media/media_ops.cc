@@ -31,7 +31,7 @@ std::string StringArg(const OperatorContext& ctx, std::string_view name, std::st
 }
 
 std::string ScratchPath(const OperatorContext& ctx, const std::string& name) {
-  return (std::filesystem::path(ctx.scratch_dir) / name).string();
+  return (std::filesystem::path(ctx.Scratch()) / name).string();
 }
 
 std::string SafeName(const std::string& name) {

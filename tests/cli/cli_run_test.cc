@@ -51,12 +51,20 @@ TEST_CASE("a failed task names its stage's place in the .flow source") {
 
 TEST_CASE("two stores in one folder keep their scratch folders apart") {
   TempDir dir("dandori-clirun-scratch");
-  std::ofstream(dir.path / "nap.flow") << "workflow nap() {\n  stage a = sleep(duration: 1ms)\n}\n";
-  REQUIRE(Dandori({"run", "nap.flow", "--store", "a.db"}, dir.path).code == 0);
-  REQUIRE(Dandori({"run", "nap.flow", "--store", "b.db"}, dir.path).code == 0);
-  REQUIRE(Dandori({"run", "nap.flow"}, dir.path).code == 0);
+  // exec writes its output under the attempt's scratch folder, so it makes one.
+  std::ofstream(dir.path / "say.flow") << "workflow say() {\n  stage a = exec([\"true\"])\n}\n";
+  REQUIRE(Dandori({"run", "say.flow", "--store", "a.db"}, dir.path).code == 0);
+  REQUIRE(Dandori({"run", "say.flow", "--store", "b.db"}, dir.path).code == 0);
+  REQUIRE(Dandori({"run", "say.flow"}, dir.path).code == 0);
   CHECK(fs::is_directory(dir.path / "scratch/a/1/s0/1"));
   CHECK(fs::is_directory(dir.path / "scratch/b/1/s0/1"));
   CHECK(fs::is_directory(dir.path / ".dandori/scratch/state/1/s0/1"));
   CHECK(!fs::exists(dir.path / ".dandori/scratch/1"));
+}
+
+TEST_CASE("an attempt that never writes a file makes no scratch folder") {
+  TempDir dir("dandori-clirun-lazy");
+  std::ofstream(dir.path / "nap.flow") << "workflow nap() {\n  stage a = sleep(duration: 1ms)\n}\n";
+  REQUIRE(Dandori({"run", "nap.flow"}, dir.path).code == 0);
+  CHECK(!fs::exists(dir.path / ".dandori/scratch/state/1/s0"));
 }
