@@ -81,6 +81,40 @@ TEST_CASE("broken restarts stop their zone over budget while other zones finish"
   CHECK(r["cameras_dropped"] == 0);
 }
 
+TEST_CASE("a workflow-level tolerate lets a deploy succeed with one broken server, reported") {
+  camfleet::Faults f;
+  SECTION("one broken server: the job succeeds and names it") {
+    REQUIRE(f.AddFromFlag("broken", "z02-s003").empty());
+    Deploy d(f);
+    CHECK(d.Run("deploy_tolerant") == 0);
+    json r = d.Report();
+    CHECK(r["versions"]["2.0"] == 14);
+    for (int z = 1; z <= 3; ++z) {  // its zone went on past it
+      CHECK(r["per_server"][fmt::format("z{:02}-s005", z)]["version"] == "2.0");
+    }
+    auto& broken = r["per_server"]["z02-s003"];
+    CHECK(broken["restarts"].get<int>() >= 2);  // the group restarted again
+    CHECK(broken["version"] == "1.0");
+    CHECK(r["cameras_dropped"] == 0);
+    std::string out = d.Output();
+    CHECK(out.find("succeeded with") != std::string::npos);
+    CHECK(out.find("z02-s003") != std::string::npos);
+  }
+  SECTION("two broken servers: the second is over the budget and fails the job") {
+    REQUIRE(f.AddFromFlag("broken", "z01-s002,z03-s004").empty());
+    Deploy d(f);
+    CHECK(d.Run("deploy_tolerant") == 1);
+    CHECK(d.Output().find("tolerated") != std::string::npos);
+  }
+  SECTION("--param broken=2 (a bound tolerate): both are tolerated") {
+    REQUIRE(f.AddFromFlag("broken", "z01-s002,z03-s004").empty());
+    Deploy d(f);
+    d.params = {"broken=2"};
+    CHECK(d.Run("deploy_tolerant") == 0);
+    CHECK(d.Report()["versions"]["2.0"] == 13);
+  }
+}
+
 // 2 zones of 10 for deploy_window_floor: its keep 80% serving allows 2 of 10 out at most.
 camfleet::Config WindowFloorFleet() {
   camfleet::Config c = TestFleet();
