@@ -200,10 +200,33 @@ void PrintStatus(const engine::JobStatus& s, bool json) {
   }
 }
 
+namespace {
+
+// Every failed task by name (its error names the .flow location), the first 10.
+void PrintFailed(const std::vector<engine::TaskRow>& failed, long long id) {
+  for (size_t i = 0; i < failed.size() && i < 10; ++i) {
+    const engine::TaskRow& t = failed[i];
+    std::printf("  failed %s (attempt %d): %s\n", ShownName(t.label, t.key).c_str(), t.attempts,
+                t.error.c_str());
+  }
+  if (failed.size() > 10) {
+    std::printf("  ... and %zu more failed (dandori status %lld)\n", failed.size() - 10, id);
+  }
+}
+
+}  // namespace
+
 int PrintEnd(const engine::JobInfo& j, const std::vector<engine::TaskRow>* failed) {
   auto id = static_cast<long long>(j.id);
   switch (j.state) {
     case engine::JobState::kSucceeded:
+      if (failed && !failed->empty()) {  // failures a `tolerate` allowed, or a group retried
+        std::printf(
+            "job %lld succeeded with %zu failed task%s (tolerated, or retried in a group)\n", id,
+            failed->size(), failed->size() == 1 ? "" : "s");
+        PrintFailed(*failed, id);
+        return 0;
+      }
       std::printf("job %lld succeeded\n", id);
       return 0;
     case engine::JobState::kCancelled:
@@ -211,16 +234,7 @@ int PrintEnd(const engine::JobInfo& j, const std::vector<engine::TaskRow>* faile
       return 1;
     case engine::JobState::kFailed:
       std::printf("job %lld failed: %s\n", id, j.error.c_str());
-      if (failed) {  // every failed task by name (its error names the .flow location)
-        for (size_t i = 0; i < failed->size() && i < 10; ++i) {
-          const engine::TaskRow& t = (*failed)[i];
-          std::printf("  failed %s (attempt %d): %s\n", ShownName(t.label, t.key).c_str(),
-                      t.attempts, t.error.c_str());
-        }
-        if (failed->size() > 10) {
-          std::printf("  ... and %zu more failed (dandori status %lld)\n", failed->size() - 10, id);
-        }
-      }
+      if (failed) PrintFailed(*failed, id);
       std::printf(
           "  see: dandori logs %lld; dandori events %lld; run again the failed tasks: "
           "dandori retry %lld\n",

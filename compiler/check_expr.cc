@@ -92,7 +92,12 @@ TypePtr Checker::CheckExpr(Expr& e, const Scope& s, int depth) {
       t = Type::Percent();
       break;
     case ExprKind::kEnv:
-      t = Type::String();
+      if (s.policy) {
+        d_.Error(e.loc, "E064", fmt::format("'env.{}' cannot be used in a policy", e.text),
+                 {"a policy is bound once, when the job starts, from parameters and constants "
+                  "only; pass the value as a parameter"});
+      }
+      t = s.policy ? Type::Any() : Type::String();
       break;
     case ExprKind::kInterp:
       for (ExprPtr& part : e.items) CheckExpr(*part, s, depth + 1);

@@ -66,6 +66,13 @@ TypePtr Checker::CheckName(Expr& e, const Scope& s, bool all) {
     p_.refs[&e] = {RefKind::kError, -1};
     return ErrorRecordType();
   }
+  if (s.policy && (loop_vars_.count(name) || stage_names_.count(name))) {
+    d_.Error(e.loc, "E064",
+             fmt::format("'{}' is a {} and cannot be used in a policy", name,
+                         stage_names_.count(name) ? "stage" : "loop variable"),
+             {"a policy is bound once, when the job starts, from parameters and constants only"});
+    return Type::Any();
+  }
   if (auto it = loop_vars_.find(name); it != loop_vars_.end() && !s.consts_only) {
     const Stmt& ls = *p_.nodes[it->second].stmt;
     d_.Error(e.loc, "E022", fmt::format("loop variable '{}' is used outside its block", name),

@@ -1,6 +1,9 @@
 // Policies (retry / backoff / timeout / heartbeat / tolerate / pool) of stages, groups,
 // loops, `defaults` and the workflow: where each item is allowed, the ranges of counts
-// and durations, retry classes against what the operator can raise.
+// and durations, retry classes against what the operator can raise. A value is a
+// constant, range-checked here, or an expression over parameters and constants
+// (`timeout drain_timeout`), type-checked here and range-checked by the engine when a
+// job starts (engine/policy_bind.h).
 #include <fmt/format.h>
 
 #include "base/suggest.h"
@@ -59,7 +62,7 @@ bool Allowed(PolicyItem::Kind k, PolicyPlace p) {
     case PolicyPlace::kLoop:
       return k == PK::kTimeout || k == PK::kTolerate;
     case PolicyPlace::kWorkflow:
-      return k == PK::kTimeout;
+      return k == PK::kTimeout || k == PK::kTolerate;
   }
   return false;
 }
@@ -68,10 +71,22 @@ bool Allowed(PolicyItem::Kind k, PolicyPlace p) {
 
 std::optional<int64_t> Checker::PolicyDuration(const Expr* e, std::string_view what) {
   if (!e) return std::nullopt;
-  CheckExpr(const_cast<Expr&>(*e), Scope{});
+  Scope scope;
+  scope.policy = true;
+  TypePtr t = CheckExpr(const_cast<Expr&>(*e), scope);
   auto v = FoldExpr(*e);
-  if (!v || v->kind() != Value::Kind::kDuration) {
-    d_.Error(e->loc, "E054", fmt::format("{} must be a constant duration such as 30s or 1h", what));
+  if (!v) {  // bound when the job starts
+    if (!IsAnyT(t) && t->kind != Type::Kind::kDuration) {
+      d_.Error(e->loc, "E054",
+               fmt::format("{} must be a duration such as 30s or a duration parameter, got {}",
+                           what, t->ToString()));
+    }
+    return std::nullopt;
+  }
+  if (v->kind() != Value::Kind::kDuration) {
+    d_.Error(e->loc, "E054",
+             fmt::format("{} must be a duration such as 30s or a duration parameter{}", what,
+                         IsAnyT(t) ? "" : ", got " + t->ToString()));
     return std::nullopt;
   }
   int64_t ms = v->duration_ms();
@@ -85,6 +100,60 @@ std::optional<int64_t> Checker::PolicyDuration(const Expr* e, std::string_view w
     return std::nullopt;
   }
   return ms;
+}
+
+void Checker::CheckRetryCount(const PolicyItem& it, PolicyPlace place, const Policy& policy,
+                              const OperatorSignature* sig) {
+  if (!it.value) return;
+  Scope scope;
+  scope.policy = true;
+  TypePtr t = CheckExpr(*it.value, scope);
+  auto v = FoldExpr(*it.value);
+  if (!v) {  // bound when the job starts
+    if (!IsAnyT(t) && t->kind != Type::Kind::kInt) {
+      d_.Error(it.value->loc, "E053",
+               fmt::format("'retry' needs a whole number of retries (or an int parameter), got {}",
+                           t->ToString()));
+    }
+    return;
+  }
+  if (v->kind() != Value::Kind::kInt) {
+    d_.Error(it.loc, "E053", "'retry' needs a whole number of retries (or an int parameter)");
+  } else if (v->as_int() < 0 || v->as_int() > kMaxRetries) {
+    d_.Error(it.value->loc, "E053",
+             fmt::format("'retry {}' is out of range: use 0 to {}", v->as_int(), kMaxRetries));
+  } else if (place == PolicyPlace::kStage && sig && v->as_int() > 0 &&
+             !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout) &&
+             !CanTimeOut(policy)) {
+    // A timeout or heartbeat makes any operator fail with a retryable timeout.
+    d_.Warning(it.loc, "W003",
+               fmt::format("'retry' has no effect: {} never raises a retryable (transient "
+                           "or timeout) error and the stage has no timeout or heartbeat",
+                           sig->name));
+  }
+}
+
+// `tolerate N|P%` of a fan-out (header or policy) or `tolerate N` of a workflow.
+void Checker::CheckTolerate(Expr& e, bool count_only) {
+  Scope scope;
+  scope.policy = true;
+  TypePtr t = CheckExpr(e, scope);
+  const char* want = count_only
+                         ? "a workflow's 'tolerate' must be a count of at least 0 (failed items "
+                           "across the run)"
+                         : "'tolerate' must be a count of at least 0, or a percentage in [0%, "
+                           "100%]";
+  auto v = FoldExpr(e);
+  if (!v) {  // bound when the job starts
+    bool ok = IsAnyT(t) || t->kind == Type::Kind::kInt ||
+              (!count_only && t->kind == Type::Kind::kPercent);
+    if (!ok) d_.Error(e.loc, "E052", fmt::format("{}, got {}", want, t->ToString()));
+    return;
+  }
+  bool ok = (v->kind() == Value::Kind::kInt && v->as_int() >= 0 && v->as_int() <= 1000000) ||
+            (!count_only && v->kind() == Value::Kind::kPercent && v->percent() >= 0 &&
+             v->percent() <= 100);
+  if (!ok) d_.Error(e.loc, "E052", want);
 }
 
 bool Checker::CanTimeOut(const Policy& stage) const {
@@ -111,27 +180,9 @@ void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const Operato
       continue;
     }
     seen[k] = true;
-    if (it.value && (it.kind == PK::kRetry || it.kind == PK::kTolerate)) {
-      CheckExpr(*it.value, Scope{});
-    }
     switch (it.kind) {
       case PK::kRetry: {
-        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
-        if (!v || v->kind() != Value::Kind::kInt) {
-          d_.Error(it.loc, "E053", "'retry' needs a constant whole number of retries");
-        } else if (v->as_int() < 0 || v->as_int() > kMaxRetries) {
-          d_.Error(
-              it.value->loc, "E053",
-              fmt::format("'retry {}' is out of range: use 0 to {}", v->as_int(), kMaxRetries));
-        } else if (place == PolicyPlace::kStage && sig && v->as_int() > 0 &&
-                   !Raises(*sig, Code::kTransient) && !Raises(*sig, Code::kTimeout) &&
-                   !CanTimeOut(policy)) {
-          // A timeout or heartbeat makes any operator fail with a retryable timeout.
-          d_.Warning(it.loc, "W003",
-                     fmt::format("'retry' has no effect: {} never raises a retryable (transient "
-                                 "or timeout) error and the stage has no timeout or heartbeat",
-                                 sig->name));
-        }
+        CheckRetryCount(it, place, policy, sig);
         auto lo = PolicyDuration(it.backoff_min.get(), "the backoff minimum");
         auto hi = PolicyDuration(it.backoff_max.get(), "the backoff maximum");
         if (lo && hi && *lo > *hi) {
@@ -161,18 +212,9 @@ void Checker::CheckPolicy(const Policy& policy, PolicyPlace place, const Operato
       case PK::kHeartbeat:
         heartbeat = PolicyDuration(it.value.get(), "'heartbeat'");
         break;
-      case PK::kTolerate: {
-        auto v = it.value ? FoldExpr(*it.value) : std::nullopt;
-        bool ok =
-            v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 0) ||
-                  (v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() <= 100));
-        if (!ok) {
-          d_.Error(it.value ? it.value->loc : it.loc, "E052",
-                   "'tolerate' must be a constant count of at least 0, or a percentage in [0%, "
-                   "100%]");
-        }
+      case PK::kTolerate:
+        if (it.value) CheckTolerate(*it.value, place == PolicyPlace::kWorkflow);
         break;
-      }
       case PK::kPool:
         if (it.pool.empty()) d_.Error(it.loc, "E057", "'pool' needs a name");
         break;

@@ -233,8 +233,7 @@ void Checker::CheckLoopHeader(int n, const Scope& s) {
       d_.Error(st.items->loc, "E033", fmt::format("{} needs a list, got {}", kw, t->ToString()));
     }
   }
-  for (Expr* e :
-       {st.parallel.get(), st.batch.get(), st.window.get(), st.keep.get(), st.tolerate.get()}) {
+  for (Expr* e : {st.parallel.get(), st.batch.get(), st.window.get(), st.keep.get()}) {
     if (e) CheckExpr(*e, s);
   }
   if (st.parallel) {
@@ -273,16 +272,7 @@ void Checker::CheckLoopHeader(int n, const Scope& s) {
     }
   }
   if (st.keep) CheckKeep(st);
-  if (st.tolerate) {
-    auto v = FoldExpr(*st.tolerate);
-    bool ok =
-        v && ((v->kind() == Value::Kind::kInt && v->as_int() >= 0 && v->as_int() <= 1000000) ||
-              (v->kind() == Value::Kind::kPercent && v->percent() >= 0 && v->percent() <= 100));
-    if (!ok) {
-      d_.Error(st.tolerate->loc, "E052",
-               "'tolerate' must be a constant count of at least 0, or a percentage in [0%, 100%]");
-    }
-  }
+  if (st.tolerate) CheckTolerate(*st.tolerate, false);
 }
 
 // `keep N|P% serving`: a floor below the item count. Against a window (or batch) in

@@ -45,6 +45,7 @@ struct Scope {
   Root root = Root::kBody;
   bool consts_only = false;      // const declarations
   int params_visible = 1 << 30;  // parameter defaults see only earlier parameters
+  bool policy = false;           // a policy value: bound at job start, params and consts only
 };
 
 enum class PolicyPlace { kStage, kDefaults, kGroup, kLoop, kWorkflow };
@@ -85,6 +86,9 @@ class Checker {
   void CheckPolicy(const Policy& policy, PolicyPlace place, const OperatorSignature* sig);
   bool CanTimeOut(const Policy& stage) const;
   std::optional<int64_t> PolicyDuration(const Expr* e, std::string_view what);
+  void CheckRetryCount(const PolicyItem& it, PolicyPlace place, const Policy& policy,
+                       const OperatorSignature* sig);
+  void CheckTolerate(Expr& e, bool count_only);
 
   // check_names.cc
   TypePtr CheckName(Expr& e, const Scope& s, bool all);

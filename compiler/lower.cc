@@ -1,5 +1,6 @@
 #include "compiler/lower.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/sha256.h"
@@ -49,7 +50,10 @@ class Lowerer {
   void FillNode(int n);
   void FillBlock(int n, v1::State* begin, v1::State* end);
   void ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::string* pool);
-  int64_t Ms(const Expr* e) const;
+  void SetCount(v1::PolicyField f, const Expr* e, int64_t fallback, const Loc& at, v1::Policy* out);
+  void SetMs(v1::PolicyField f, const Expr* e, int64_t fallback, const Loc& at, v1::Policy* out);
+  void Bind(v1::PolicyField f, const Expr& e, const Loc& at, v1::Policy* out);
+  void Need(uint32_t format) { format_ = std::max(format_, format); }
   int Completion(int n) const { return end_[n] >= 0 ? end_[n] : state_[n]; }
   void NoteType(const Type& t);
 
@@ -62,7 +66,9 @@ class Lowerer {
   ExprEmitter emit_;
   int next_ = 0;
   std::set<std::string> types_;
-  bool uses_format_3_ = false;  // a rolling window or keep: older engines must refuse it
+  // The oldest format that says what this table means: 3 for a rolling window or keep,
+  // 4 for a policy bound from parameters or a workflow's tolerate.
+  uint32_t format_ = v1::kOldestTableFormatVersion;
 };
 
 void Lowerer::Number(const std::vector<int>& body) {
@@ -75,10 +81,56 @@ void Lowerer::Number(const std::vector<int>& body) {
   }
 }
 
-int64_t Lowerer::Ms(const Expr* e) const {
-  if (!e) return 0;
-  auto v = emit_.FoldValue(*e);
-  return v && v->kind() == Value::Kind::kDuration ? v->duration_ms() : 0;
+// A policy field: the constant when the expression folds, else a binding the engine
+// evaluates from the job's parameters when the job starts (format 4). Setting a field
+// drops an earlier binding of it (a stage's own `timeout 5m` over `defaults`).
+void Lowerer::Bind(v1::PolicyField f, const Expr& e, const Loc& at, v1::Policy* out) {
+  v1::PolicyBinding* b = out->add_bound();
+  b->set_field(f);
+  emit_.Emit(e, b->mutable_value());
+  SetLoc(at, b->mutable_loc());
+  Need(4);
+}
+
+static void DropBinding(v1::PolicyField f, v1::Policy* out) {
+  auto* bound = out->mutable_bound();
+  for (int i = bound->size() - 1; i >= 0; --i) {
+    if (bound->Get(i).field() == f) bound->DeleteSubrange(i, 1);
+  }
+}
+
+void Lowerer::SetCount(v1::PolicyField f, const Expr* e, int64_t fallback, const Loc& at,
+                       v1::Policy* out) {
+  DropBinding(f, out);
+  auto v = e ? emit_.FoldValue(*e) : std::nullopt;
+  int64_t value = v && v->kind() == Value::Kind::kInt ? v->as_int() : e && !v ? 0 : fallback;
+  if (e && !v) Bind(f, *e, at, out);
+  if (f == v1::POLICY_RETRIES) out->set_retries(static_cast<int32_t>(value));
+  if (f == v1::POLICY_TOLERATE) out->set_tolerate(static_cast<int32_t>(value));
+}
+
+void Lowerer::SetMs(v1::PolicyField f, const Expr* e, int64_t fallback, const Loc& at,
+                    v1::Policy* out) {
+  DropBinding(f, out);
+  auto v = e ? emit_.FoldValue(*e) : std::nullopt;
+  int64_t ms = !e ? fallback : v && v->kind() == Value::Kind::kDuration ? v->duration_ms() : 0;
+  if (e && !v) Bind(f, *e, at, out);
+  switch (f) {
+    case v1::POLICY_BACKOFF_MIN:
+      out->set_backoff_min_ms(ms);
+      break;
+    case v1::POLICY_BACKOFF_MAX:
+      out->set_backoff_max_ms(ms);
+      break;
+    case v1::POLICY_TIMEOUT:
+      out->set_timeout_ms(ms);
+      break;
+    case v1::POLICY_HEARTBEAT:
+      out->set_heartbeat_ms(ms);
+      break;
+    default:
+      break;
+  }
 }
 
 void Lowerer::ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::string* pool) {
@@ -86,11 +138,9 @@ void Lowerer::ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::
   for (const PolicyItem& it : p->items) {
     switch (it.kind) {
       case PolicyItem::Kind::kRetry: {
-        auto v = it.value ? emit_.FoldValue(*it.value) : std::nullopt;
-        out->set_retries(v && v->kind() == Value::Kind::kInt ? static_cast<int32_t>(v->as_int())
-                                                             : 0);
-        out->set_backoff_min_ms(it.backoff_min ? Ms(it.backoff_min.get()) : kDefaultBackoffMinMs);
-        out->set_backoff_max_ms(it.backoff_max ? Ms(it.backoff_max.get()) : kDefaultBackoffMaxMs);
+        SetCount(v1::POLICY_RETRIES, it.value.get(), 0, it.loc, out);
+        SetMs(v1::POLICY_BACKOFF_MIN, it.backoff_min.get(), kDefaultBackoffMinMs, it.loc, out);
+        SetMs(v1::POLICY_BACKOFF_MAX, it.backoff_max.get(), kDefaultBackoffMaxMs, it.loc, out);
         out->set_jitter(it.jitter);
         out->clear_retry_on();
         for (const Ident& c : it.on) {
@@ -98,14 +148,16 @@ void Lowerer::ApplyPolicy(const std::optional<Policy>& p, v1::Policy* out, std::
           if (c.name == "timeout") out->add_retry_on(v1::TIMEOUT);
           if (c.name == "lost") out->add_retry_on(v1::LOST);
         }
-        if (!it.on.empty() && out->retry_on_size() == 0) out->set_retries(0);
+        if (!it.on.empty() && out->retry_on_size() == 0) {
+          SetCount(v1::POLICY_RETRIES, nullptr, 0, it.loc, out);  // nothing retryable
+        }
         break;
       }
       case PolicyItem::Kind::kTimeout:
-        out->set_timeout_ms(Ms(it.value.get()));
+        SetMs(v1::POLICY_TIMEOUT, it.value.get(), 0, it.loc, out);
         break;
       case PolicyItem::Kind::kHeartbeat:
-        out->set_heartbeat_ms(Ms(it.value.get()));
+        SetMs(v1::POLICY_HEARTBEAT, it.value.get(), 0, it.loc, out);
         break;
       case PolicyItem::Kind::kPool:
         if (pool) *pool = it.pool;
@@ -205,13 +257,13 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
   if (auto v = fold(st.window)) {
     if (v->kind() == Value::Kind::kPercent) b->set_window_percent(v->percent());
     if (v->kind() == Value::Kind::kInt) b->set_window(static_cast<int32_t>(v->as_int()));
-    uses_format_3_ = true;
+    Need(3);
   }
   if (auto v = fold(st.keep)) {
     b->set_has_keep(true);
     if (v->kind() == Value::Kind::kPercent) b->set_keep_percent(v->percent());
     if (v->kind() == Value::Kind::kInt) b->set_keep(static_cast<int32_t>(v->as_int()));
-    uses_format_3_ = true;
+    Need(3);
   }
   const Expr* tol = st.tolerate.get();
   if (st.policy) {
@@ -224,6 +276,8 @@ void Lowerer::FillBlock(int n, v1::State* begin, v1::State* end) {
     b->set_has_tolerate(true);
     if (v->kind() == Value::Kind::kPercent) b->set_tolerate_percent(v->percent());
     if (v->kind() == Value::Kind::kInt) b->set_tolerate(static_cast<int32_t>(v->as_int()));
+  } else if (tol) {
+    Bind(v1::POLICY_TOLERATE, *tol, tol->loc, begin->mutable_policy());  // sets has_tolerate
   }
   b->set_end(end_[n]);
   b->set_begin(state_[n]);
@@ -317,10 +371,17 @@ v1::Table Lowerer::Run() {
     if (i < p_.param_types.size() && p_.param_types[i]) NoteType(*p_.param_types[i]);
   }
   ApplyPolicy(w.policy, t_.mutable_policy(), nullptr);
+  if (w.policy) {
+    for (const PolicyItem& it : w.policy->items) {
+      if (it.kind != PolicyItem::Kind::kTolerate || !it.value) continue;
+      SetCount(v1::POLICY_TOLERATE, it.value.get(), 0, it.loc, t_.mutable_policy());
+      Need(4);  // an older engine would ignore the run's failure budget
+    }
+  }
   for (const std::string& name : types_) t_.add_named_types(name);
   // The oldest format that says what this table means, so an engine that reads only
   // format 2 still runs the tables that need nothing newer and refuses the others.
-  t_.set_format_version(uses_format_3_ ? v1::kTableFormatVersion : v1::kOldestTableFormatVersion);
+  t_.set_format_version(format_);
   return std::move(t_);
 }
 

@@ -179,8 +179,7 @@ workflow w(inventory: path) {
     }
   }
 })");
-  CHECK(t.format_version() == 3);
-  CHECK(t.format_version() == v1::kTableFormatVersion);
+  CHECK(t.format_version() == 3);  // nothing of format 4's: the oldest that says it
   const v1::Block& r = t.states(Find(t, "rolling server", v1::BLOCK_BEGIN)).block();
   CHECK(r.batch() == 0);
   CHECK(r.batch_percent() == 0);
@@ -195,6 +194,35 @@ workflow w(inventory: path) {
   CHECK(v1::VerifyTable(t).empty());
   v1::Table old = t;
   old.set_format_version(2);  // window / keep need format 3
+  CHECK_FALSE(v1::VerifyTable(old).empty());
+}
+
+TEST_CASE("policies from parameters: bindings, a stage's own item wins, format 4") {
+  v1::Table t = CompileOk(R"(workflow w(limit: duration = 30s, n: int = 2) {
+  defaults { retry n backoff limit..(limit * 4); timeout limit * 2 }
+  stage a = sleep(1s)
+  stage b = sleep(1s) { timeout 5m }
+} { tolerate n })");
+  CHECK(t.format_version() == 4);
+  auto fields = [](const v1::Policy& p) {
+    std::vector<int> out;
+    for (const auto& b : p.bound()) out.push_back(b.field());
+    return out;
+  };
+  const v1::State& a = t.states(Find(t, "a", v1::TASK));
+  CHECK(fields(a.policy()) == std::vector<int>{v1::POLICY_RETRIES, v1::POLICY_BACKOFF_MIN,
+                                               v1::POLICY_BACKOFF_MAX, v1::POLICY_TIMEOUT});
+  CHECK(a.policy().timeout_ms() == 0);  // until the job starts
+  CHECK(a.policy().bound(3).value().source() == "limit * 2");
+  CHECK(a.policy().bound(3).loc().line() == 2);
+  const v1::State& b = t.states(Find(t, "b", v1::TASK));
+  CHECK(fields(b.policy()) ==
+        std::vector<int>{v1::POLICY_RETRIES, v1::POLICY_BACKOFF_MIN, v1::POLICY_BACKOFF_MAX});
+  CHECK(b.policy().timeout_ms() == 300000);
+  CHECK(fields(t.policy()) == std::vector<int>{v1::POLICY_TOLERATE});
+  CHECK(v1::VerifyTable(t).empty());
+  v1::Table old = t;
+  old.set_format_version(3);
   CHECK_FALSE(v1::VerifyTable(old).empty());
 }
 

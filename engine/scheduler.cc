@@ -1,6 +1,7 @@
 // The scheduler's loop: completions -> decisions -> one commit -> launches.
 #include <climits>
 
+#include "engine/loader_bind.h"
 #include "engine/scheduler_impl.h"
 
 namespace dandori::engine {
@@ -56,6 +57,11 @@ Scheduler::Scheduler(std::shared_ptr<const Program> program, Store* store, Runne
   m.pools = pools;
   m.job = job;
   m.params = std::move(params);
+  if (auto bound = BindPolicies(m.prog, m.params); bound.ok()) {
+    m.prog = std::move(*bound);
+  } else {
+    m.bind_failure = bound.status();
+  }
   m.opt = std::move(options);
   m.rng.seed(m.opt.seed ? m.opt.seed : std::random_device{}());
   m.retain = RetainedBlocks(*m.prog);
@@ -154,6 +160,11 @@ Status Scheduler::Impl::Begin() {
   next_lease_renewal = clock->NowMs() + opt.lease_ms / 3;
   AddEvent(stored.empty() ? "job.started" : "job.resumed", "", 0, opt.owner);
   DANDORI_RETURN_IF_ERROR(PollSignals());
+  if (!bind_failure.ok()) {  // the job fails at its start; nothing ran
+    end.SetFailure(bind_failure, "", "");
+    Finish(RunOutcome::kFailed);
+    return Status::Ok();
+  }
   int64_t wf_timeout = prog->table.policy().timeout_ms();
   if (wf_timeout > 0) timers.Push(clock->NowMs() + wf_timeout, TimerKind::kWorkflowTimeout, 0);
   root = MakeInst(nullptr, nullptr, -1, 0, Value(), "");

@@ -155,10 +155,10 @@ void Scheduler::Impl::Pump(BlockRun* run) {
     }
     return;
   }
-  bool over = run->has_budget && run->failed > run->budget;
+  bool over = run->has_budget && run->failed - run->absorbed > run->budget;
   if (over) {
     std::string msg = std::to_string(run->failed) + " of " + std::to_string(run->items.size()) +
-                      " items failed (" + std::to_string(run->budget) +
+                      " items failed (" + std::to_string(run->budget + run->absorbed) +
                       " tolerated); first: " + run->error_name + ": " + run->error.message();
     SlotDone(owner, slot, SlotState::kFailed, Value(), Status(run->error.code(), msg),
              run->error_stage, run->error_loc);
@@ -211,11 +211,34 @@ void Scheduler::Impl::BlockBodyDone(Inst* inst) {
   if (ps.block.kind() == v1::GROUP && inst->failed) {
     run->ok = 0;  // the last attempt decides
   }
-  if (run->has_budget && run->failed > run->budget && ps.block.kind() != v1::FANOUT) {
+  if (inst->failed && ps.block.kind() != v1::GROUP) TolerateItem(run, inst);
+  if (run->has_budget && run->failed - run->absorbed > run->budget &&
+      ps.block.kind() != v1::FANOUT) {
     run->aborted = true;
   }
   if (!run->retain && ps.block.kind() != v1::GROUP) run->insts[inst->item].reset();
   Pump(run);
+}
+
+// A failed item within the failure budget: the block's own `tolerate`, else one of
+// the workflow's (`} { tolerate N }`, a run-wide count), so a fan-out's failure stays
+// the item's and the block goes on. Either way it is reported, by name (item.tolerated).
+void Scheduler::Impl::TolerateItem(BlockRun* run, Inst* inst) {
+  const ProgramState& ps = prog->states[run->state];
+  std::string what = TaskLabel(inst->error_stage, inst->label) + ": " + inst->error.message();
+  if (run->failed - run->absorbed <= run->budget) {
+    AddEvent("item.tolerated", ps.name + run->owner->path, run->failed,
+             what + " (" + std::to_string(run->failed - run->absorbed) + " of " +
+                 std::to_string(run->budget) + " tolerated by " + ps.name + ")");
+    return;
+  }
+  int64_t run_budget = prog->table.policy().tolerate();
+  if (run_tolerated >= run_budget || signals.cancelling || run->timed_out) return;
+  run_tolerated += 1;
+  run->absorbed += 1;
+  AddEvent("item.tolerated", ps.name + run->owner->path, run->failed,
+           what + " (" + std::to_string(run_tolerated) + " of " + std::to_string(run_budget) +
+               " tolerated by the workflow)");
 }
 
 void Scheduler::Impl::BlockTimeout(uint64_t id) {

@@ -79,6 +79,7 @@ struct BlockRun {
   int running = 0, ok = 0, failed = 0;
   int64_t budget = 0;  // failures tolerated
   bool has_budget = false;
+  int absorbed = 0;  // failures over `budget` that the workflow's `tolerate` took
   bool aborted = false;
   bool retain = false;  // keep finished instances (a name[*] reads them)
   int group_attempt = 0;
@@ -213,6 +214,7 @@ struct Scheduler::Impl {
   PoolSet* pools;
   int64_t job;
   Value params;
+  Status bind_failure;  // a policy bound from the parameters is bad (loader_bind.h)
   SchedulerOptions opt;
   std::mt19937_64 rng;
   std::vector<bool> retain;                         // by BLOCK_BEGIN: a name[*] reads below it
@@ -230,6 +232,7 @@ struct Scheduler::Impl {
   TimerQueue timers;
   Signals signals;
   JobEnd end;
+  int64_t run_tolerated = 0;  // failed items the workflow's `tolerate` took, run-wide
 
   std::vector<StageProgress> progress;  // by state index
   std::vector<int64_t> planned_totals;  // by state index (SetPlannedTotals), may be empty
@@ -277,6 +280,7 @@ struct Scheduler::Impl {
   void CancelInst(Inst* inst);
   // scheduler_blocks.cc
   void StartBlock(Inst* inst, int slot);
+  void TolerateItem(BlockRun* run, Inst* inst);
   void Pump(BlockRun* run);
   void BlockBodyDone(Inst* inst);  // an item's (or attempt's) instance ended
   void GroupRetry(uint64_t id);

@@ -605,9 +605,9 @@ TEST_CASE("loader refuses another format version, naming both") {
   auto p = LoadTable(t, nullptr);
   REQUIRE_FALSE(p.ok());
   CHECK(p.status().message().find("7") != std::string::npos);
-  CHECK(p.status().message().find("versions 2 to 3") != std::string::npos);
+  CHECK(p.status().message().find("versions 2 to 4") != std::string::npos);
   CHECK(p.status().message().find("upgrade dandori") != std::string::npos);
-  t.set_format_version(2);  // format 2 means the same under format 3's engine
+  t.set_format_version(2);  // format 2 means the same under format 4's engine
   CHECK(LoadTable(t, nullptr).ok());
   t.set_format_version(1);  // a .flowc from before the transitions drove the engine
   auto old = LoadTable(t, nullptr);

@@ -22,6 +22,7 @@ class Verifier {
     if (problems_.size() < 20) problems_.push_back(std::move(s));
   }
   void CheckCode(const Code& c, int state, const char* what);
+  void CheckPolicy(const Policy& p, int state);
   void CheckState(const State& s);
   void CheckOk(const State& s);
   void CheckFailure(const State& s);
@@ -157,6 +158,33 @@ bool Verifier::StartsIn(int j, int b) const {
          s.parent() == b;
 }
 
+// Format 4's bound fields: a known field, well-formed code that reads only constants
+// and parameters (a policy is bound when the job starts, before any stage ran).
+void Verifier::CheckPolicy(const Policy& p, int state) {
+  if ((p.bound_size() > 0 || p.tolerate() != 0) && t_.format_version() < 4) {
+    Problem(fmt::format("state {}: a policy bound from parameters in a table of format {}", state,
+                        t_.format_version()));
+  }
+  if (p.tolerate() < 0)
+    Problem(fmt::format("state {}: tolerate {} is negative", state, p.tolerate()));
+  for (const PolicyBinding& b : p.bound()) {
+    if (b.field() == POLICY_FIELD_UNSPECIFIED || !PolicyField_IsValid(b.field())) {
+      Problem(fmt::format("state {}: a policy binding of an unknown field", state));
+    }
+    if (b.value().code_size() == 0)
+      Problem(fmt::format("state {}: an empty policy binding", state));
+    CheckCode(b.value(), state, "policy");
+    for (const Instr& in : b.value().code()) {
+      if (in.op() == OP_VAR || in.op() == OP_STAGE || in.op() == OP_STAGE_ALL ||
+          in.op() == OP_ENV || in.op() == OP_ERROR) {
+        Problem(fmt::format("state {}: a policy binding reads {} (only constants and parameters)",
+                            state, Op_Name(in.op())));
+        break;
+      }
+    }
+  }
+}
+
 void Verifier::CheckState(const State& s) {
   int i = s.index();
   if (s.parent() != -1 && (!In(s.parent()) || t_.states(s.parent()).kind() != BLOCK_BEGIN)) {
@@ -202,6 +230,7 @@ void Verifier::CheckState(const State& s) {
   CheckCode(s.args(), i, "args");
   CheckCode(s.message(), i, "message");
   CheckCode(s.block().items(), i, "items");
+  CheckPolicy(s.policy(), i);
 }
 
 void Verifier::CheckOk(const State& s) {
@@ -310,6 +339,7 @@ std::vector<std::string> Verifier::Run() {
   if (!problems_.empty()) return problems_;
   CheckJoins();
   for (const Param& p : t_.params()) CheckCode(p.default_value(), -1, "parameter default");
+  CheckPolicy(t_.policy(), -1);
   if (!problems_.empty()) return problems_;
   // The edges in compressed form: forward (by source) and reverse (by target).
   std::vector<std::pair<int, int>> edges;

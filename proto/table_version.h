@@ -1,6 +1,7 @@
 // The version of the Table format (proto/dandori/v1/table.proto) and the bounds every
 // Table obeys. The compiler writes the oldest version that expresses the table (format 3
-// only when a rolling block has a `window` or `keep`); the engine reads
+// when a rolling block has a `window` or `keep`, format 4 when a policy field is an
+// expression (Policy.bound) or the workflow has `tolerate`); the engine reads
 // kOldestTableFormatVersion..kTableFormatVersion and refuses others, naming them. Bump
 // kTableFormatVersion on any change an older engine would misread; docs/table.md keeps
 // the history.
@@ -10,7 +11,7 @@
 
 namespace dandori::v1 {
 
-constexpr uint32_t kTableFormatVersion = 3;        // 3: rolling window / keep (Block 14-18)
+constexpr uint32_t kTableFormatVersion = 4;        // 4: policy expressions, workflow tolerate
 constexpr uint32_t kOldestTableFormatVersion = 2;  // 2 means the same under this engine
 constexpr const char* kDandoriVersion = "dandori 0.2.0";
 

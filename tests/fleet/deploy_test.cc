@@ -81,6 +81,50 @@ TEST_CASE("broken restarts stop their zone over budget while other zones finish"
   CHECK(r["cameras_dropped"] == 0);
 }
 
+// A stuck drain fails its item (deploy_tolerant does not park); the zone's sweep puts the
+// server back in service on its old version. A broken server (down on both versions)
+// stays out of service, so its zone's sweep fails too: that is a second failure.
+TEST_CASE("a workflow-level tolerate lets a deploy succeed with one failed server, reported") {
+  camfleet::Faults f;
+  SECTION("one stuck server: the job succeeds and names it") {
+    REQUIRE(f.AddFromFlag("stuck", "z02-s003:5").empty());
+    Deploy d(f);
+    CHECK(d.Run("deploy_tolerant") == 0);
+    json r = d.Report();
+    CHECK(r["versions"]["2.0"] == 14);
+    for (int z = 1; z <= 3; ++z) {  // its zone went on past it
+      CHECK(r["per_server"][fmt::format("z{:02}-s005", z)]["version"] == "2.0");
+    }
+    auto& stuck = r["per_server"]["z02-s003"];
+    CHECK(stuck["version"] == "1.0");
+    CHECK(stuck["restarts"] == 0);
+    CHECK(stuck["registered"] == true);  // the sweep put it back in service
+    CHECK(r["cameras_dropped"] == 0);
+    std::string out = d.Output();
+    CHECK(out.find("succeeded with 1 failed task") != std::string::npos);
+    CHECK(out.find("drain[zone=z02, server=z02-s003]") != std::string::npos);
+  }
+  SECTION("one broken server: out of service, its zone's sweep fails too, over the budget") {
+    REQUIRE(f.AddFromFlag("broken", "z02-s003").empty());
+    Deploy d(f);
+    CHECK(d.Run("deploy_tolerant") == 1);
+    CHECK(d.Report()["versions"]["2.0"] == 14);  // the server's failure itself was tolerated
+    CHECK(d.Output().find("z02-s003 is OUT OF SERVICE") != std::string::npos);
+  }
+  SECTION("two stuck servers under --param broken=2 (a bound tolerate): both tolerated") {
+    REQUIRE(f.AddFromFlag("stuck", "z01-s002:5,z03-s004:5").empty());
+    Deploy d(f);
+    d.params = {"broken=2"};
+    CHECK(d.Run("deploy_tolerant") == 0);
+    CHECK(d.Report()["versions"]["2.0"] == 13);
+  }
+  SECTION("two stuck servers under tolerate 1: the second fails the job") {
+    REQUIRE(f.AddFromFlag("stuck", "z01-s002:5,z03-s004:5").empty());
+    Deploy d(f);
+    CHECK(d.Run("deploy_tolerant") == 1);
+  }
+}
+
 // 2 zones of 10 for deploy_window_floor: its keep 80% serving allows 2 of 10 out at most.
 camfleet::Config WindowFloorFleet() {
   camfleet::Config c = TestFleet();
