@@ -3,7 +3,8 @@
 // only run operators. No poll: the claimer sleeps until a NOTIFY dandori_dispatch (new
 // attempts), an executor's wake-up (a finished attempt) or its next lease renewal. A
 // finished attempt is reported at once when nothing else runs, else when a batch of
-// slots/8 has finished or the first of them waited kReportBatchMs.
+// slots/8 has finished or the first of them waited kReportBatchMs; a report renews the
+// leases and claims into the freed slots in the same transaction (one commit).
 #include <sys/eventfd.h>
 #include <unistd.h>
 
