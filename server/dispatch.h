@@ -39,6 +39,7 @@
 namespace dandori::engine::pg {
 class Conn;
 class ConnPool;
+class Params;
 class PgResult;
 }  // namespace dandori::engine::pg
 
@@ -105,8 +106,7 @@ class Dispatcher {
     Launch launch;
   };
   using Key = std::pair<int64_t, uint64_t>;  // job, the scheduler's attempt id
-  Status Flush(pg::Conn& conn);
-  Status Collect(pg::Conn& conn, std::vector<int64_t>* ready);
+  void Route(const pg::PgResult& done, std::vector<int64_t>* ready) REQUIRES(mu_);
   void Ready(const std::vector<int64_t>& jobs);
 
   std::string engine_;
@@ -117,7 +117,8 @@ class Dispatcher {
   std::map<Key, std::shared_ptr<AttemptLink>> out_ GUARDED_BY(mu_);  // queued, not collected
   std::map<int64_t, std::vector<Completion>> done_ GUARDED_BY(mu_);  // per job, to take
   std::vector<int64_t> forget_ GUARDED_BY(mu_);                      // jobs whose rows go
-  int64_t next_beat_sync_ms_ = 0;                                    // Sync's
+  std::vector<Key> collected_ GUARDED_BY(mu_);  // finished rows read, deleted next round
+  int64_t next_beat_sync_ms_ = 0;               // Sync's
 };
 
 struct DispatchWorkerOptions {
@@ -159,9 +160,13 @@ class DispatchWorker {
   struct Running;
   void ClaimLoop();
   Status Claim(pg::Conn& conn, int free_slots, const std::vector<std::string>& likes, int* claimed);
+  Status ClaimPooled(pg::Conn& conn, int free_slots, const std::vector<std::string>& likes,
+                     int* claimed);
+  pg::Params ClaimParams(int n, const std::vector<std::string>& likes) const;
   void Adopt(const pg::PgResult& claimed);  // claimed rows -> running_, queue_
   void Execute(std::shared_ptr<Running> r);
-  Status ReportAndRenew(pg::Conn& conn);
+  Status ReportAndRenew(pg::Conn& conn, bool claim, const std::vector<std::string>& likes,
+                        int* asked, int* claimed);
   int ReportWaitMs(int64_t now);  // 0: report finished attempts now; else how long to wait
 
   DispatchWorkerOptions opt_;

@@ -84,94 +84,18 @@ void Dispatcher::Ready(const std::vector<int64_t>& jobs) {
   for (int64_t j : once) ready_(j);
 }
 
-Status Dispatcher::Flush(Conn& conn) {
+// One round is one transaction (one round trip, one commit): cancellations, forgotten
+// jobs' rows, the rows collected last round (deleted only now: if an answer is lost,
+// they are collected again and ignored, as no longer outstanding), this round's
+// launches of all jobs (+ NOTIFY dandori_dispatch), and, when `collect`, the finished
+// attempts (read after the deletes, so each is routed once).
+Status Dispatcher::Sync(Conn& conn, bool collect) {
+  std::vector<int64_t> ready;
+  std::vector<int64_t> cancel_jobs, cancel_ids, forget, drop_jobs, drop_ids;
   std::vector<Pending> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    batch.swap(pending_);
-  }
-  if (batch.empty()) return Status::Ok();
-  std::vector<int64_t> jobs, ids, attempts, deadlines;
-  std::vector<std::string> tasks, ops, args, workdirs, scratch, pools;
-  for (const Pending& p : batch) {
-    const Launch& l = p.launch;
-    jobs.push_back(p.job);
-    ids.push_back(static_cast<int64_t>(l.id));
-    tasks.push_back(l.ctx.task_id);
-    attempts.push_back(l.ctx.attempt);
-    ops.push_back(l.op_name);
-    args.push_back(EncodeValue(l.ctx.args));
-    workdirs.push_back(l.ctx.workdir);
-    scratch.push_back(l.ctx.scratch_dir);
-    deadlines.push_back(l.ctx.deadline_ms);
-    pools.push_back(l.pool);
-  }
-  std::vector<Conn::Step> steps;
-  steps.push_back({&sql::kDispatchInsert, Params()
-                                              .Text(engine_)
-                                              .Int(clock_->NowMs())
-                                              .IntArray(jobs)
-                                              .IntArray(ids)
-                                              .TextArray(tasks)
-                                              .IntArray(attempts)
-                                              .TextArray(ops)
-                                              .BytesArray(args)
-                                              .TextArray(workdirs)
-                                              .TextArray(scratch)
-                                              .IntArray(deadlines)
-                                              .TextArray(pools)});
-  steps.push_back({&sql::kDispatchNotify, Params()});
-  std::vector<pg::PgResult> res;
-  Status st = conn.RunTransaction(steps, &res);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!st.ok()) {
-    // Queued again next round (ON CONFLICT keeps a landed row from doubling).
-    pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
-    return st;
-  }
-  for (Pending& p : batch) out_[{p.job, p.launch.id}] = p.launch.link;
-  return Status::Ok();
-}
-
-Status Dispatcher::Collect(Conn& conn, std::vector<int64_t>* ready) {
-  auto done = conn.Run(sql::kDispatchCollect, Params().Text(engine_));
-  if (!done.ok()) return done.status();
-  if (done->rows() == 0) return Status::Ok();
-  std::vector<int64_t> jobs, ids;
-  for (int i = 0; i < done->rows(); ++i) {
-    jobs.push_back(done->Int(i, 0));
-    ids.push_back(done->Int(i, 1));
-  }
-  // Forgotten only now: if this answer is lost, the rows are collected again (and
-  // ignored below: no longer outstanding).
-  DANDORI_RETURN_IF_ERROR(
-      conn.Run(sql::kDispatchDrop, Params().Text(engine_).IntArray(jobs).IntArray(ids)).status());
-  std::lock_guard<std::mutex> lock(mu_);
-  for (int i = 0; i < done->rows(); ++i) {
-    Key key{done->Int(i, 0), static_cast<uint64_t>(done->Int(i, 1))};
-    if (out_.erase(key) == 0) continue;  // already answered (cancelled, or collected before)
-    Code code = static_cast<Code>(done->Int(i, 4));
-    Completion c{key.second, Value()};
-    if (code == Code::kOk) {
-      auto v = DecodeValue(done->Bytes(i, 2));
-      c.result = v.ok() ? Result<Value>(*v) : Result<Value>(v.status());
-    } else {
-      c.result = Status(code, done->Bytes(i, 3));
-    }
-    done_[key.first].push_back(std::move(c));
-    ready->push_back(key.first);
-  }
-  return Status::Ok();
-}
-
-Status Dispatcher::Sync(Conn& conn, bool collect) {
-  std::vector<int64_t> ready;
-  // Cancelled attempts (job cancel, timeout): tell the executor, answer the scheduler.
-  std::vector<int64_t> cancel_jobs, cancel_ids;
-  std::vector<int64_t> forget;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
+    // Cancelled attempts (job cancel, timeout): tell the executor, answer the scheduler.
     for (auto it = out_.begin(); it != out_.end();) {
       if (it->second && it->second->cancel.cancelled()) {
         cancel_jobs.push_back(it->first.first);
@@ -184,23 +108,75 @@ Status Dispatcher::Sync(Conn& conn, bool collect) {
       }
     }
     forget = forget_;
+    for (const Key& k : collected_) {
+      drop_jobs.push_back(k.first);
+      drop_ids.push_back(static_cast<int64_t>(k.second));
+    }
+    batch.swap(pending_);
+    collect = collect && !out_.empty();
   }
-  Status st = Status::Ok();
+  std::vector<Conn::Step> steps;
+  // Lost with a failed round: the executor runs the attempt to its end and its result
+  // is ignored (the scheduler was answered above).
   if (!cancel_jobs.empty()) {
-    st = conn.Run(sql::kDispatchCancel,
-                  Params().Text(engine_).IntArray(cancel_jobs).IntArray(cancel_ids))
-             .status();
-    // Lost: the executor runs the attempt to its end and its result is ignored.
+    steps.push_back(
+        {&sql::kDispatchCancel, Params().Text(engine_).IntArray(cancel_jobs).IntArray(cancel_ids)});
   }
-  if (st.ok() && !forget.empty()) {
-    st = conn.Run(sql::kDispatchForget, Params().Text(engine_).IntArray(forget)).status();
-    if (st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+  if (!forget.empty()) {
+    steps.push_back({&sql::kDispatchForget, Params().Text(engine_).IntArray(forget)});
+  }
+  if (!drop_jobs.empty()) {
+    steps.push_back(
+        {&sql::kDispatchDrop, Params().Text(engine_).IntArray(drop_jobs).IntArray(drop_ids)});
+  }
+  if (!batch.empty()) {
+    std::vector<int64_t> jobs, ids, attempts, deadlines;
+    std::vector<std::string> tasks, ops, args, workdirs, scratch, pools;
+    for (const Pending& p : batch) {
+      const Launch& l = p.launch;
+      jobs.push_back(p.job);
+      ids.push_back(static_cast<int64_t>(l.id));
+      tasks.push_back(l.ctx.task_id);
+      attempts.push_back(l.ctx.attempt);
+      ops.push_back(l.op_name);
+      args.push_back(EncodeValue(l.ctx.args));
+      workdirs.push_back(l.ctx.workdir);
+      scratch.push_back(l.ctx.scratch_dir);
+      deadlines.push_back(l.ctx.deadline_ms);
+      pools.push_back(l.pool);
+    }
+    steps.push_back({&sql::kDispatchInsert, Params()
+                                                .Text(engine_)
+                                                .Int(clock_->NowMs())
+                                                .IntArray(jobs)
+                                                .IntArray(ids)
+                                                .TextArray(tasks)
+                                                .IntArray(attempts)
+                                                .TextArray(ops)
+                                                .BytesArray(args)
+                                                .TextArray(workdirs)
+                                                .TextArray(scratch)
+                                                .IntArray(deadlines)
+                                                .TextArray(pools)});
+    steps.push_back({&sql::kDispatchNotify, Params()});
+  }
+  if (collect) steps.push_back({&sql::kDispatchCollect, Params().Text(engine_)});
+  std::vector<pg::PgResult> res;
+  Status st = steps.empty() ? Status::Ok() : conn.RunTransaction(steps, &res);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!st.ok()) {
+      // Queued again next round (ON CONFLICT keeps a landed row from doubling).
+      pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
+    } else {
       forget_.erase(forget_.begin(), forget_.begin() + static_cast<long>(forget.size()));
+      collected_.erase(collected_.begin(),
+                       collected_.begin() + static_cast<long>(drop_jobs.size()));
+      for (Pending& p : batch) out_[{p.job, p.launch.id}] = p.launch.link;
+      if (collect) Route(res.back(), &ready);
     }
   }
-  if (st.ok()) st = Flush(conn);
-  if (st.ok() && collect && has_remote()) st = Collect(conn, &ready);
   int64_t now = clock_->NowMs();
   if (st.ok() && now >= next_beat_sync_ms_ && has_remote()) {
     next_beat_sync_ms_ = now + 1000;
@@ -220,6 +196,25 @@ Status Dispatcher::Sync(Conn& conn, bool collect) {
   }
   Ready(ready);
   return st;
+}
+
+// Finished attempts read by Sync -> their jobs' completions; each is deleted next round.
+void Dispatcher::Route(const pg::PgResult& done, std::vector<int64_t>* ready) {
+  for (int i = 0; i < done.rows(); ++i) {
+    Key key{done.Int(i, 0), static_cast<uint64_t>(done.Int(i, 1))};
+    collected_.push_back(key);
+    if (out_.erase(key) == 0) continue;  // already answered (cancelled, or collected before)
+    Code code = static_cast<Code>(done.Int(i, 4));
+    Completion c{key.second, Value()};
+    if (code == Code::kOk) {
+      auto v = DecodeValue(done.Bytes(i, 2));
+      c.result = v.ok() ? Result<Value>(*v) : Result<Value>(v.status());
+    } else {
+      c.result = Status(code, done.Bytes(i, 3));
+    }
+    done_[key.first].push_back(std::move(c));
+    ready->push_back(key.first);
+  }
 }
 
 Status Dispatcher::ForgetNow(Conn& conn) {

@@ -51,6 +51,15 @@ inline constexpr Sql kFreeJobs{
     "free_jobs",
     "SELECT id, owner, owner_until_ms FROM dandori.jobs WHERE state = 0 AND (owner = '' OR "
     "owner_until_ms < $2 OR owner <> $1) ORDER BY id LIMIT $3"};
+// Takes the leases of running jobs nobody holds (no owner, or a lease that ran out, with
+// the restart grace of kAcquireJob) in the statement that finds them. $1 engine, $2 now,
+// $3 limit, $4 lease ms.
+inline constexpr Sql kTakeJobs{
+    "take_jobs",
+    "UPDATE dandori.jobs j SET owner = $1, owner_until_ms = $2 + $4 FROM (SELECT id FROM "
+    "dandori.jobs WHERE state = 0 AND (owner = '' OR (owner_until_ms < $2 AND "
+    DANDORI_DB_UP_FOR_A_LEASE("$2", "$4") ")) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) f "
+    "WHERE j.id = f.id RETURNING j.id"};
 // Housekeeping: attempts of engines that no longer drive their job.
 inline constexpr Sql kDispatchOrphans{
     "dispatch_orphans",

@@ -3,7 +3,8 @@
 // only run operators. No poll: the claimer sleeps until a NOTIFY dandori_dispatch (new
 // attempts), an executor's wake-up (a finished attempt) or its next lease renewal. A
 // finished attempt is reported at once when nothing else runs, else when a batch of
-// slots/8 has finished or the first of them waited kReportBatchMs.
+// slots/8 has finished or the first of them waited kReportBatchMs; a report renews the
+// leases and claims into the freed slots in the same transaction (one commit).
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -126,10 +127,14 @@ int DispatchWorker::ReportWaitMs(int64_t now) {
   return static_cast<int>(std::max<int64_t>(0, first_finished_ms_ + kReportBatchMs - now));
 }
 
-// Reports finished attempts (fenced) and renews the leases of the running ones.
-Status DispatchWorker::ReportAndRenew(Conn& conn) {
+// Reports finished attempts (fenced), renews the leases of the running ones and, with
+// `claim`, claims attempts of uncapped pools into every slot free after the report: one
+// transaction, one commit. *asked / *claimed: how many it asked for and got.
+Status DispatchWorker::ReportAndRenew(Conn& conn, bool claim, const std::vector<std::string>& likes,
+                                      int* asked, int* claimed) {
   std::vector<std::shared_ptr<Running>> fin;
   std::vector<int64_t> live_ids, live_fences;
+  *asked = *claimed = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     fin.swap(finished_);
@@ -139,6 +144,9 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
         live_fences.push_back(r->wfence);
       }
     }
+    // Every reported attempt frees its slot (a refused one too).
+    if (claim)
+      *asked = opt_.slots - static_cast<int>(running_.size()) + static_cast<int>(fin.size());
   }
   std::vector<Conn::Step> steps;
   std::vector<int64_t> ids, fences, classes;
@@ -184,11 +192,14 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
   if (!back_ids.empty()) {
     steps.push_back({&sql::kDispatchRelease, Params().IntArray(back_ids).IntArray(back_fences)});
   }
+  size_t renew_at = steps.size();
   if (!live_ids.empty()) {
     steps.push_back(
         {&sql::kDispatchRenew,
          Params().Int(WallMs()).Int(opt_.lease_ms).IntArray(live_ids).IntArray(live_fences)});
   }
+  size_t claim_at = steps.size();
+  if (*asked > 0) steps.push_back({&sql::kDispatchClaim, ClaimParams(*asked, likes)});
   if (steps.empty()) return Status::Ok();
   std::vector<pg::PgResult> res;
   Status st = conn.RunTransaction(steps, &res);
@@ -197,6 +208,10 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& r : fin) finished_.push_back(r);
     return st;
+  }
+  if (*asked > 0) {
+    Adopt(res[claim_at]);
+    *claimed = res[claim_at].rows();
   }
   std::set<int64_t> accepted;
   if (!ids.empty()) {
@@ -216,7 +231,7 @@ Status DispatchWorker::ReportAndRenew(Conn& conn) {
   }
   if (!live_ids.empty()) {
     std::set<int64_t> still;
-    const auto& renew = res.back();
+    const auto& renew = res[renew_at];
     for (int i = 0; i < renew.rows(); ++i) {
       still.insert(renew.Int(i, 0));
       if (renew.Bool(i, 1)) {
@@ -256,17 +271,24 @@ void DispatchWorker::Adopt(const pg::PgResult& c) {
   cv_.notify_all();
 }
 
-// Attempts of pools without a global capacity in one statement; then, when there are
-// global pools (checked once a second), those of capped pools under the pools' lock.
+pg::Params DispatchWorker::ClaimParams(int n, const std::vector<std::string>& likes) const {
+  return Params().Text(opt_.name).Int(WallMs()).Int(n).TextArray(likes).Int(opt_.lease_ms);
+}
+
+// Attempts of pools without a global capacity in one statement; then ClaimPooled.
 Status DispatchWorker::Claim(Conn& conn, int free_slots, const std::vector<std::string>& likes,
                              int* claimed) {
-  auto params = [&](int n) {
-    return Params().Text(opt_.name).Int(WallMs()).Int(n).TextArray(likes).Int(opt_.lease_ms);
-  };
-  auto c = conn.Run(sql::kDispatchClaim, params(free_slots));
+  auto c = conn.Run(sql::kDispatchClaim, ClaimParams(free_slots, likes));
   if (!c.ok()) return c.status();
   Adopt(*c);
   *claimed = c->rows();
+  return ClaimPooled(conn, free_slots, likes, claimed);
+}
+
+// When there are global pools (checked once a second) and slots are left after the
+// uncapped claim (*claimed of free_slots), attempts of capped pools under the pools' lock.
+Status DispatchWorker::ClaimPooled(Conn& conn, int free_slots,
+                                   const std::vector<std::string>& likes, int* claimed) {
   if (WallMs() >= next_pools_check_ms_) {
     auto n = conn.Run(sql::kPoolsCount);
     if (!n.ok()) return n.status();
@@ -276,7 +298,7 @@ Status DispatchWorker::Claim(Conn& conn, int free_slots, const std::vector<std::
   if (global_pools_ == 0 || *claimed >= free_slots) return Status::Ok();
   std::vector<Conn::Step> steps;
   steps.push_back({&sql::kPoolsLock, Params()});
-  steps.push_back({&sql::kDispatchClaimPooled, params(free_slots - *claimed)});
+  steps.push_back({&sql::kDispatchClaimPooled, ClaimParams(free_slots - *claimed, likes)});
   std::vector<pg::PgResult> res;
   DANDORI_RETURN_IF_ERROR(conn.RunTransaction(steps, &res));
   Adopt(res[1]);
@@ -354,19 +376,23 @@ void DispatchWorker::ClaimLoop() {
                     Params().Int(WallMs()).Int(opt_.lease_ms).Int(static_cast<int>(Code::kLost)));
       if (lost.ok()) stats_.rescued += lost->rows();
     }
-    if (!stopping_ && free_slots > 0 && claim_due) {
+    int64_t now = WallMs();
+    int report_wait = ReportWaitMs(now);
+    if (report_wait == 0 || now >= next_renew) {
+      // Reported attempts free their slots: claim into them (and into the free ones) in
+      // the report's transaction.
+      int asked = 0, got = 0;
+      if (ReportAndRenew(*conn, !stopping_, likes, &asked, &got).ok()) {
+        if (asked > 0 && got < asked) (void)ClaimPooled(*conn, asked, likes, &got);
+        claim_due = asked > 0 && got >= asked;
+        claimed_any = got > 0;
+      }
+      next_renew = now + opt_.lease_ms / 4;
+      report_wait = ReportWaitMs(now);
+    } else if (!stopping_ && free_slots > 0 && claim_due) {
       int got = 0;
       if (Claim(*conn, free_slots, likes, &got).ok()) claim_due = got >= free_slots;
       claimed_any = got > 0;
-    }
-    int64_t now = WallMs();
-    int report_wait = ReportWaitMs(now);
-    bool freed = false;
-    if (report_wait == 0 || now >= next_renew) {
-      // Reported attempts free their slots: claim into them.
-      if (ReportAndRenew(*conn).ok() && report_wait == 0) claim_due = freed = true;
-      next_renew = now + opt_.lease_ms / 4;
-      report_wait = ReportWaitMs(now);
     }
     if (stopping_ && stop_deadline > 0 && now >= stop_deadline) {
       // Past the grace period: cancel what still runs and hand it back.
@@ -380,7 +406,7 @@ void DispatchWorker::ClaimLoop() {
       // leases expire and other executors rescue the attempts).
       if (now >= stop_deadline + 10'000) return;
     }
-    if (claimed_any || freed || report_wait == 0) continue;
+    if (claimed_any || report_wait == 0) continue;
     // Wait for a NOTIFY (new attempts), an executor's wake-up (a finished attempt), the
     // rest of the report batch's wait, the next renewal or lost check; at most 200 ms
     // (then claim anyway: attempts handed back or rescued send no NOTIFY).

@@ -171,15 +171,33 @@ Status JobDrivers::Watch() {
   auto lease = pool_->Acquire();
   if (lease->Broken()) DANDORI_RETURN_IF_ERROR(lease->Reset());
   int64_t now = SystemClock()->NowMs();
+  int room;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    room = opt_.max_jobs - static_cast<int>(jobs_.size());
+  }
+  if (room <= 0) return Status::Ok();
+  // Free jobs are taken (their leases written) at once; the rest of kFreeJobs are held by
+  // other owners, taken only when that owner is a dead process of this host.
+  auto taken = lease->Run(
+      sql::kTakeJobs,
+      pg::Params().Text(opt_.owner).Int(now).Int(std::min(room, 10'000)).Int(opt_.job_lease_ms));
+  if (!taken.ok()) return taken.status();
   auto r = lease->Run(sql::kFreeJobs, pg::Params().Text(opt_.owner).Int(now).Int(10'000));
   lease.Release();
   if (!r.ok()) return r.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::set<int64_t> held;
+  for (int i = 0; i < taken->rows(); ++i) held.insert(taken->Int(i, 0));
+  std::vector<std::pair<int64_t, std::string>> found;  // id, owner ("" : free)
+  for (int64_t id : held) found.push_back({id, ""});
   for (int i = 0; i < r->rows(); ++i) {
-    int64_t id = r->Int(i, 0);
-    std::string owner = r->Bytes(i, 1);
-    bool free =
-        owner.empty() || r->Int(i, 2) < now || (owner != opt_.owner && LocalOwnerDead(owner));
+    if (!held.count(r->Int(i, 0))) found.push_back({r->Int(i, 0), r->Bytes(i, 1)});
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < found.size(); ++i) {
+    int64_t id = found[i].first;
+    const std::string& owner = found[i].second;
+    bool free = owner.empty() || (owner != opt_.owner && LocalOwnerDead(owner));
     if (!free || jobs_.count(id) || static_cast<int>(jobs_.size()) >= opt_.max_jobs) continue;
     auto j = std::make_unique<Job>();
     j->id = id;
@@ -192,6 +210,11 @@ Status JobDrivers::Watch() {
     po.on_outage = [this, id](const std::string& line) {
       if (opt_.log) opt_.log("job " + std::to_string(id) + ": " + line);
     };
+    if (held.count(id)) {
+      po.held_job = id;
+      po.held_owner = opt_.owner;
+      po.held_until_ms = now + opt_.job_lease_ms;
+    }
     j->pg = OpenPooledPgStore(pool_, po);
     j->store = std::make_unique<StoppableStore>(j->pg.get(), &stop_);
     j->runner = std::make_unique<JobRunner>(dispatch_.get(), id);

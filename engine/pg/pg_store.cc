@@ -170,6 +170,10 @@ Result<std::vector<JobInfo>> PgStoreImpl::ListJobsPage(int state, const std::str
 
 Status PgStoreImpl::AcquireJob(int64_t job, const std::string& owner, int64_t now_ms,
                                int64_t until_ms, bool force) {
+  bool held = !force && job == opt_.held_job && owner == opt_.held_owner &&
+              now_ms < opt_.held_until_ms - (until_ms - now_ms) / 2;
+  opt_.held_until_ms = 0;  // once: renewals write the lease
+  if (held) return Status::Ok();
   auto got = Patient([&]() -> Result<bool> {
     auto r = c_->Run(sql::kAcquireJob,
                      Params().Int(job).Text(owner).Int(now_ms).Int(until_ms).Bool(force));

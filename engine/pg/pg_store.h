@@ -52,6 +52,13 @@ struct PgStoreOptions {
   int64_t max_backoff_ms = 2000;
   // Told when an outage begins and when it ends (log lines); may be null.
   std::function<void(const std::string&)> on_outage = nullptr;
+  // A job lease the owner already holds (serve's job finder takes free jobs' leases in
+  // the statement that finds them): the first AcquireJob of held_job by held_owner,
+  // while more than half of the asked lease is left before held_until_ms, succeeds
+  // without a statement (one commit less between a submit and its first task).
+  int64_t held_job = 0;
+  std::string held_owner;
+  int64_t held_until_ms = 0;
 };
 
 class PgStore : public Store {
